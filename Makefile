@@ -1,0 +1,48 @@
+# Everything a person runs. `make run` = embedded mode on http://localhost:8000; `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(CURDIR)/$(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run setup venv migrate admin serve test test-sqlite test-postgres lint format bench worker beat clean
+
+$(VENV)/.installed: backend/requirements.txt backend/requirements-dev.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r backend/requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+setup: venv migrate admin
+
+migrate: venv
+	cd backend && $(PY) -m app.db.init_db
+
+admin: venv
+	cd backend && $(PY) -m app.scripts.create_admin
+
+serve: venv
+	cd backend && $(PY) -m uvicorn app.main:app --host $(HOST) --port $(PORT)
+
+run: setup serve
+
+test: venv
+	bash scripts/test.sh
+
+lint: venv
+	cd backend && $(PY) -m ruff check app tests && $(PY) -m ruff format --check app tests && $(PY) -m mypy app
+
+format: venv
+	cd backend && $(PY) -m ruff format app tests && $(PY) -m ruff check --fix app tests
+
+worker: venv
+	cd backend && $(PY) -m celery -A app.celery worker -l info
+
+beat: venv
+	cd backend && $(PY) -m celery -A app.celery beat -l info
+
+clean:
+	rm -rf $(VENV) data

@@ -1,0 +1,14 @@
+"""The /api/v1 router: every domain router is included here."""
+
+from fastapi import APIRouter
+
+from app.audit.router import router as audit_router
+from app.auth.router import router as auth_router
+from app.projects.router import router as projects_router
+from app.users.router import router as users_router
+
+api_router = APIRouter(prefix="/api/v1")
+api_router.include_router(auth_router)
+api_router.include_router(users_router)
+api_router.include_router(projects_router)
+api_router.include_router(audit_router)

@@ -1,0 +1,72 @@
+"""Pure ASGI middleware: request id, access log and request metrics (streaming-safe)."""
+
+import logging
+import re
+import time
+import uuid
+
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.core.logging import request_id_var, user_id_var
+from app.core.metrics import REQUEST_LATENCY, REQUESTS
+
+logger = logging.getLogger("app.access")
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+
+
+def _route_template(scope: Scope) -> str:
+    """The matched route's path template, so metrics do not explode per id."""
+    app = scope.get("app")
+    router = getattr(app, "router", None)
+    for route in getattr(router, "routes", []):
+        match, _ = route.matches(scope)
+        if match == Match.FULL:
+            return str(getattr(route, "path", scope["path"]))
+    return "unmatched"
+
+
+class RequestContextMiddleware:
+    """Accepts or generates X-Request-ID, echoes it, logs and measures each request."""
+
+    def __init__(self, app: ASGIApp, *, metrics_enabled: bool = True) -> None:
+        self.app = app
+        self.metrics_enabled = metrics_enabled
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Wrap one HTTP request."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        rid_token = request_id_var.set(request_id)
+        uid_token = user_id_var.set(None)
+        status = 500
+        start = time.perf_counter()
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [
+                    *message["headers"], (b"x-request-id", request_id.encode())
+                ]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            duration = time.perf_counter() - start
+            route = _route_template(scope)
+            if self.metrics_enabled:
+                REQUESTS.labels(scope["method"], route, str(status)).inc()
+                REQUEST_LATENCY.labels(scope["method"], route).observe(duration)
+            logger.info(
+                "%s %s %s", scope["method"], route, status,
+                extra={"route": route, "method": scope["method"], "status": status,
+                       "duration_ms": round(duration * 1000, 2)},
+            )
+            request_id_var.reset(rid_token)
+            user_id_var.reset(uid_token)

@@ -1,0 +1,17 @@
+"""Every ORM model, imported here so Alembic and the app see one metadata."""
+
+from app.db.models.audit import AuditLog
+from app.db.models.auth import LoginAttempt, RefreshToken
+from app.db.models.project import Project, ProjectMember, ProjectRole
+from app.db.models.user import User, UserRole
+
+__all__ = [
+    "AuditLog",
+    "LoginAttempt",
+    "Project",
+    "ProjectMember",
+    "ProjectRole",
+    "RefreshToken",
+    "User",
+    "UserRole",
+]

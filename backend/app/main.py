@@ -1,0 +1,79 @@
+"""Application factory: `uvicorn app.main:app`."""
+
+import logging
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from app import __version__
+from app.api.health import router as health_router
+from app.api.router import api_router
+from app.core.config import InsecureSettingsError, Settings, check_production_secrets, get_settings
+from app.core.errors import install_error_handlers
+from app.core.logging import configure_logging
+from app.core.middleware import RequestContextMiddleware
+from app.db.init_db import schema_is_current
+from app.db.session import Database
+
+logger = logging.getLogger("app.main")
+
+
+class SchemaBehindError(RuntimeError):
+    """The database is not migrated to the schema this code expects."""
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Check the schema (never migrate), then run; dispose the engine on shutdown."""
+    db: Database = app.state.db
+    current, revision, head = schema_is_current(db.engine)
+    if not current:
+        message = (
+            f"database schema is at {revision or 'nothing'}, this code expects {head}: "
+            "run `python -m app.db.init_db` first"
+        )
+        logger.error(message)
+        raise SchemaBehindError(message)
+    yield
+    db.dispose()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the FastAPI application for the given settings."""
+    settings = settings or get_settings()
+    check_production_secrets(settings)
+    configure_logging(settings.log_level, settings.log_dir)
+    app = FastAPI(
+        title="Training Platform API",
+        version=__version__,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = Database(settings.sqlalchemy_url)
+    install_error_handlers(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=True,
+            allow_methods=["*"], allow_headers=["*"],
+        )
+    app.add_middleware(RequestContextMiddleware, metrics_enabled=settings.metrics_enabled)
+    app.include_router(health_router)
+    app.include_router(api_router)
+    return app
+
+
+def _app_or_exit() -> FastAPI:
+    try:
+        return create_app()
+    except InsecureSettingsError as exc:
+        print(str(exc), file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+app = _app_or_exit()

@@ -1,0 +1,56 @@
+"""The one project access check used by every route: 404 when invisible, 403 when too weak."""
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.core.errors import Forbidden, NotFound
+from app.db.models import Project, ProjectMember, ProjectRole, User
+
+
+def role_in_project(session: Session, user: User, project_id: uuid.UUID) -> ProjectRole | None:
+    """The user's role in the project; admins act as owners everywhere."""
+    if user.is_admin:
+        return ProjectRole.owner
+    return session.scalar(
+        select(ProjectMember.role).where(
+            ProjectMember.project_id == project_id, ProjectMember.user_id == user.id
+        )
+    )
+
+
+def require_project_role(
+    session: Session, user: User, project_id: uuid.UUID, minimum: ProjectRole,
+    *, not_found_message: str = "Project not found.", not_found_code: str = "project_not_found",
+) -> ProjectRole:
+    """Check access to anything in a project; the caller names what was not found."""
+    role = role_in_project(session, user, project_id)
+    if role is None:
+        raise NotFound(not_found_message, code=not_found_code)
+    if role.rank < minimum.rank:
+        raise Forbidden(
+            f"This needs the '{minimum.value}' role in the project; you are '{role.value}'.",
+            code="insufficient_project_role",
+        )
+    return role
+
+
+def require_project(
+    session: Session, user: User, project_id: uuid.UUID, minimum: ProjectRole
+) -> Project:
+    """Load a project the user may act on with at least `minimum`, or raise 404/403."""
+    project = session.get(Project, project_id)
+    if project is None:
+        raise NotFound("Project not found.", code="project_not_found")
+    require_project_role(session, user, project_id, minimum)
+    return project
+
+
+def visible_project_ids(session: Session, user: User) -> list[uuid.UUID] | None:
+    """Ids of projects the user belongs to; None means all (admin)."""
+    if user.is_admin:
+        return None
+    return list(
+        session.scalars(select(ProjectMember.project_id).where(ProjectMember.user_id == user.id))
+    )
