@@ -73,10 +73,14 @@ def user_from_token(session: Session, token: str | None, secret: str) -> User:
 
 
 def get_current_user(
-    session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(oauth2_scheme)]
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> User:
-    """The signed-in, active user."""
+    """The signed-in, active user (also noted on the request for the access log)."""
     user = user_from_token(session, token, settings.jwt_secret_key)
+    request.state.user_id = str(user.id)
     user_id_var.set(str(user.id))
     return user
 

@@ -63,6 +63,7 @@ class RequestContextMiddleware:
             if self.metrics_enabled:
                 REQUESTS.labels(scope["method"], route, str(status)).inc()
                 REQUEST_LATENCY.labels(scope["method"], route).observe(duration)
+            user_id_var.set(scope.get("state", {}).get("user_id"))
             logger.info(
                 "%s %s %s", scope["method"], route, status,
                 extra={"route": route, "method": scope["method"], "status": status,

@@ -119,6 +119,7 @@ def add_member(
         raise Conflict(f"{user.username} is already a member.", code="already_member")
     member = ProjectMember(project_id=project.id, user_id=user.id, role=data.role, user=user)
     session.add(member)
+    session.flush()
     audit.record(session, action="project.member_add", actor=actor, object_type="user",
                  object_id=user.id, project_id=project.id, ip=ip,
                  details={"username": user.username, "role": data.role.value})
