@@ -8,6 +8,7 @@ import os
 import sys
 
 from app.core.config import get_settings
+from app.core.errors import AppError
 from app.core.security import generate_password
 from app.db.session import Database
 from app.users.schemas import UserCreate
@@ -27,7 +28,11 @@ def main() -> int:
         password = given or generate_password()
         data = UserCreate(username=username, password=password, display_name="Administrator",
                           role="admin")
-        create_user(session, data=data, actor=None, ip=None)
+        try:
+            create_user(session, data=data, actor=None, ip=None)
+        except AppError as exc:
+            print(f"Cannot create the admin: {exc.message}", file=sys.stderr)
+            return 2
     db.dispose()
     print(f"Admin account created: username '{username}'.")
     if not given:
