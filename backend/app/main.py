@@ -17,6 +17,7 @@ from app.core.logging import configure_logging
 from app.core.middleware import RequestContextMiddleware
 from app.db.init_db import schema_is_current
 from app.db.session import Database
+from app.web import frontend_available, mount_frontend
 
 logger = logging.getLogger("app.main")
 
@@ -59,12 +60,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     if settings.cors_origins:
         app.add_middleware(
-            CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=True,
-            allow_methods=["*"], allow_headers=["*"],
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["*"],
+            allow_headers=["*"],
         )
     app.add_middleware(RequestContextMiddleware, metrics_enabled=settings.metrics_enabled)
     app.include_router(health_router)
     app.include_router(api_router)
+    if settings.serve_frontend and frontend_available(settings.frontend_dist):
+        mount_frontend(app, settings.frontend_dist)
     return app
 
 

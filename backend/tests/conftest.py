@@ -10,7 +10,6 @@ import pytest
 import redis as redis_lib
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import text
 
 from app.core.config import Settings
 from app.db.base import Base
@@ -121,7 +120,7 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
         return
     with database.engine.begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(text(f'DELETE FROM "{table.name}"'))
+            conn.execute(table.delete())
 
 
 @pytest.fixture
@@ -130,8 +129,9 @@ def make_user(db: Database) -> Callable[..., User]:
 
     def factory(username: str, role: UserRole = UserRole.member, password: str = PASSWORD) -> User:
         with db.session_scope() as session:
-            data = UserCreate(username=username, password=password, role=role,
-                              email=f"{username}@example.com")
+            data = UserCreate(
+                username=username, password=password, role=role, email=f"{username}@example.com"
+            )
             return create_user(session, data=data, actor=None, ip=None)
 
     return factory

@@ -32,7 +32,9 @@ def test_wrong_password_is_401_with_envelope(
     client: TestClient, make_user: Callable[..., User]
 ) -> None:
     make_user("bob")
-    response = client.post("/api/v1/auth/login", data={"username": "bob", "password": "nope-nope-nope"})
+    response = client.post(
+        "/api/v1/auth/login", data={"username": "bob", "password": "nope-nope-nope"}
+    )
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "invalid_credentials"
 
@@ -46,8 +48,13 @@ def test_tampered_expired_and_alg_none_tokens_are_401(
 ) -> None:
     user = make_user("carol")
     now = datetime.now(UTC)
-    base = {"sub": str(user.id), "iat": now, "exp": now + timedelta(minutes=5),
-            "jti": uuid.uuid4().hex, "type": "access"}
+    base = {
+        "sub": str(user.id),
+        "iat": now,
+        "exp": now + timedelta(minutes=5),
+        "jti": uuid.uuid4().hex,
+        "type": "access",
+    }
     good = _forged(base)
     header, payload, signature = good.split(".")
     tampered = f"{header}.{payload}.{signature[:-2]}{'AA' if signature[-2:] != 'AA' else 'BB'}"
@@ -56,7 +63,10 @@ def test_tampered_expired_and_alg_none_tokens_are_401(
     wrong_key = _forged(base, secret="another-secret-another-secret-another-secret")
     hs512 = _forged(base, alg="HS512")
     missing_jti = _forged({k: v for k, v in base.items() if k != "jti"})
-    assert client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {good}"}).status_code == 200
+    assert (
+        client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {good}"}).status_code
+        == 200
+    )
     for token in (tampered, expired, alg_none, wrong_key, hs512, missing_jti, "garbage"):
         response = client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 401, token
@@ -87,7 +97,12 @@ def test_refresh_rotates_and_reuse_revokes_family(
 def test_logout_revokes_refresh_token(client: TestClient, make_user: Callable[..., User]) -> None:
     make_user("erin")
     body = _login_body(client, "erin")
-    assert client.post("/api/v1/auth/logout", json={"refresh_token": body["refresh_token"]}).status_code == 204
+    assert (
+        client.post(
+            "/api/v1/auth/logout", json={"refresh_token": body["refresh_token"]}
+        ).status_code
+        == 204
+    )
     response = client.post("/api/v1/auth/refresh", json={"refresh_token": body["refresh_token"]})
     assert response.status_code == 401
 
@@ -95,7 +110,9 @@ def test_logout_revokes_refresh_token(client: TestClient, make_user: Callable[..
 def test_throttling_after_five_failures(client: TestClient, make_user: Callable[..., User]) -> None:
     make_user("frank")
     for _ in range(5):
-        bad = client.post("/api/v1/auth/login", data={"username": "frank", "password": "wrong-wrong-1"})
+        bad = client.post(
+            "/api/v1/auth/login", data={"username": "frank", "password": "wrong-wrong-1"}
+        )
         assert bad.status_code == 401
     blocked = client.post("/api/v1/auth/login", data={"username": "frank", "password": PASSWORD})
     assert blocked.status_code == 429

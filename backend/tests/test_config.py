@@ -29,33 +29,56 @@ STRONG = "k" * 20 + "-strong-secret-value-42"
 def test_production_refuses_bad_secrets(
     tmp_path: Path, database_url: str, overrides: dict[str, str], named: str
 ) -> None:
-    values = {"environment": "production", "secret_key": STRONG, "jwt_secret_key": STRONG, **overrides}
+    values = {
+        "environment": "production",
+        "secret_key": STRONG,
+        "jwt_secret_key": STRONG,
+        **overrides,
+    }
     settings = make_settings(database_url, tmp_path, **values)
     with pytest.raises(InsecureSettingsError, match=named):
         create_app(settings)
 
 
 def test_production_start_prints_one_line(tmp_path: Path) -> None:
-    env = {**os.environ, "ENVIRONMENT": "production", "SECRET_KEY": "your_secret_key_here",
-           "JWT_SECRET_KEY": STRONG, "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
-           "LOG_DIR": str(tmp_path)}
-    result = subprocess.run([sys.executable, "-c", "import app.main"], cwd=BACKEND, env=env,
-                            capture_output=True, text=True, timeout=60)
+    env = {
+        **os.environ,
+        "ENVIRONMENT": "production",
+        "SECRET_KEY": "your_secret_key_here",
+        "JWT_SECRET_KEY": STRONG,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+        "LOG_DIR": str(tmp_path),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "import app.main"],
+        cwd=BACKEND,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "SECRET_KEY is a placeholder value" in lines[0]
 
 
 def test_strong_production_secrets_accepted(tmp_path: Path, database_url: str) -> None:
-    settings = make_settings(database_url, tmp_path, environment="production",
-                             secret_key=STRONG, jwt_secret_key=STRONG + "x")
+    settings = make_settings(
+        database_url,
+        tmp_path,
+        environment="production",
+        secret_key=STRONG,
+        jwt_secret_key=STRONG + "x",
+    )
     assert create_app(settings).state.settings.environment == "production"
 
 
 def test_api_refuses_unmigrated_database(tmp_path: Path) -> None:
     settings = make_settings(f"sqlite:///{tmp_path}/empty.db", tmp_path)
-    with pytest.raises(SchemaBehindError, match="python -m app.db.init_db"), \
-            TestClient(create_app(settings)):
+    with (
+        pytest.raises(SchemaBehindError, match=r"python -m app\.db\.init_db"),
+        TestClient(create_app(settings)),
+    ):
         pass
 
 

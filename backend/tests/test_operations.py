@@ -76,18 +76,28 @@ def test_openapi_has_stable_operation_ids(client: TestClient) -> None:
 
 
 def test_no_password_or_secret_in_logs(
-    client: TestClient, make_user: Callable[..., User], settings: Settings,
-    caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str],
+    client: TestClient,
+    make_user: Callable[..., User],
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     caplog.set_level(logging.DEBUG)
     make_user("loggy")
     client.post("/api/v1/auth/login", data={"username": "loggy", "password": "Wrong-password-77"})
-    tokens = client.post("/api/v1/auth/login", data={"username": "loggy", "password": PASSWORD}).json()
+    tokens = client.post(
+        "/api/v1/auth/login", data={"username": "loggy", "password": PASSWORD}
+    ).json()
     client.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
     captured = caplog.text + capsys.readouterr().out
     log_file = (settings.log_dir / "app.log").read_text(encoding="utf-8")
     assert "/api/v1/auth/login" in log_file
-    for secret in (PASSWORD, "Wrong-password-77", tokens["refresh_token"], tokens["access_token"],
-                   settings.jwt_secret_key):
+    for secret in (
+        PASSWORD,
+        "Wrong-password-77",
+        tokens["refresh_token"],
+        tokens["access_token"],
+        settings.jwt_secret_key,
+    ):
         assert secret not in captured
         assert secret not in log_file

@@ -22,29 +22,53 @@ def test_members_roles_and_access(client: TestClient, make_user: Callable[..., U
     viewer = login(client, "viewer1")
     outsider = login(client, "outsider")
     project_id = _project(client, owner)
-    added = client.post(f"/api/v1/projects/{project_id}/members",
-                        json={"username": "viewer1", "role": "viewer"}, headers=owner)
+    added = client.post(
+        f"/api/v1/projects/{project_id}/members",
+        json={"username": "viewer1", "role": "viewer"},
+        headers=owner,
+    )
     assert added.status_code == 201
     # Viewer sees the project but cannot write.
-    assert client.get(f"/api/v1/projects/{project_id}", headers=viewer).json()["my_role"] == "viewer"
-    assert client.patch(f"/api/v1/projects/{project_id}", json={"name": "x"},
-                        headers=viewer).status_code == 403
-    assert client.post(f"/api/v1/projects/{project_id}/members",
-                       json={"username": "outsider"}, headers=viewer).status_code == 403
+    assert (
+        client.get(f"/api/v1/projects/{project_id}", headers=viewer).json()["my_role"] == "viewer"
+    )
+    assert (
+        client.patch(
+            f"/api/v1/projects/{project_id}", json={"name": "x"}, headers=viewer
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            f"/api/v1/projects/{project_id}/members", json={"username": "outsider"}, headers=viewer
+        ).status_code
+        == 403
+    )
     # An outsider gets 404 everywhere, like a project that does not exist.
     for path in ("", "/members"):
         response = client.get(f"/api/v1/projects/{project_id}{path}", headers=outsider)
         assert response.status_code == 404
         assert response.json()["error"]["code"] == "project_not_found"
-    assert client.patch(f"/api/v1/projects/{project_id}", json={"name": "x"},
-                        headers=outsider).status_code == 404
+    assert (
+        client.patch(
+            f"/api/v1/projects/{project_id}", json={"name": "x"}, headers=outsider
+        ).status_code
+        == 404
+    )
     # Promotion to editor, then removal.
-    users = {m["username"]: m["user_id"] for m in
-             client.get(f"/api/v1/projects/{project_id}/members", headers=owner).json()}
-    promoted = client.patch(f"/api/v1/projects/{project_id}/members/{users['viewer1']}",
-                            json={"role": "editor"}, headers=owner)
+    users = {
+        m["username"]: m["user_id"]
+        for m in client.get(f"/api/v1/projects/{project_id}/members", headers=owner).json()
+    }
+    promoted = client.patch(
+        f"/api/v1/projects/{project_id}/members/{users['viewer1']}",
+        json={"role": "editor"},
+        headers=owner,
+    )
     assert promoted.json()["role"] == "editor"
-    removed = client.delete(f"/api/v1/projects/{project_id}/members/{users['viewer1']}", headers=owner)
+    removed = client.delete(
+        f"/api/v1/projects/{project_id}/members/{users['viewer1']}", headers=owner
+    )
     assert removed.status_code == 204
     assert client.get(f"/api/v1/projects/{project_id}", headers=viewer).status_code == 404
 
@@ -53,8 +77,11 @@ def test_last_owner_cannot_leave(client: TestClient, make_user: Callable[..., Us
     owner_user = make_user("solo")
     owner = login(client, "solo")
     project_id = _project(client, owner)
-    demote = client.patch(f"/api/v1/projects/{project_id}/members/{owner_user.id}",
-                          json={"role": "viewer"}, headers=owner)
+    demote = client.patch(
+        f"/api/v1/projects/{project_id}/members/{owner_user.id}",
+        json={"role": "viewer"},
+        headers=owner,
+    )
     assert demote.status_code == 409 and demote.json()["error"]["code"] == "last_owner"
     remove = client.delete(f"/api/v1/projects/{project_id}/members/{owner_user.id}", headers=owner)
     assert remove.status_code == 409
@@ -77,9 +104,13 @@ def test_membership_changes_are_audited(
     make_user("dev2")
     owner = login(client, "lead2")
     project_id = _project(client, owner)
-    client.post(f"/api/v1/projects/{project_id}/members", json={"username": "dev2", "role": "editor"},
-                headers=owner)
-    entries = client.get("/api/v1/audit-logs", params={"project_id": project_id},
-                         headers=admin_headers).json()["items"]
+    client.post(
+        f"/api/v1/projects/{project_id}/members",
+        json={"username": "dev2", "role": "editor"},
+        headers=owner,
+    )
+    entries = client.get(
+        "/api/v1/audit-logs", params={"project_id": project_id}, headers=admin_headers
+    ).json()["items"]
     assert {"project.create", "project.member_add"} <= {e["action"] for e in entries}
     assert all(e["actor_username"] == "lead2" for e in entries)

@@ -13,8 +13,14 @@ BACKEND = Path(__file__).resolve().parents[1]
 
 
 def _run(module: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", module], cwd=BACKEND, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", module],
+        cwd=BACKEND,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_init_db_and_create_admin(tmp_path: Path) -> None:
@@ -32,10 +38,16 @@ def test_init_db_and_create_admin(tmp_path: Path) -> None:
     assert "already exists" in second.stdout and password not in second.stdout
     engine = create_engine(url)
     with engine.connect() as conn:
-        admins = conn.scalar(select(func.count()).select_from(User).where(User.role == UserRole.admin))
+        admins = conn.scalar(
+            select(func.count()).select_from(User).where(User.role == UserRole.admin)
+        )
     engine.dispose()
     assert admins == 1
-    logs = "".join(p.read_text() for p in (tmp_path / "logs").glob("*")) if (tmp_path / "logs").exists() else ""
+    logs = (
+        "".join(p.read_text() for p in (tmp_path / "logs").glob("*"))
+        if (tmp_path / "logs").exists()
+        else ""
+    )
     assert password not in logs
 
 
@@ -45,7 +57,9 @@ def test_create_admin_uses_given_password(tmp_path: Path) -> None:
     assert _run("app.db.init_db", env).returncode == 0
     refused = _run("app.scripts.create_admin", env)
     assert refused.returncode == 2
-    assert refused.stderr.strip() == "Cannot create the admin: Password must not contain the username."
+    assert (
+        refused.stderr.strip() == "Cannot create the admin: Password must not contain the username."
+    )
     env["ADMIN_PASSWORD"] = "Given-root-pass-1"
     created = _run("app.scripts.create_admin", env)
     assert created.returncode == 0 and "Given-root-pass-1" not in created.stdout

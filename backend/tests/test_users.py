@@ -11,8 +11,12 @@ from tests.conftest import PASSWORD, login
 def test_admin_creates_lists_and_resets(client: TestClient, admin_headers: dict[str, str]) -> None:
     created = client.post(
         "/api/v1/users",
-        json={"username": "ivan", "password": "Secret-pass-99", "email": "ivan@example.com",
-              "display_name": "伊万"},
+        json={
+            "username": "ivan",
+            "password": "Secret-pass-99",
+            "email": "ivan@example.com",
+            "display_name": "伊万",
+        },
         headers=admin_headers,
     )
     assert created.status_code == 201, created.text
@@ -20,8 +24,11 @@ def test_admin_creates_lists_and_resets(client: TestClient, admin_headers: dict[
     listed = client.get("/api/v1/users", params={"search": "iva"}, headers=admin_headers).json()
     assert listed["total"] == 1 and listed["items"][0]["display_name"] == "伊万"
     assert login(client, "ivan", "Secret-pass-99")
-    reset = client.post(f"/api/v1/users/{user_id}/password", json={"new_password": "Brand-new-pass-1"},
-                        headers=admin_headers)
+    reset = client.post(
+        f"/api/v1/users/{user_id}/password",
+        json={"new_password": "Brand-new-pass-1"},
+        headers=admin_headers,
+    )
     assert reset.status_code == 204
     assert login(client, "ivan", "Brand-new-pass-1")
 
@@ -35,20 +42,33 @@ def test_new_user_gets_personal_project(client: TestClient, make_user: Callable[
 
 
 def test_password_policy_and_duplicates(client: TestClient, admin_headers: dict[str, str]) -> None:
-    short = client.post("/api/v1/users", json={"username": "kim", "password": "short"},
-                        headers=admin_headers)
+    short = client.post(
+        "/api/v1/users", json={"username": "kim", "password": "short"}, headers=admin_headers
+    )
     assert short.status_code == 422 and short.json()["error"]["code"] == "weak_password"
-    contains = client.post("/api/v1/users", json={"username": "kimberly", "password": "xxkimberly-1234"},
-                           headers=admin_headers)
+    contains = client.post(
+        "/api/v1/users",
+        json={"username": "kimberly", "password": "xxkimberly-1234"},
+        headers=admin_headers,
+    )
     assert contains.status_code == 422
-    ok = client.post("/api/v1/users", json={"username": "kim", "password": "Long-enough-1"},
-                     headers=admin_headers)
+    ok = client.post(
+        "/api/v1/users",
+        json={"username": "kim", "password": "Long-enough-1"},
+        headers=admin_headers,
+    )
     assert ok.status_code == 201
-    again = client.post("/api/v1/users", json={"username": "kim", "password": "Long-enough-1"},
-                        headers=admin_headers)
+    again = client.post(
+        "/api/v1/users",
+        json={"username": "kim", "password": "Long-enough-1"},
+        headers=admin_headers,
+    )
     assert again.status_code == 409 and again.json()["error"]["code"] == "username_taken"
-    extra = client.post("/api/v1/users", json={"username": "leo", "password": "Long-enough-1",
-                                                "is_superuser": True}, headers=admin_headers)
+    extra = client.post(
+        "/api/v1/users",
+        json={"username": "leo", "password": "Long-enough-1", "is_superuser": True},
+        headers=admin_headers,
+    )
     assert extra.status_code == 422
     assert extra.json()["error"]["details"][0]["field"] == "body.is_superuser"
 
@@ -58,8 +78,9 @@ def test_member_cannot_administer(client: TestClient, make_user: Callable[..., U
     headers = login(client, "mallory")
     assert client.get("/api/v1/users", headers=headers).status_code == 403
     assert client.get("/api/v1/audit-logs", headers=headers).status_code == 403
-    response = client.post("/api/v1/users", json={"username": "x1x", "password": "Long-enough-1"},
-                           headers=headers)
+    response = client.post(
+        "/api/v1/users", json={"username": "x1x", "password": "Long-enough-1"}, headers=headers
+    )
     assert response.status_code == 403
 
 
@@ -68,28 +89,37 @@ def test_disabled_user_locked_out_immediately(
 ) -> None:
     user = make_user("nina")
     headers = login(client, "nina")
-    refresh = client.post("/api/v1/auth/login",
-                          data={"username": "nina", "password": PASSWORD}).json()["refresh_token"]
+    refresh = client.post(
+        "/api/v1/auth/login", data={"username": "nina", "password": PASSWORD}
+    ).json()["refresh_token"]
     assert client.get("/api/v1/users/me", headers=headers).status_code == 200
-    disabled = client.patch(f"/api/v1/users/{user.id}", json={"is_active": False}, headers=admin_headers)
+    disabled = client.patch(
+        f"/api/v1/users/{user.id}", json={"is_active": False}, headers=admin_headers
+    )
     assert disabled.status_code == 200 and disabled.json()["is_active"] is False
     assert client.get("/api/v1/users/me", headers=headers).status_code == 401
     assert client.post("/api/v1/auth/refresh", json={"refresh_token": refresh}).status_code == 401
     relog = client.post("/api/v1/auth/login", data={"username": "nina", "password": PASSWORD})
     assert relog.status_code == 401 and relog.json()["error"]["code"] == "account_disabled"
-    actions = [e["action"] for e in client.get("/api/v1/audit-logs", headers=admin_headers).json()["items"]]
+    actions = [
+        e["action"] for e in client.get("/api/v1/audit-logs", headers=admin_headers).json()["items"]
+    ]
     assert "user.disable" in actions
 
 
 def test_change_own_password(client: TestClient, make_user: Callable[..., User]) -> None:
     make_user("oscar")
     headers = login(client, "oscar")
-    wrong = client.post("/api/v1/users/me/password",
-                        json={"current_password": "bad-bad-bad-1", "new_password": "Another-pass-1"},
-                        headers=headers)
+    wrong = client.post(
+        "/api/v1/users/me/password",
+        json={"current_password": "bad-bad-bad-1", "new_password": "Another-pass-1"},
+        headers=headers,
+    )
     assert wrong.status_code == 401
-    ok = client.post("/api/v1/users/me/password",
-                     json={"current_password": PASSWORD, "new_password": "Another-pass-1"},
-                     headers=headers)
+    ok = client.post(
+        "/api/v1/users/me/password",
+        json={"current_password": PASSWORD, "new_password": "Another-pass-1"},
+        headers=headers,
+    )
     assert ok.status_code == 204
     assert login(client, "oscar", "Another-pass-1")

@@ -1,7 +1,7 @@
 """Shared route dependencies: DB session (the unit of work), current user, project access."""
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated
 
 import jwt
@@ -60,13 +60,15 @@ def user_from_token(session: Session, token: str | None, secret: str) -> User:
         user_id = uuid.UUID(claims["sub"])
     except (jwt.PyJWTError, ValueError) as exc:
         raise Unauthorized(
-            "Invalid or expired token.", code="invalid_token",
+            "Invalid or expired token.",
+            code="invalid_token",
             headers={"WWW-Authenticate": "Bearer"},
         ) from exc
     user = session.get(User, user_id)
     if user is None or not user.is_active:
         raise Unauthorized(
-            "Account is disabled or no longer exists.", code="invalid_token",
+            "Account is disabled or no longer exists.",
+            code="invalid_token",
             headers={"WWW-Authenticate": "Bearer"},
         )
     return user
@@ -98,7 +100,9 @@ def get_admin(user: CurrentUser) -> User:
 AdminUser = Annotated[User, Depends(get_admin)]
 
 
-def _project_dependency(minimum: ProjectRole):  # type: ignore[no-untyped-def]
+def _project_dependency(minimum: ProjectRole) -> Callable[..., Project]:
+    """A dependency loading the path's project with at least `minimum` role."""
+
     def dependency(project_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> Project:
         return require_project(session, user, project_id, minimum)
 

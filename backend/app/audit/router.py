@@ -29,8 +29,15 @@ def list_audit_logs(
 ) -> Page[AuditLogRead]:
     """Audit entries, newest first, filterable."""
     rows, total = service.list_entries(
-        session, limit=limit, offset=offset, action=action, actor_username=actor,
-        object_type=object_type, project_id=project_id, since=since, until=until,
+        session,
+        limit=limit,
+        offset=offset,
+        action=action,
+        actor_username=actor,
+        object_type=object_type,
+        project_id=project_id,
+        since=since,
+        until=until,
     )
     items = [AuditLogRead.model_validate(r) for r in rows]
     return Page(items=items, total=total, limit=limit, offset=offset)

@@ -15,7 +15,10 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 @router.post("/login", operation_id="login")
 def login(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
-    session: SessionDep, db: DatabaseDep, settings: SettingsDep, ip: ClientIP,
+    session: SessionDep,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    ip: ClientIP,
 ) -> TokenPair:
     """Exchange username and password for tokens."""
     return service.login(

@@ -1,7 +1,8 @@
 """Token responses and refresh/logout bodies."""
 
-from app.core.schemas import InputModel
 from pydantic import BaseModel
+
+from app.core.schemas import InputModel
 
 
 class TokenPair(BaseModel):
@@ -9,7 +10,7 @@ class TokenPair(BaseModel):
 
     access_token: str
     refresh_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 (OAuth2 token type, not a secret)
     expires_in: int
 
 

@@ -30,8 +30,10 @@ def _check_throttle(session: Session, settings: Settings, username: str, ip: str
     window_start = _now() - timedelta(minutes=settings.login_failure_window_minutes)
     failures = session.execute(
         select(func.count(), func.min(LoginAttempt.created_at)).where(
-            LoginAttempt.username == username, LoginAttempt.ip == ip,
-            LoginAttempt.succeeded.is_(False), LoginAttempt.created_at >= window_start,
+            LoginAttempt.username == username,
+            LoginAttempt.ip == ip,
+            LoginAttempt.succeeded.is_(False),
+            LoginAttempt.created_at >= window_start,
         )
     ).one()
     count, oldest = failures
@@ -39,7 +41,8 @@ def _check_throttle(session: Session, settings: Settings, username: str, ip: str
         retry_after = max(1, int((oldest - window_start).total_seconds()) + 1)
         raise TooManyRequests(
             f"Too many failed sign-ins; try again in {retry_after} seconds.",
-            code="login_throttled", headers={"Retry-After": str(retry_after)},
+            code="login_throttled",
+            headers={"Retry-After": str(retry_after)},
         )
 
 
@@ -48,7 +51,10 @@ def _record_failure(db: Database, username: str, ip: str, reason: str) -> None:
     with db.session_scope() as session:
         session.add(LoginAttempt(username=username, ip=ip, succeeded=False))
         audit.record(
-            session, action="auth.login_failed", actor_username=username, ip=ip,
+            session,
+            action="auth.login_failed",
+            actor_username=username,
+            ip=ip,
             details={"reason": reason},
         )
 
@@ -60,7 +66,9 @@ def issue_tokens(
     token, token_hash = new_refresh_token()
     session.add(
         RefreshToken(
-            user_id=user.id, family_id=family_id or uuid.uuid4(), token_hash=token_hash,
+            user_id=user.id,
+            family_id=family_id or uuid.uuid4(),
+            token_hash=token_hash,
             expires_at=_now() + timedelta(days=settings.refresh_token_days),
         )
     )
@@ -96,8 +104,12 @@ def _revoke_family(db: Database, family_id: uuid.UUID, reason: str, ip: str) -> 
             .values(revoked_at=_now())
         )
         audit.record(
-            session, action="auth.token_family_revoked", ip=ip,
-            object_type="token_family", object_id=family_id, details={"reason": reason},
+            session,
+            action="auth.token_family_revoked",
+            ip=ip,
+            object_type="token_family",
+            object_id=family_id,
+            details={"reason": reason},
         )
 
 

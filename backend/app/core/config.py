@@ -14,7 +14,7 @@ DEFAULT_DATA_DIR = REPO_ROOT / "data"
 PLACEHOLDER_SECRETS = frozenset(
     {"your_secret_key_here", "jwt_secret_key_here", "secure_password_123", "redis_password_123"}
 )
-DEV_SECRET = "dev-only-insecure-secret-change-me-in-production"
+DEV_SECRET = "dev-only-insecure-secret-change-me-in-production"  # noqa: S105 (refused in production)
 MIN_SECRET_LENGTH = 32
 
 

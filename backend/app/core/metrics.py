@@ -5,11 +5,13 @@ from prometheus_client import Counter, Histogram, Info
 from app import __version__
 
 REQUESTS = Counter(
-    "http_requests_total", "HTTP requests by method, route template and status",
+    "http_requests_total",
+    "HTTP requests by method, route template and status",
     ["method", "route", "status"],
 )
 REQUEST_LATENCY = Histogram(
-    "http_request_duration_seconds", "HTTP request latency by method and route template",
+    "http_request_duration_seconds",
+    "HTTP request latency by method and route template",
     ["method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )

@@ -50,9 +50,7 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message.setdefault("headers", [])
-                message["headers"] = [
-                    *message["headers"], (b"x-request-id", request_id.encode())
-                ]
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
             await send(message)
 
         try:
@@ -65,9 +63,16 @@ class RequestContextMiddleware:
                 REQUEST_LATENCY.labels(scope["method"], route).observe(duration)
             user_id_var.set(scope.get("state", {}).get("user_id"))
             logger.info(
-                "%s %s %s", scope["method"], route, status,
-                extra={"route": route, "method": scope["method"], "status": status,
-                       "duration_ms": round(duration * 1000, 2)},
+                "%s %s %s",
+                scope["method"],
+                route,
+                status,
+                extra={
+                    "route": route,
+                    "method": scope["method"],
+                    "status": status,
+                    "duration_ms": round(duration * 1000, 2),
+                },
             )
             request_id_var.reset(rid_token)
             user_id_var.reset(uid_token)

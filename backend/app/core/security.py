@@ -35,12 +35,14 @@ def check_password_policy(password: str, username: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UnprocessableInput(
             f"Password must be at least {MIN_PASSWORD_LENGTH} characters.",
-            code="weak_password", details={"field": "password"},
+            code="weak_password",
+            details={"field": "password"},
         )
     if username and username.lower() in password.lower():
         raise UnprocessableInput(
             "Password must not contain the username.",
-            code="weak_password", details={"field": "password"},
+            code="weak_password",
+            details={"field": "password"},
         )
 
 
@@ -53,8 +55,11 @@ def create_access_token(user_id: uuid.UUID, secret: str, minutes: int) -> str:
     """A short-lived signed access token."""
     now = datetime.now(UTC)
     claims = {
-        "sub": str(user_id), "iat": now, "exp": now + timedelta(minutes=minutes),
-        "jti": uuid.uuid4().hex, "type": "access",
+        "sub": str(user_id),
+        "iat": now,
+        "exp": now + timedelta(minutes=minutes),
+        "jti": uuid.uuid4().hex,
+        "type": "access",
     }
     return jwt.encode(claims, secret, algorithm=JWT_ALGORITHM)
 
@@ -62,7 +67,9 @@ def create_access_token(user_id: uuid.UUID, secret: str, minutes: int) -> str:
 def decode_access_token(token: str, secret: str) -> dict[str, Any]:
     """Verify signature, algorithm and expiry; raises jwt.PyJWTError when invalid."""
     claims = jwt.decode(
-        token, secret, algorithms=[JWT_ALGORITHM],
+        token,
+        secret,
+        algorithms=[JWT_ALGORITHM],
         options={"require": ["exp", "iat", "sub", "jti"]},
     )
     if claims.get("type") != "access":

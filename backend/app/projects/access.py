@@ -21,8 +21,13 @@ def role_in_project(session: Session, user: User, project_id: uuid.UUID) -> Proj
 
 
 def require_project_role(
-    session: Session, user: User, project_id: uuid.UUID, minimum: ProjectRole,
-    *, not_found_message: str = "Project not found.", not_found_code: str = "project_not_found",
+    session: Session,
+    user: User,
+    project_id: uuid.UUID,
+    minimum: ProjectRole,
+    *,
+    not_found_message: str = "Project not found.",
+    not_found_code: str = "project_not_found",
 ) -> ProjectRole:
     """Check access to anything in a project; the caller names what was not found."""
     role = role_in_project(session, user, project_id)

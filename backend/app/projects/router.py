@@ -29,8 +29,11 @@ router = APIRouter(prefix="/projects", tags=["projects"])
 
 def _member_read(member: ProjectMember) -> MemberRead:
     return MemberRead(
-        user_id=member.user_id, username=member.user.username,
-        display_name=member.user.display_name, role=member.role, created_at=member.created_at,
+        user_id=member.user_id,
+        username=member.user.username,
+        display_name=member.user.display_name,
+        role=member.role,
+        created_at=member.created_at,
     )
 
 
@@ -63,7 +66,10 @@ def get_project(project: ProjectViewer, session: SessionDep, user: CurrentUser) 
 
 @router.patch("/{project_id}", operation_id="update_project")
 def update_project(
-    data: ProjectUpdate, project: ProjectOwner, session: SessionDep, user: CurrentUser,
+    data: ProjectUpdate,
+    project: ProjectOwner,
+    session: SessionDep,
+    user: CurrentUser,
     ip: ClientIP,
 ) -> ProjectRead:
     """Rename or re-describe a project (owner)."""
@@ -87,8 +93,12 @@ def add_member(
 
 @router.patch("/{project_id}/members/{user_id}", operation_id="update_project_member")
 def update_member(
-    user_id: uuid.UUID, data: MemberUpdate, project: ProjectOwner, session: SessionDep,
-    user: CurrentUser, ip: ClientIP,
+    user_id: uuid.UUID,
+    data: MemberUpdate,
+    project: ProjectOwner,
+    session: SessionDep,
+    user: CurrentUser,
+    ip: ClientIP,
 ) -> MemberRead:
     """Change a member's role (owner)."""
     member = service.change_member_role(
@@ -97,10 +107,14 @@ def update_member(
     return _member_read(member)
 
 
-@router.delete("/{project_id}/members/{user_id}", status_code=204,
-               operation_id="remove_project_member")
+@router.delete(
+    "/{project_id}/members/{user_id}", status_code=204, operation_id="remove_project_member"
+)
 def remove_member(
-    user_id: uuid.UUID, project: ProjectOwner, session: SessionDep, user: CurrentUser,
+    user_id: uuid.UUID,
+    project: ProjectOwner,
+    session: SessionDep,
+    user: CurrentUser,
     ip: ClientIP,
 ) -> Response:
     """Remove a member (owner)."""

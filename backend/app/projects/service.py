@@ -15,8 +15,10 @@ from app.projects.schemas import MemberAdd, ProjectCreate, ProjectRead, ProjectU
 def create_personal_project(session: Session, *, owner: User) -> Project:
     """The personal workspace every new user gets."""
     project = Project(
-        name=f"{owner.username} 的个人项目", description="Personal project",
-        is_personal=True, created_by_id=owner.id,
+        name=f"{owner.username} 的个人项目",
+        description="Personal project",
+        is_personal=True,
+        created_by_id=owner.id,
     )
     session.add(project)
     session.flush()
@@ -32,8 +34,15 @@ def create_project(
     session.add(project)
     session.flush()
     session.add(ProjectMember(project_id=project.id, user_id=creator.id, role=ProjectRole.owner))
-    audit.record(session, action="project.create", actor=creator, object_type="project",
-                 object_id=project.id, project_id=project.id, ip=ip)
+    audit.record(
+        session,
+        action="project.create",
+        actor=creator,
+        object_type="project",
+        object_id=project.id,
+        project_id=project.id,
+        ip=ip,
+    )
     return project
 
 
@@ -64,8 +73,16 @@ def update_project(
     changes = data.model_dump(exclude_unset=True)
     for key, value in changes.items():
         setattr(project, key, value)
-    audit.record(session, action="project.update", actor=actor, object_type="project",
-                 object_id=project.id, project_id=project.id, ip=ip, details=changes)
+    audit.record(
+        session,
+        action="project.update",
+        actor=actor,
+        object_type="project",
+        object_id=project.id,
+        project_id=project.id,
+        ip=ip,
+        details=changes,
+    )
     return project
 
 
@@ -73,8 +90,10 @@ def list_members(session: Session, *, project: Project) -> list[ProjectMember]:
     """Members of a project by username."""
     return list(
         session.scalars(
-            select(ProjectMember).join(User, ProjectMember.user_id == User.id)
-            .where(ProjectMember.project_id == project.id).order_by(User.username)
+            select(ProjectMember)
+            .join(User, ProjectMember.user_id == User.id)
+            .where(ProjectMember.project_id == project.id)
+            .order_by(User.username)
         )
     )
 
@@ -120,14 +139,26 @@ def add_member(
     member = ProjectMember(project_id=project.id, user_id=user.id, role=data.role, user=user)
     session.add(member)
     session.flush()
-    audit.record(session, action="project.member_add", actor=actor, object_type="user",
-                 object_id=user.id, project_id=project.id, ip=ip,
-                 details={"username": user.username, "role": data.role.value})
+    audit.record(
+        session,
+        action="project.member_add",
+        actor=actor,
+        object_type="user",
+        object_id=user.id,
+        project_id=project.id,
+        ip=ip,
+        details={"username": user.username, "role": data.role.value},
+    )
     return member
 
 
 def change_member_role(
-    session: Session, *, project: Project, user_id: uuid.UUID, role: ProjectRole, actor: User,
+    session: Session,
+    *,
+    project: Project,
+    user_id: uuid.UUID,
+    role: ProjectRole,
+    actor: User,
     ip: str | None,
 ) -> ProjectMember:
     """Change a member's role; the last owner cannot be demoted."""
@@ -136,9 +167,16 @@ def change_member_role(
         _guard_last_owner(session, member)
     old = member.role
     member.role = role
-    audit.record(session, action="project.member_role_change", actor=actor, object_type="user",
-                 object_id=user_id, project_id=project.id, ip=ip,
-                 details={"from": old.value, "to": role.value})
+    audit.record(
+        session,
+        action="project.member_role_change",
+        actor=actor,
+        object_type="user",
+        object_id=user_id,
+        project_id=project.id,
+        ip=ip,
+        details={"from": old.value, "to": role.value},
+    )
     return member
 
 
@@ -149,5 +187,12 @@ def remove_member(
     member = _member(session, project, user_id)
     _guard_last_owner(session, member)
     session.delete(member)
-    audit.record(session, action="project.member_remove", actor=actor, object_type="user",
-                 object_id=user_id, project_id=project.id, ip=ip)
+    audit.record(
+        session,
+        action="project.member_remove",
+        actor=actor,
+        object_type="user",
+        object_id=user_id,
+        project_id=project.id,
+        ip=ip,
+    )

@@ -26,8 +26,9 @@ def main() -> int:
             print("An admin account already exists; nothing created.")
             return 0
         password = given or generate_password()
-        data = UserCreate(username=username, password=password, display_name="Administrator",
-                          role="admin")
+        data = UserCreate(
+            username=username, password=password, display_name="Administrator", role="admin"
+        )
         try:
             create_user(session, data=data, actor=None, ip=None)
         except AppError as exc:

@@ -51,8 +51,9 @@ def list_users(
 ) -> Page[UserRead]:
     """All users (admin)."""
     rows, total = service.list_users(session, limit=limit, offset=offset, search=search)
-    return Page(items=[UserRead.model_validate(u) for u in rows], total=total, limit=limit,
-                offset=offset)
+    return Page(
+        items=[UserRead.model_validate(u) for u in rows], total=total, limit=limit, offset=offset
+    )
 
 
 @router.post("", status_code=201, operation_id="create_user")

@@ -16,11 +16,13 @@ from app.users.schemas import MeUpdate, PasswordChange, UserCreate, UserUpdate
 
 def _ensure_unique(session: Session, *, username: str | None, email: str | None) -> None:
     if username and session.scalar(select(User.id).where(User.username == username)):
-        raise Conflict(f"Username '{username}' is taken.", code="username_taken",
-                       details={"field": "username"})
+        raise Conflict(
+            f"Username '{username}' is taken.", code="username_taken", details={"field": "username"}
+        )
     if email and session.scalar(select(User.id).where(User.email == email)):
-        raise Conflict(f"Email '{email}' is already used.", code="email_taken",
-                       details={"field": "email"})
+        raise Conflict(
+            f"Email '{email}' is already used.", code="email_taken", details={"field": "email"}
+        )
 
 
 def create_user(session: Session, *, data: UserCreate, actor: User | None, ip: str | None) -> User:
@@ -28,14 +30,23 @@ def create_user(session: Session, *, data: UserCreate, actor: User | None, ip: s
     check_password_policy(data.password, data.username)
     _ensure_unique(session, username=data.username, email=data.email)
     user = User(
-        username=data.username, email=data.email, display_name=data.display_name or data.username,
-        password_hash=hash_password(data.password), role=data.role, is_active=True,
+        username=data.username,
+        email=data.email,
+        display_name=data.display_name or data.username,
+        password_hash=hash_password(data.password),
+        role=data.role,
+        is_active=True,
     )
     session.add(user)
     session.flush()
     create_personal_project(session, owner=user)
     audit.record(
-        session, action="user.create", actor=actor, object_type="user", object_id=user.id, ip=ip,
+        session,
+        action="user.create",
+        actor=actor,
+        object_type="user",
+        object_id=user.id,
+        ip=ip,
         details={"username": user.username, "role": user.role.value},
     )
     return user
@@ -61,7 +72,9 @@ def update_user(
     changes: dict[str, Any] = data.model_dump(exclude_unset=True)
     if "email" in changes and changes["email"] != user.email:
         _ensure_unique(session, username=None, email=changes["email"])
-    if user.id == actor.id and (changes.get("is_active") is False or changes.get("role") == "member"):
+    if user.id == actor.id and (
+        changes.get("is_active") is False or changes.get("role") == "member"
+    ):
         raise Conflict("You cannot disable or demote yourself.", code="self_lockout")
     for key, value in changes.items():
         setattr(user, key, value)
@@ -73,7 +86,12 @@ def update_user(
     if "is_active" in changes:
         action = "user.enable" if changes["is_active"] else "user.disable"
     audit.record(
-        session, action=action, actor=actor, object_type="user", object_id=user.id, ip=ip,
+        session,
+        action=action,
+        actor=actor,
+        object_type="user",
+        object_id=user.id,
+        ip=ip,
         details={k: str(v) for k, v in changes.items()},
     )
     return user
@@ -98,8 +116,14 @@ def change_own_password(
     check_password_policy(data.new_password, user.username)
     user.password_hash = hash_password(data.new_password)
     revoke_user_tokens(session, user.id)
-    audit.record(session, action="user.password_change", actor=user, object_type="user",
-                 object_id=user.id, ip=ip)
+    audit.record(
+        session,
+        action="user.password_change",
+        actor=user,
+        object_type="user",
+        object_id=user.id,
+        ip=ip,
+    )
 
 
 def reset_password(
@@ -109,8 +133,14 @@ def reset_password(
     check_password_policy(new_password, user.username)
     user.password_hash = hash_password(new_password)
     revoke_user_tokens(session, user.id)
-    audit.record(session, action="user.password_reset", actor=actor, object_type="user",
-                 object_id=user.id, ip=ip)
+    audit.record(
+        session,
+        action="user.password_reset",
+        actor=actor,
+        object_type="user",
+        object_id=user.id,
+        ip=ip,
+    )
 
 
 def admin_exists(session: Session) -> bool:

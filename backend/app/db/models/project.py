@@ -46,7 +46,9 @@ class ProjectMember(IdMixin, TimestampMixin, Base):
     project_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("projects.id", ondelete="CASCADE"), index=True
     )
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     role: Mapped[ProjectRole] = mapped_column(SAEnum(ProjectRole, native_enum=False, length=16))
 
     user: Mapped[User] = relationship(lazy="joined")
