@@ -101,3 +101,21 @@ def test_no_password_or_secret_in_logs(
     ):
         assert secret not in captured
         assert secret not in log_file
+
+
+def test_unexpected_error_is_500_envelope_with_request_id(
+    database_url: str, tmp_path: Path
+) -> None:
+    app = create_app(make_settings(database_url, tmp_path))
+
+    def explode() -> None:
+        raise RuntimeError("secret internals")
+
+    app.add_api_route("/boom", explode)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/boom", headers={"X-Request-ID": "trace-42"})
+        assert client.get("/health").status_code == 200
+    assert response.status_code == 500
+    assert response.headers["x-request-id"] == "trace-42"
+    assert response.json()["error"]["code"] == "internal_error"
+    assert "secret internals" not in response.text

@@ -1,6 +1,5 @@
 """Typed application errors and the handlers that render one JSON envelope."""
 
-import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -8,8 +7,6 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-
-logger = logging.getLogger("app.errors")
 
 
 class AppError(Exception):
@@ -130,17 +127,8 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
-    logger.exception("unhandled error on %s %s", request.method, request.url.path)
-    return JSONResponse(
-        error_body("internal_error", "Internal server error; the request id identifies it."),
-        status_code=500,
-    )
-
-
 def install_error_handlers(app: FastAPI) -> None:
-    """Render every error as the JSON envelope; never a stack trace."""
+    """Render every error as the JSON envelope (unexpected ones: RequestContextMiddleware)."""
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unhandled)

@@ -5,6 +5,7 @@ import re
 import time
 import uuid
 
+from starlette.responses import JSONResponse
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -12,7 +13,15 @@ from app.core.logging import request_id_var, user_id_var
 from app.core.metrics import REQUEST_LATENCY, REQUESTS
 
 logger = logging.getLogger("app.access")
+error_logger = logging.getLogger("app.errors")
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+_INTERNAL_ERROR = {
+    "error": {
+        "code": "internal_error",
+        "message": "Internal server error; quote the X-Request-ID header when reporting it.",
+        "details": None,
+    }
+}
 
 
 def _route_template(scope: Scope) -> str:
@@ -53,8 +62,20 @@ class RequestContextMiddleware:
                 message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
             await send(message)
 
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send_wrapper(message)
+
         try:
-            await self.app(scope, receive, send_wrapper)
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            error_logger.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            if started:
+                raise
+            await JSONResponse(_INTERNAL_ERROR, status_code=500)(scope, receive, send_wrapper)
         finally:
             duration = time.perf_counter() - start
             route = _route_template(scope)
