@@ -4,10 +4,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db.models import AuditLog, User
+from app.db.pagination import paginate
 
 
 def record(
@@ -63,8 +64,10 @@ def list_entries(
         query = query.where(AuditLog.created_at >= since)
     if until:
         query = query.where(AuditLog.created_at < until)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(AuditLog.created_at.desc(), AuditLog.id).limit(limit).offset(offset)
+    return paginate(
+        session,
+        query,
+        order_by=(AuditLog.created_at.desc(), AuditLog.id),
+        limit=limit,
+        offset=offset,
     )
-    return list(rows), total

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from app.audit import service as audit
 from app.core.errors import Conflict, NotFound
 from app.db.models import Project, ProjectMember, ProjectRole, User
+from app.db.pagination import paginate
 from app.projects.access import role_in_project, visible_project_ids
 from app.projects.schemas import MemberAdd, ProjectCreate, ProjectRead, ProjectUpdate
 
@@ -61,8 +62,9 @@ def list_projects(
     ids = visible_project_ids(session, user)
     if ids is not None:
         query = query.where(Project.id.in_(ids))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(Project.name, Project.id).limit(limit).offset(offset))
+    rows, total = paginate(
+        session, query, order_by=(Project.name, Project.id), limit=limit, offset=offset
+    )
     return [to_read(session, p, user) for p in rows], total
 
 

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
@@ -10,6 +10,7 @@ from app.auth.service import revoke_user_tokens
 from app.core.errors import Conflict, Unauthorized
 from app.core.security import check_password_policy, hash_password, verify_password
 from app.db.models import User, UserRole
+from app.db.pagination import paginate
 from app.projects.service import create_personal_project
 from app.users.schemas import MeUpdate, PasswordChange, UserCreate, UserUpdate
 
@@ -60,9 +61,7 @@ def list_users(
     if search:
         like = f"%{search}%"
         query = query.where(User.username.ilike(like) | User.display_name.ilike(like))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(User.username).limit(limit).offset(offset))
-    return list(rows), total
+    return paginate(session, query, order_by=(User.username,), limit=limit, offset=offset)
 
 
 def update_user(
