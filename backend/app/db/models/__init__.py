@@ -2,11 +2,13 @@
 
 from app.db.models.audit import AuditLog
 from app.db.models.auth import LoginAttempt, RefreshToken
+from app.db.models.dataset import Dataset
 from app.db.models.project import Project, ProjectMember, ProjectRole
 from app.db.models.user import User, UserRole
 
 __all__ = [
     "AuditLog",
+    "Dataset",
     "LoginAttempt",
     "Project",
     "ProjectMember",

@@ -1,0 +1,1 @@
+"""Datasets: upload, formats and encodings, profiling, validation for a task, splits."""
