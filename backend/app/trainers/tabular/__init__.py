@@ -1,0 +1,1 @@
+"""Tabular trainers: LightGBM (default), scikit-learn HistGradientBoosting, linear baselines."""

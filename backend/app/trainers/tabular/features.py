@@ -1,0 +1,110 @@
+"""Feature handling shared by tabular trainers: schema inference, encoding, row validation.
+
+Numeric, boolean and categorical (string) columns are encoded into one float matrix; missing
+values stay NaN (the boosting libraries handle them; the linear baseline imputes). The schema
+is saved as `features.json` next to the model so serving encodes rows exactly like training.
+"""
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from app.trainers.base import PredictionInputError, TrainerError
+
+MAX_CATEGORIES = 250
+FEATURES_FILE = "features.json"
+
+
+def resolve_columns(frame: pd.DataFrame, columns: dict[str, Any]) -> tuple[str, list[str]]:
+    """The target column and the feature columns (all others when `features` is None)."""
+    target = columns.get("target")
+    if not target or target not in frame.columns:
+        raise TrainerError(f"Target column '{target}' is not in the dataset.", code="bad_columns")
+    features = columns.get("features") or [c for c in frame.columns if c != target]
+    missing = [c for c in features if c not in frame.columns]
+    if missing:
+        raise TrainerError(
+            f"Feature columns not in the dataset: {', '.join(missing)}.", code="bad_columns"
+        )
+    if target in features:
+        raise TrainerError(
+            f"Column '{target}' cannot be both target and feature.", code="bad_columns"
+        )
+    if not features:
+        raise TrainerError("No feature columns to train on.", code="bad_columns")
+    return target, list(features)
+
+
+def _kind(series: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(series):
+        return "boolean"
+    if pd.api.types.is_numeric_dtype(series):
+        return "numeric"
+    return "categorical"
+
+
+def infer_schema(frame: pd.DataFrame, features: list[str]) -> list[dict[str, Any]]:
+    """Per feature: name, kind and (categorical) the most frequent categories."""
+    schema = []
+    for name in features:
+        kind = _kind(frame[name])
+        entry: dict[str, Any] = {"name": name, "kind": kind}
+        if kind == "categorical":
+            counts = frame[name].dropna().astype(str).value_counts()
+            entry["categories"] = sorted(counts.index[:MAX_CATEGORIES].tolist())
+        schema.append(entry)
+    return schema
+
+
+def encode(frame: pd.DataFrame, schema: list[dict[str, Any]]) -> np.ndarray:
+    """The float matrix for a frame (unknown categories and missing values → NaN)."""
+    out = np.empty((len(frame), len(schema)), dtype=np.float64)
+    for j, entry in enumerate(schema):
+        column = frame[entry["name"]]
+        if entry["kind"] == "categorical":
+            codes = {c: i for i, c in enumerate(entry["categories"])}
+            values = column.astype(object).where(column.notna(), None)
+            out[:, j] = [codes.get(str(v), np.nan) if v is not None else np.nan for v in values]
+        else:
+            out[:, j] = pd.to_numeric(column, errors="coerce").astype("float64").to_numpy()
+    return out
+
+
+def categorical_indices(schema: list[dict[str, Any]]) -> list[int]:
+    """Positions of categorical features in the encoded matrix."""
+    return [j for j, entry in enumerate(schema) if entry["kind"] == "categorical"]
+
+
+def _check_value(row: int, name: str, kind: str, value: Any) -> None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return
+    if kind == "numeric" and (isinstance(value, bool) or not isinstance(value, int | float)):
+        raise PredictionInputError(
+            f"Row {row}: column '{name}' must be a number, got {type(value).__name__}.",
+            row=row,
+            column=name,
+        )
+    if kind == "boolean" and not isinstance(value, bool | int):
+        raise PredictionInputError(
+            f"Row {row}: column '{name}' must be true/false, got {type(value).__name__}.",
+            row=row,
+            column=name,
+        )
+
+
+def rows_to_frame(inputs: list[dict[str, Any]], schema: list[dict[str, Any]]) -> pd.DataFrame:
+    """Validate prediction rows (each feature present, right type) and build a frame."""
+    names = [entry["name"] for entry in schema]
+    for i, row in enumerate(inputs):
+        if not isinstance(row, dict):
+            raise PredictionInputError(f"Row {i}: expected an object of column values.", row=i)
+        missing = [name for name in names if name not in row]
+        if missing:
+            raise PredictionInputError(
+                f"Row {i}: missing column(s) {', '.join(missing)}.", row=i, column=missing[0]
+            )
+        for entry in schema:
+            _check_value(i, entry["name"], entry["kind"], row[entry["name"]])
+    return pd.DataFrame.from_records(inputs, columns=names)

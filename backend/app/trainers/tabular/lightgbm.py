@@ -1,0 +1,191 @@
+"""LightGBM trainers (the tabular default): early stopping, checkpoints every few rounds."""
+
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import Field
+
+from app.trainers.base import Predictor, TrainerContext, TrainerParams
+from app.trainers.tabular.common import TabularPredictor, TabularTrainer
+from app.trainers.tabular.data import TabularData, balanced_weights
+from app.trainers.tabular.features import categorical_indices
+
+MODEL_FILE = "model.txt"
+
+
+class LightGBMParams(TrainerParams):
+    """LightGBM settings."""
+
+    n_estimators: int = Field(200, ge=1, le=20000, description="Boosting rounds (max).")
+    learning_rate: float = Field(0.1, gt=0, le=1, description="Shrinkage per round.")
+    num_leaves: int = Field(31, ge=2, le=4096, description="Leaves per tree.")
+    max_depth: int = Field(-1, ge=-1, le=64, description="Tree depth limit (-1: none).")
+    min_child_samples: int = Field(20, ge=1, description="Minimum rows in a leaf.")
+    subsample: float = Field(1.0, gt=0, le=1, description="Row fraction per round.")
+    colsample_bytree: float = Field(1.0, gt=0, le=1, description="Feature fraction per tree.")
+    reg_lambda: float = Field(0.0, ge=0, description="L2 regularisation.")
+    early_stopping_rounds: int = Field(
+        20, ge=0, description="Stop after this many rounds without validation gain (0: off)."
+    )
+    class_weight: Literal["none", "balanced"] = Field(
+        "none", description="Classification: 'balanced' weights rare classes up."
+    )
+    num_threads: int = Field(0, ge=0, description="Threads (0: LightGBM's default).")
+    checkpoint_every: int = Field(50, ge=1, description="Save a resumable model every N rounds.")
+
+
+class _LightGBMMixin(TabularTrainer):
+    Params = LightGBMParams
+    requires = ("lightgbm",)
+    model_file = MODEL_FILE
+    model_format = "lightgbm-text"
+    supports_checkpoints = True
+
+    def _objective(self, data: TabularData) -> dict[str, Any]:
+        if not self.classification:
+            return {"objective": "regression", "metric": ["l2"]}
+        if len(data.classes) == 2:
+            return {"objective": "binary", "metric": ["binary_logloss"]}
+        return {
+            "objective": "multiclass",
+            "num_class": len(data.classes),
+            "metric": ["multi_logloss"],
+        }
+
+    def fit(self, ctx: TrainerContext, data: TabularData) -> tuple[np.ndarray, np.ndarray]:
+        """Train with early stopping on the validation split; resume from a checkpoint."""
+        import lightgbm as lgb
+
+        p: LightGBMParams = ctx.params  # type: ignore[assignment]
+        params = {
+            **self._objective(data),
+            "learning_rate": p.learning_rate,
+            "num_leaves": p.num_leaves,
+            "max_depth": p.max_depth,
+            "min_child_samples": p.min_child_samples,
+            "bagging_fraction": p.subsample,
+            "bagging_freq": 1 if p.subsample < 1 else 0,
+            "seed": ctx.seed,
+            "feature_fraction": p.colsample_bytree,
+            "lambda_l2": p.reg_lambda,
+            "verbosity": -1,
+            "deterministic": True,
+            "num_threads": p.num_threads,
+        }
+        weights = None
+        if self.classification and p.class_weight == "balanced":
+            weights = balanced_weights(data.y["train"])
+        categorical = categorical_indices(data.schema)
+        train = lgb.Dataset(
+            data.x["train"],
+            data.y["train"],
+            weight=weights,
+            categorical_feature=categorical,
+            free_raw_data=False,
+        )
+        valid_sets, callbacks = [], [_Reporter(ctx, p)]
+        if len(data.y["validation"]):
+            valid_sets = [
+                lgb.Dataset(
+                    data.x["validation"],
+                    data.y["validation"],
+                    categorical_feature=categorical,
+                    reference=train,
+                )
+            ]
+            if p.early_stopping_rounds:
+                callbacks.append(lgb.early_stopping(p.early_stopping_rounds, verbose=False))
+        init_model, done = _resume_point(ctx)
+        booster = lgb.train(
+            params,
+            train,
+            num_boost_round=max(p.n_estimators - done, 1),
+            valid_sets=valid_sets,
+            valid_names=["validation"][: len(valid_sets)],
+            callbacks=callbacks,
+            init_model=init_model,
+        )
+        best = booster.best_iteration or booster.current_iteration()
+        booster.save_model(str(ctx.output_dir / MODEL_FILE), num_iteration=best)
+        scores = booster.predict(data.x["test"], num_iteration=best)
+        if self.classification and len(data.classes) == 2:
+            scores = np.column_stack([1 - scores, scores])
+        return scores, booster.feature_importance(importance_type="gain")
+
+    @classmethod
+    def load_predictor(cls, artifact_dir: Path, metadata: dict[str, Any]) -> Predictor:
+        """Load the LightGBM text model."""
+        return LightGBMPredictor(artifact_dir, metadata)
+
+
+def _resume_point(ctx: TrainerContext) -> tuple[str | None, int]:
+    latest = ctx.latest_checkpoint()
+    if latest is None:
+        return None, 0
+    done = int(latest.stem.rsplit("-", 1)[-1])
+    ctx.log(f"resuming from checkpoint {latest.name} ({done} rounds done)")
+    return str(latest), done
+
+
+class _Reporter:
+    """LightGBM callback: progress, validation metrics, checkpoints, cooperative stop."""
+
+    order = 5
+
+    def __init__(self, ctx: TrainerContext, params: LightGBMParams) -> None:
+        self.ctx = ctx
+        self.params = params
+        self.every = max(1, params.n_estimators // 200)
+
+    def __call__(self, env: Any) -> None:
+        self.ctx.check_stop()
+        iteration = env.iteration + 1
+        total = env.end_iteration
+        if iteration % self.every == 0 or iteration == total:
+            values = {f"{name}": float(value) for _, name, value, _ in env.evaluation_result_list}
+            if values:
+                self.ctx.report_metrics(values, step=iteration, split="validation")
+        if iteration % self.params.checkpoint_every == 0:
+            path = self.ctx.checkpoint_dir / f"model-{iteration:06d}.txt"
+            env.model.save_model(str(path))
+        self.ctx.report_progress(
+            0.05 + 0.9 * iteration / max(total, 1), step=iteration, total_steps=total
+        )
+
+
+class LightGBMPredictor(TabularPredictor):
+    """Serves a LightGBM text model."""
+
+    def __init__(self, artifact_dir: Path, metadata: dict[str, Any]) -> None:
+        import lightgbm as lgb
+
+        super().__init__(artifact_dir, metadata)
+        self.booster = lgb.Booster(model_file=str(artifact_dir / MODEL_FILE))
+
+    def scores(self, matrix: np.ndarray) -> np.ndarray:
+        """Probabilities or values from the booster."""
+        out = self.booster.predict(matrix)
+        if self.classification and out.ndim == 1:
+            return np.column_stack([1 - out, out])
+        return out
+
+
+class LightGBMClassifierTrainer(_LightGBMMixin):
+    """Gradient-boosted trees (LightGBM) for classification."""
+
+    task_type = "tabular_classification"
+    name = "lightgbm"
+    title = "LightGBM 梯度提升树"
+    description = "Fast gradient-boosted trees; handles numbers, categories and missing values."
+    classification = True
+
+
+class LightGBMRegressorTrainer(_LightGBMMixin):
+    """Gradient-boosted trees (LightGBM) for regression."""
+
+    task_type = "tabular_regression"
+    name = "lightgbm"
+    title = "LightGBM 梯度提升树"
+    description = "Fast gradient-boosted trees; handles numbers, categories and missing values."
+    classification = False
