@@ -3,17 +3,24 @@
 from app.db.models.audit import AuditLog
 from app.db.models.auth import LoginAttempt, RefreshToken
 from app.db.models.dataset import Dataset
+from app.db.models.job import JobEvent, JobKind, JobStatus, TrainingJob
+from app.db.models.model_version import ModelVersion
 from app.db.models.project import Project, ProjectMember, ProjectRole
 from app.db.models.user import User, UserRole
 
 __all__ = [
     "AuditLog",
     "Dataset",
+    "JobEvent",
+    "JobKind",
+    "JobStatus",
     "LoginAttempt",
+    "ModelVersion",
     "Project",
     "ProjectMember",
     "ProjectRole",
     "RefreshToken",
+    "TrainingJob",
     "User",
     "UserRole",
 ]

@@ -1,0 +1,102 @@
+"""Training jobs (the DB row is the truth of a job's state) and their events."""
+
+import enum
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import Enum as SAEnum
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db.base import Base, IdMixin, TimestampMixin, utcnow
+from app.db.types import UTCDateTime
+
+
+class JobStatus(enum.StrEnum):
+    """Lifecycle of a job; `app.jobs.states.transition` is the only way to change it."""
+
+    queued = "queued"
+    running = "running"
+    cancelling = "cancelling"
+    succeeded = "succeeded"
+    failed = "failed"
+    cancelled = "cancelled"
+
+    @property
+    def is_finished(self) -> bool:
+        """True for the terminal states."""
+        return self in FINISHED_STATES
+
+
+FINISHED_STATES = frozenset({JobStatus.succeeded, JobStatus.failed, JobStatus.cancelled})
+ACTIVE_STATES = frozenset({JobStatus.queued, JobStatus.running, JobStatus.cancelling})
+
+
+class JobKind(enum.StrEnum):
+    """What a job does (train today; label, evaluate, export on the roadmap)."""
+
+    train = "train"
+
+
+class TrainingJob(IdMixin, TimestampMixin, Base):
+    """One training run request and its live state."""
+
+    __tablename__ = "training_jobs"
+
+    project_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[JobKind] = mapped_column(
+        SAEnum(JobKind, native_enum=False, length=16), default=JobKind.train
+    )
+    task_type: Mapped[str] = mapped_column(String(32), index=True)
+    trainer: Mapped[str] = mapped_column(String(64))
+    dataset_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("datasets.id", ondelete="SET NULL"), index=True
+    )
+    validation_dataset_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("datasets.id", ondelete="SET NULL"), index=True
+    )
+    columns: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    seed: Mapped[int] = mapped_column(Integer, default=42)
+    split_ratios: Mapped[list[float]] = mapped_column(JSON, default=lambda: [0.8, 0.1, 0.1])
+    status: Mapped[JobStatus] = mapped_column(
+        SAEnum(JobStatus, native_enum=False, length=16), default=JobStatus.queued, index=True
+    )
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    epoch: Mapped[int | None] = mapped_column(Integer)
+    step: Mapped[int | None] = mapped_column(Integer)
+    total_steps: Mapped[int | None] = mapped_column(Integer)
+    message: Mapped[str | None] = mapped_column(String(500))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=3)
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    worker: Mapped[str | None] = mapped_column(String(200))
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+
+class JobEvent(Base):
+    """A status change, progress, metrics or log line of a job; `id` is the resume cursor."""
+
+    __tablename__ = "job_events"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    job_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("training_jobs.id", ondelete="CASCADE"), index=True
+    )
+    type: Mapped[str] = mapped_column(String(16))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
