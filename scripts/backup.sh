@@ -63,9 +63,10 @@ archive_folder() {
     dir="$dest/.empty-$name"
     mkdir "$dir"
   fi
-  (cd "$dir" && find . -type f ! -name '*.partial' -print0 | LC_ALL=C sort -z \
+  # .tmp/ holds uploads in progress (app/datasets/storage.py): not part of a backup.
+  (cd "$dir" && find . -path ./.tmp -prune -o -type f -print0 | LC_ALL=C sort -z \
     | xargs -0 -r sha256sum) > "$dest/$name.sha256"
-  tar -C "$dir" --exclude='*.partial' -czf "$dest/$name.tar.gz" .
+  tar -C "$dir" --exclude=./.tmp -czf "$dest/$name.tar.gz" .
   [ "$dir" != "$dest/.empty-$name" ] || rmdir "$dir"
 }
 
