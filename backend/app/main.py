@@ -15,6 +15,7 @@ from app.core.config import InsecureSettingsError, Settings, check_production_se
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
 from app.core.middleware import RequestContextMiddleware
+from app.core.ops_metrics import make_ops_collector
 from app.db.init_db import schema_is_current
 from app.db.session import Database
 from app.web import frontend_available, mount_frontend
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.db = Database(settings.sqlalchemy_url)
+    app.state.collect_metrics = make_ops_collector(app.state.db, settings)
     install_error_handlers(app)
     if settings.cors_origins:
         app.add_middleware(
