@@ -84,7 +84,8 @@ class _LightGBMMixin(TabularTrainer):
             categorical_feature=categorical,
             free_raw_data=False,
         )
-        valid_sets, callbacks = [], [_Reporter(ctx, p)]
+        valid_sets: list[Any] = []
+        callbacks: list[Any] = [_Reporter(ctx, p)]
         if len(data.y["validation"]):
             valid_sets = [
                 lgb.Dataset(
@@ -108,7 +109,7 @@ class _LightGBMMixin(TabularTrainer):
         )
         best = booster.best_iteration or booster.current_iteration()
         booster.save_model(str(ctx.output_dir / MODEL_FILE), num_iteration=best)
-        scores = booster.predict(data.x["test"], num_iteration=best)
+        scores = np.asarray(booster.predict(data.x["test"], num_iteration=best))
         if self.classification and len(data.classes) == 2:
             scores = np.column_stack([1 - scores, scores])
         return scores, booster.feature_importance(importance_type="gain")
@@ -165,7 +166,7 @@ class LightGBMPredictor(TabularPredictor):
 
     def scores(self, matrix: np.ndarray) -> np.ndarray:
         """Probabilities or values from the booster."""
-        out = self.booster.predict(matrix)
+        out = np.asarray(self.booster.predict(matrix))
         if self.classification and out.ndim == 1:
             return np.column_stack([1 - out, out])
         return out

@@ -1,0 +1,1 @@
+"""Serving predictions from registered model versions (LRU cache of loaded predictors)."""

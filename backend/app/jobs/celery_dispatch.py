@@ -1,0 +1,20 @@
+"""Production dispatcher: send job ids to the Celery training queue (after commit)."""
+
+import uuid
+
+from app.jobs.config import JobSettings
+
+RUN_JOB_TASK = "app.jobs.tasks.run_training_job"
+
+
+class CeleryDispatcher:
+    """Sends `run_training_job(job_id)` to the training queue."""
+
+    def __init__(self, job_settings: JobSettings) -> None:
+        self.job_settings = job_settings
+
+    def dispatch(self, job_id: uuid.UUID) -> None:
+        """Queue the job id (string) on the training queue."""
+        from app.celery import celery
+
+        celery.send_task(RUN_JOB_TASK, args=[str(job_id)], queue=self.job_settings.training_queue)

@@ -1,0 +1,194 @@
+"""Watch a trainer child process: protocol lines → events, heartbeats, cancel, kill."""
+
+import json
+import logging
+import queue
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import IO, TYPE_CHECKING, Any
+
+from sqlalchemy import select, update
+
+from app.db.base import utcnow
+from app.db.models.job import JobStatus, TrainingJob
+from app.db.session import Database
+from app.jobs.config import JobSettings
+from app.jobs.events import record_event
+
+if TYPE_CHECKING:
+    from app.jobs.runner import Claim
+
+logger = logging.getLogger("app.jobs.supervisor")
+POLL_SECONDS = 0.1
+TERMINAL_TYPES = frozenset({"result", "error", "stopped"})
+LOG_TAIL_LINES = 20
+
+
+@dataclass
+class Outcome:
+    """How an attempt ended, as seen by the supervisor."""
+
+    kind: str  # "exited" | "lost" | "shutdown"
+    exit_code: int | None = None
+    terminal: dict[str, Any] | None = None
+    cancel_requested: bool = False
+    log_tail: list[str] = field(default_factory=list)
+
+
+def _pump(stream: IO[str], kind: str, out: "queue.Queue[tuple[str, str | None]]") -> None:
+    for line in stream:
+        out.put((kind, line.rstrip("\n")))
+    out.put((kind, None))
+
+
+class Supervisor:
+    """Runs in the runner's thread until the child exits (or the lease is lost)."""
+
+    def __init__(
+        self,
+        db: Database,
+        job_settings: JobSettings,
+        claim: "Claim",
+        worker: str,
+        process: subprocess.Popen[str],
+        shutdown: threading.Event | None,
+    ) -> None:
+        self.db = db
+        self.job_settings = job_settings
+        self.claim = claim
+        self.worker = worker
+        self.process = process
+        self.shutdown = shutdown or threading.Event()
+        self.lines: queue.Queue[tuple[str, str | None]] = queue.Queue()
+        self.log_path = claim.spec.work_dir / "train.log"
+        self.logs_stored = 0
+        self.terminal: dict[str, Any] | None = None
+        self.cancel_requested = False
+        self.kill_at: float | None = None
+        self.tail: list[str] = []
+
+    def run(self) -> Outcome:
+        """Supervise until the child is gone; returns the outcome."""
+        open_streams = 2
+        for stream, kind in ((self.process.stdout, "out"), (self.process.stderr, "err")):
+            assert stream is not None
+            threading.Thread(target=_pump, args=(stream, kind, self.lines), daemon=True).start()
+        last_beat = 0.0
+        with self.log_path.open("a", encoding="utf-8") as log:
+            log.write(f"---- attempt {self.claim.attempt} on {self.worker} at {utcnow()} ----\n")
+            while open_streams or self.process.poll() is None:
+                batch, closed = self._drain(log)
+                open_streams -= closed
+                now = time.monotonic()
+                if batch or now - last_beat >= self.job_settings.heartbeat_seconds:
+                    last_beat = now
+                    if not self._write(batch):
+                        self._kill()
+                        return Outcome(kind="lost")
+                if self.shutdown.is_set():
+                    self._kill()
+                    return Outcome(kind="shutdown", log_tail=self.tail)
+                if self.kill_at is not None and now >= self.kill_at:
+                    self._kill()
+                    self.kill_at = None
+        return Outcome(
+            kind="exited",
+            exit_code=self.process.wait(),
+            terminal=self.terminal,
+            cancel_requested=self.cancel_requested,
+            log_tail=self.tail,
+        )
+
+    def _drain(self, log: IO[str]) -> tuple[list[tuple[str, dict[str, Any]]], int]:
+        """Collect what the child wrote (waiting briefly for the first line)."""
+        batch: list[tuple[str, dict[str, Any]]] = []
+        closed = 0
+        try:
+            item = self.lines.get(timeout=POLL_SECONDS)
+        except queue.Empty:
+            return batch, closed
+        while True:
+            kind, line = item
+            if line is None:
+                closed += 1
+            elif kind == "err":
+                self._log_line(log, line, batch)
+            else:
+                self._protocol_line(log, line, batch)
+            try:
+                item = self.lines.get_nowait()
+            except queue.Empty:
+                return batch, closed
+
+    def _log_line(self, log: IO[str], line: str, batch: list[tuple[str, dict[str, Any]]]) -> None:
+        log.write(line + "\n")
+        self.tail = [*self.tail[-(LOG_TAIL_LINES - 1) :], line]
+        if self.logs_stored < self.job_settings.log_event_cap:
+            self.logs_stored += 1
+            batch.append(("log", {"level": "info", "message": line[:2000], "stream": "stderr"}))
+
+    def _protocol_line(
+        self, log: IO[str], line: str, batch: list[tuple[str, dict[str, Any]]]
+    ) -> None:
+        try:
+            message = json.loads(line)
+            kind = message.pop("type")
+        except (ValueError, KeyError, AttributeError, TypeError):
+            self._log_line(log, line, batch)
+            return
+        if kind in TERMINAL_TYPES:
+            self.terminal = {"type": kind, **message}
+        elif kind == "log":
+            log.write(f"[{message.get('level', 'info')}] {message.get('message', '')}\n")
+            self.tail = [*self.tail[-(LOG_TAIL_LINES - 1) :], str(message.get("message", ""))]
+            if self.logs_stored < self.job_settings.log_event_cap:
+                self.logs_stored += 1
+                batch.append(("log", message))
+        elif kind in ("progress", "metrics"):
+            batch.append((kind, message))
+
+    def _write(self, batch: list[tuple[str, dict[str, Any]]]) -> bool:
+        """Store the batch + heartbeat in one transaction; False when the job is no longer ours."""
+        values: dict[str, Any] = {"heartbeat_at": utcnow()}
+        for kind, data in batch:
+            if kind == "progress":
+                values.update(
+                    progress=data.get("fraction") or 0.0,
+                    epoch=data.get("epoch"),
+                    step=data.get("step"),
+                    total_steps=data.get("total_steps"),
+                )
+                if data.get("message"):
+                    values["message"] = str(data["message"])[:500]
+        job_id = self.claim.job_id
+        with self.db.session_scope() as session:
+            renewed = session.execute(
+                update(TrainingJob)
+                .where(
+                    TrainingJob.id == job_id,
+                    TrainingJob.worker == self.worker,
+                    TrainingJob.status.in_([JobStatus.running, JobStatus.cancelling]),
+                )
+                .values(**values)
+            ).rowcount  # type: ignore[attr-defined]
+            if renewed != 1:
+                return False
+            status = session.scalar(select(TrainingJob.status).where(TrainingJob.id == job_id))
+            for kind, data in batch:
+                record_event(session, job_id, kind, data)
+        if status == JobStatus.cancelling and not self.cancel_requested:
+            self._request_stop()
+        return True
+
+    def _request_stop(self) -> None:
+        """Cooperative stop via the flag file; a kill after the grace period."""
+        self.cancel_requested = True
+        (self.claim.spec.work_dir / "STOP").touch()
+        self.kill_at = time.monotonic() + self.job_settings.cancel_grace_seconds
+
+    def _kill(self) -> None:
+        from app.jobs.runner import kill_group
+
+        kill_group(self.process)

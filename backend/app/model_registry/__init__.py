@@ -1,0 +1,1 @@
+"""Model registry: versions of trained models, their artifacts and model cards."""

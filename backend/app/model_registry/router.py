@@ -1,0 +1,101 @@
+"""Model registry API: /api/v1/models."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from fastapi.concurrency import run_in_threadpool
+
+from app.api.deps import ClientIP, CurrentUser, SessionDep, SettingsDep
+from app.core.schemas import Page
+from app.inference.service import predict
+from app.model_registry import card, service
+from app.model_registry.dependencies import CurrentModel, EditableModel
+from app.model_registry.schemas import (
+    ModelVersionRead,
+    ModelVersionUpdate,
+    PredictRequest,
+    PredictResponse,
+)
+from app.projects.access import visible_project_ids
+
+router = APIRouter(prefix="/models", tags=["models"])
+
+
+@router.get("", operation_id="list_models")
+def list_models(
+    session: SessionDep,
+    user: CurrentUser,
+    project_id: uuid.UUID | None = None,
+    task_type: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Page[ModelVersionRead]:
+    """Model versions the caller can see, newest first."""
+    items, total = service.list_versions(
+        session,
+        project_ids=visible_project_ids(session, user),
+        project_id=project_id,
+        task_type=task_type,
+        limit=limit,
+        offset=offset,
+    )
+    return Page(
+        items=[ModelVersionRead.model_validate(v) for v in items],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/{model_id}", operation_id="get_model")
+def get_model(version: CurrentModel) -> ModelVersionRead:
+    """One model version."""
+    return ModelVersionRead.model_validate(version)
+
+
+@router.patch("/{model_id}", operation_id="update_model")
+def update_model(
+    data: ModelVersionUpdate,
+    version: EditableModel,
+    session: SessionDep,
+    user: CurrentUser,
+    ip: ClientIP,
+) -> ModelVersionRead:
+    """Rename, describe, tag or alias (e.g. `production`) a model version."""
+    updated = service.update_version(session, version, data, actor=user, ip=ip)
+    return ModelVersionRead.model_validate(updated)
+
+
+@router.delete("/{model_id}", status_code=204, operation_id="delete_model")
+def delete_model(
+    version: EditableModel,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    ip: ClientIP,
+) -> Response:
+    """Delete a model version and its files."""
+    service.delete_version(session, settings, version, actor=user, ip=ip)
+    return Response(status_code=204)
+
+
+@router.get("/{model_id}/download", operation_id="download_model")
+def download_model(version: CurrentModel, settings: SettingsDep) -> Response:
+    """A zip: artifacts, metadata.json and a bilingual model card README.md."""
+    body = card.package(settings, version)
+    filename = f"model-{version.id}.zip"
+    return Response(
+        body,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.post("/{model_id}/predict", operation_id="predict")
+async def predict_rows(
+    data: PredictRequest, version: CurrentModel, settings: SettingsDep
+) -> PredictResponse:
+    """Predict up to 1,000 rows: label + probabilities per row, or the value (regression)."""
+    rows = await run_in_threadpool(predict, settings, version, data.inputs)
+    return PredictResponse(model_version_id=version.id, predictions=rows)

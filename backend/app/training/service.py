@@ -1,0 +1,264 @@
+"""Training job use cases (services never commit; the request's unit of work does)."""
+
+import shutil
+import uuid
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.audit.service import record
+from app.core.config import Settings
+from app.core.errors import Conflict, NotFound, UnprocessableInput
+from app.datasets import service as datasets_service
+from app.datasets.validation import validate_for_task
+from app.db.base import utcnow
+from app.db.models import Dataset, JobStatus, ModelVersion, ProjectRole, TrainingJob, User
+from app.db.models.job import ACTIVE_STATES
+from app.db.pagination import paginate
+from app.jobs import engine
+from app.jobs.outbox import after_commit
+from app.jobs.runner import job_dir
+from app.jobs.states import transition
+from app.projects.access import require_project_role, visible_project_ids
+from app.trainers.registry import UnknownTrainerError, get_trainer, missing_libraries
+from app.training.schemas import JobCreate
+
+
+def enqueue_after_commit(session: Session, job_id: uuid.UUID) -> None:
+    """Send the job id to the runner once the row is committed (dropped on rollback)."""
+    after_commit(session, lambda: engine.dispatch(job_id))
+
+
+def _dataset(session: Session, project_id: uuid.UUID, dataset_id: uuid.UUID, field: str) -> Dataset:
+    dataset = session.get(Dataset, dataset_id)
+    if dataset is None or dataset.project_id != project_id:
+        raise NotFound(f"{field}: dataset not found in this project.", code="dataset_not_found")
+    return dataset
+
+
+def _params(task_type: str, trainer_name: str | None) -> Any:
+    try:
+        trainer = get_trainer(task_type, trainer_name)
+    except UnknownTrainerError as exc:
+        raise UnprocessableInput(str(exc), code="unknown_trainer") from exc
+    missing = missing_libraries(trainer)
+    if missing:
+        raise UnprocessableInput(
+            f"Trainer '{trainer.name}' needs {', '.join(missing)}, not installed on this server.",
+            code="trainer_unavailable",
+        )
+    return trainer
+
+
+def _check_data(settings: Settings, dataset: Dataset, data: JobCreate, field: str) -> None:
+    frame = datasets_service.load_frame(settings, dataset)
+    report = validate_for_task(frame, data.task_type, data.columns)
+    if not report.ok:
+        first = report.errors[0].message if report.errors else "invalid"
+        raise UnprocessableInput(
+            f"{field} is not usable for {data.task_type}: {first}",
+            code="dataset_invalid_for_task",
+            details=report.model_dump(mode="json"),
+        )
+
+
+def create_job(
+    session: Session, settings: Settings, *, data: JobCreate, actor: User, ip: str
+) -> TrainingJob:
+    """Validate dataset and params, store a queued job, enqueue it after commit."""
+    require_project_role(session, actor, data.project_id, ProjectRole.editor)
+    trainer = _params(data.task_type, data.trainer)
+    try:
+        params = trainer.Params.model_validate(data.params)
+    except ValidationError as exc:
+        raise UnprocessableInput(
+            f"Invalid params for trainer '{trainer.name}': "
+            + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()),
+            code="invalid_params",
+            details=exc.errors(include_url=False, include_context=False),
+        ) from exc
+    if abs(sum(data.split_ratios) - 1) > 1e-6 or data.split_ratios[0] <= 0:
+        raise UnprocessableInput(
+            "split_ratios must sum to 1 with a positive train part.", code="invalid_split"
+        )
+    dataset = _dataset(session, data.project_id, data.dataset_id, "dataset_id")
+    _check_data(settings, dataset, data, "dataset_id")
+    if data.validation_dataset_id is not None:
+        validation = _dataset(
+            session, data.project_id, data.validation_dataset_id, "validation_dataset_id"
+        )
+        _check_data(settings, validation, data, "validation_dataset_id")
+    job = TrainingJob(
+        project_id=data.project_id,
+        name=data.name,
+        task_type=data.task_type,
+        trainer=trainer.name,
+        dataset_id=dataset.id,
+        validation_dataset_id=data.validation_dataset_id,
+        columns=data.columns,
+        params=params.model_dump(mode="json"),
+        seed=data.seed,
+        split_ratios=list(data.split_ratios),
+        max_attempts=data.max_attempts,
+        status=JobStatus.queued,
+        created_by_id=actor.id,
+        queued_at=utcnow(),
+    )
+    session.add(job)
+    session.flush()
+    record(
+        session,
+        action="job.create",
+        actor=actor,
+        object_type="job",
+        object_id=job.id,
+        project_id=job.project_id,
+        ip=ip,
+        details={"name": job.name, "task_type": job.task_type, "trainer": job.trainer},
+    )
+    enqueue_after_commit(session, job.id)
+    return job
+
+
+def cancel_job(session: Session, job: TrainingJob, *, actor: User, ip: str) -> TrainingJob:
+    """Queued → cancelled now; running → cancelling (the runner stops it)."""
+    if job.status == JobStatus.cancelling:
+        return job
+    if job.status.is_finished:
+        raise Conflict(f"Job is already {job.status.value}.", code="job_finished")
+    target = JobStatus.cancelled if job.status == JobStatus.queued else JobStatus.cancelling
+    if not transition(
+        session,
+        job.id,
+        job.status,
+        target,
+        cancel_requested_at=utcnow(),
+        reason=f"cancelled by {actor.username}",
+    ):
+        raise Conflict("The job changed state meanwhile; try again.", code="job_state_changed")
+    record(
+        session,
+        action="job.cancel",
+        actor=actor,
+        object_type="job",
+        object_id=job.id,
+        project_id=job.project_id,
+        ip=ip,
+    )
+    session.refresh(job)
+    return job
+
+
+def retry_job(session: Session, job: TrainingJob, *, actor: User, ip: str) -> TrainingJob:
+    """Failed or cancelled → queued again (attempts reset)."""
+    if job.status not in (JobStatus.failed, JobStatus.cancelled):
+        raise Conflict(
+            f"Only failed or cancelled jobs can be retried; this one is {job.status.value}.",
+            code="job_not_retryable",
+        )
+    if job.dataset_id is None:
+        raise Conflict("The job's dataset was deleted.", code="dataset_deleted")
+    transition(
+        session,
+        job.id,
+        job.status,
+        JobStatus.queued,
+        attempts=0,
+        progress=0.0,
+        error_code=None,
+        error_message=None,
+        finished_at=None,
+        started_at=None,
+        cancel_requested_at=None,
+        heartbeat_at=None,
+        worker=None,
+        queued_at=utcnow(),
+        reason=f"retried by {actor.username}",
+    )
+    record(
+        session,
+        action="job.retry",
+        actor=actor,
+        object_type="job",
+        object_id=job.id,
+        project_id=job.project_id,
+        ip=ip,
+    )
+    enqueue_after_commit(session, job.id)
+    session.refresh(job)
+    return job
+
+
+def delete_job(
+    session: Session, settings: Settings, job: TrainingJob, *, actor: User, ip: str
+) -> None:
+    """Delete a finished job, its events and its working files (models stay)."""
+    if not job.status.is_finished:
+        raise Conflict(
+            "Only finished jobs can be deleted; cancel it first.", code="job_not_finished"
+        )
+    folder = job_dir(settings, job.id)
+    record(
+        session,
+        action="job.delete",
+        actor=actor,
+        object_type="job",
+        object_id=job.id,
+        project_id=job.project_id,
+        ip=ip,
+        details={"name": job.name},
+    )
+    session.delete(job)
+    after_commit(session, lambda: shutil.rmtree(folder, ignore_errors=True))
+
+
+def list_jobs(
+    session: Session,
+    user: User,
+    *,
+    project_id: uuid.UUID | None,
+    status: JobStatus | None,
+    task_type: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[TrainingJob], int]:
+    """Jobs visible to the user, newest first."""
+    query = select(TrainingJob)
+    visible = visible_project_ids(session, user)
+    if visible is not None:
+        query = query.where(TrainingJob.project_id.in_(visible))
+    if project_id is not None:
+        query = query.where(TrainingJob.project_id == project_id)
+    if status is not None:
+        query = query.where(TrainingJob.status == status)
+    if task_type:
+        query = query.where(TrainingJob.task_type == task_type)
+    return paginate(
+        session, query, order_by=[TrainingJob.created_at.desc()], limit=limit, offset=offset
+    )
+
+
+def model_version_id(session: Session, job_id: uuid.UUID) -> uuid.UUID | None:
+    """The model version a succeeded job registered."""
+    return session.scalar(select(ModelVersion.id).where(ModelVersion.job_id == job_id))
+
+
+def dataset_in_use(session: Session, dataset_id: uuid.UUID) -> str | None:
+    """Reason a dataset cannot be deleted: a queued or running job uses it."""
+    job = session.scalar(
+        select(TrainingJob)
+        .where(
+            TrainingJob.status.in_(ACTIVE_STATES),
+            (TrainingJob.dataset_id == dataset_id)
+            | (TrainingJob.validation_dataset_id == dataset_id),
+        )
+        .limit(1)
+    )
+    if job is None:
+        return None
+    return f"used by {job.status.value} training job '{job.name}' ({job.id})"
+
+
+datasets_service.DATASET_IN_USE_CHECKS.append(dataset_in_use)
