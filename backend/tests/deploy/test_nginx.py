@@ -1,0 +1,186 @@
+"""Production nginx.conf (test variant) before two real uvicorn replicas and the console."""
+
+import json
+import os
+import ssl
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.core.config import Settings
+from app.db.models import User
+from tests.conftest import PASSWORD, TEST_SECRET
+from tests.deploy.nginx_stack import (
+    FRONTEND_CONF,
+    HTTP2_DIRECTIVE_SINCE,
+    PROD_CONF,
+    Ports,
+    free_ports,
+    frontend_variant,
+    make_certificate,
+    nginx_binary,
+    nginx_version,
+    production_variant,
+    start_backend,
+    start_nginx,
+    wait_until_served,
+)
+
+INDEX_HTML = (
+    "<!doctype html><html><head><title>企业级小模型训练平台</title></head><body></body></html>"
+)
+# Lines the variant rewrites: 1 backend server, 1 frontend server, 2 listens, 2 certificate
+# paths, 2 temp paths, 2 log paths, and `http2 on;`.
+CHANGED_LINES = 11
+
+
+@dataclass
+class Stack:
+    """The running stack: ports, files and a TLS context trusting its certificate."""
+
+    ports: Ports
+    tmp: Path
+    tls: ssl.SSLContext
+    variant: str
+
+    def url(self, path: str) -> str:
+        """HTTPS URL through nginx."""
+        return f"https://127.0.0.1:{self.ports.https}{path}"
+
+    def access_log(self) -> list[dict[str, object]]:
+        """Parsed JSON lines of nginx's access log."""
+        return [json.loads(line) for line in (self.tmp / "access.log").read_text().splitlines()]
+
+
+def _write_dist(dist: Path) -> None:
+    (dist / "assets").mkdir(parents=True)
+    (dist / "index.html").write_text(INDEX_HTML, encoding="utf-8")
+    script = "".join(f"export const label{i} = '训练任务 {i}';\n" for i in range(200))
+    (dist / "assets" / "app-3f9a1c.js").write_text(script, encoding="utf-8")
+
+
+def _backend_env(settings: Settings, tmp: Path, index: int) -> dict[str, str]:
+    return {
+        **os.environ,
+        "ENVIRONMENT": "test",
+        "DATABASE_URL": settings.sqlalchemy_url,
+        "REDIS_URL": "",
+        "SECRET_KEY": TEST_SECRET,
+        "JWT_SECRET_KEY": TEST_SECRET,
+        "DATA_STORAGE_PATH": str(settings.data_storage_path),
+        "MODEL_STORAGE_PATH": str(settings.model_storage_path),
+        "LOG_DIR": str(tmp / f"backend{index}-logs"),
+        "SERVE_FRONTEND": "false",
+        "JOB_BACKEND": "local",
+    }
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> Iterator[Stack]:
+    """nginx (production variant) -> two uvicorn replicas + nginx serving a dist folder."""
+    binary = nginx_binary()
+    if binary is None:
+        pytest.skip("the nginx binary is not installed (Debian: apt-get install nginx-light)")
+    tmp = tmp_path_factory.mktemp("nginx")
+    backend_a, backend_b, frontend, http, https = free_ports(5)
+    ports = Ports(backends=[backend_a, backend_b], frontend=frontend, http=http, https=https)
+    make_certificate(tmp)
+    _write_dist(tmp / "dist")
+    http2 = nginx_version(binary) >= HTTP2_DIRECTIVE_SINCE
+    variant, changed = production_variant(PROD_CONF.read_text(), ports, tmp, http2)
+    assert changed == CHANGED_LINES, "nginx/nginx.conf changed shape: update the test variant"
+    (tmp / "nginx.conf").write_text(variant)
+    fe_conf = frontend_variant(FRONTEND_CONF.read_text(), frontend, tmp / "dist", tmp)
+    (tmp / "frontend.conf").write_text(fe_conf)
+    with ExitStack() as processes:
+        for index, port in enumerate(ports.backends):
+            start_backend(
+                processes, port, _backend_env(settings, tmp, index), tmp / f"b{index}.log"
+            )
+        start_nginx(processes, binary, tmp / "frontend.conf", tmp, "frontend")
+        start_nginx(processes, binary, tmp / "nginx.conf", tmp, "nginx")
+        tls = ssl.create_default_context(cafile=str(tmp / "cert.pem"))
+        stack = Stack(ports=ports, tmp=tmp, tls=tls, variant=variant)
+        wait_until_served(stack.url("/health"), tls)
+        yield stack
+
+
+def test_variant_keeps_every_production_directive(stack: Stack) -> None:
+    for directive in (
+        "least_conn;",
+        "keepalive 32;",
+        "proxy_request_buffering off;",
+        "client_max_body_size 101m;",
+        "return 301 https://$host$request_uri;",
+        "ssl_protocols TLSv1.2 TLSv1.3;",
+        "proxy_read_timeout 3600s;",
+        "gzip on;",
+    ):
+        assert directive in stack.variant
+    assert "backend:8000" not in stack.variant and "/etc/nginx/certs" not in stack.variant
+
+
+def test_http_redirects_to_the_requested_host(stack: Stack) -> None:
+    response = httpx.get(
+        f"http://127.0.0.1:{stack.ports.http}/projects/7?tab=jobs",
+        headers={"Host": "platform.example.cn"},
+    )
+    assert response.status_code == 301
+    assert response.headers["location"] == "https://platform.example.cn/projects/7?tab=jobs"
+    health = httpx.get(f"http://127.0.0.1:{stack.ports.http}/health")
+    assert health.status_code == 200 and health.text == "healthy\n"
+
+
+def test_console_through_nginx_with_security_headers(stack: Stack) -> None:
+    with httpx.Client(verify=stack.tls) as client:
+        index = client.get(stack.url("/"))
+        deep_link = client.get(stack.url("/projects/abc/jobs"))
+        asset = client.get(stack.url("/assets/app-3f9a1c.js"), headers={"Accept-Encoding": "gzip"})
+        missing_asset = client.get(stack.url("/assets/nope.js"))
+    assert index.status_code == 200 and "企业级小模型训练平台" in index.text
+    assert deep_link.status_code == 200 and deep_link.text == index.text
+    assert asset.status_code == 200 and asset.headers["content-encoding"] == "gzip"
+    assert "immutable" in asset.headers["cache-control"] and "训练任务 199" in asset.text
+    assert missing_asset.status_code == 404
+    for response in (index, asset, missing_asset):
+        assert response.headers["strict-transport-security"].startswith("max-age=31536000")
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert "frame-ancestors 'self'" in response.headers["content-security-policy"]
+        assert "server" not in response.headers or "/" not in response.headers["server"]
+
+
+def test_api_through_nginx_reaches_both_replicas(
+    stack: Stack, make_user: Callable[..., User]
+) -> None:
+    make_user("through_nginx")
+    with httpx.Client(verify=stack.tls) as client:
+        login = client.post(
+            stack.url("/api/v1/auth/login"),
+            data={"username": "through_nginx", "password": PASSWORD},
+        )
+        assert login.status_code == 200, login.text
+        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        for _ in range(8):
+            me = client.get(stack.url("/api/v1/users/me"), headers=headers)
+            assert me.status_code == 200 and me.json()["username"] == "through_nginx"
+        missing = client.get(stack.url("/api/v1/nope"))
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    assert missing.headers["x-content-type-options"] == "nosniff"
+    upstreams = {
+        entry["upstream_addr"]
+        for entry in stack.access_log()
+        if str(entry["uri"]).startswith("/api/v1/users/me")
+    }
+    assert upstreams == {f"127.0.0.1:{port}" for port in stack.ports.backends}
+
+
+@pytest.mark.parametrize("version", [ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3])
+def test_tls_versions_accepted(stack: Stack, version: ssl.TLSVersion) -> None:
+    context = ssl.create_default_context(cafile=str(stack.tmp / "cert.pem"))
+    context.minimum_version = context.maximum_version = version
+    response = httpx.get(stack.url("/health"), verify=context)
+    assert response.status_code == 200
