@@ -18,6 +18,9 @@ from app.core.middleware import RequestContextMiddleware
 from app.core.ops_metrics import make_ops_collector
 from app.db.init_db import schema_is_current
 from app.db.session import Database
+from app.jobs.engine import build_engine
+from app.jobs.engine import install as install_job_engine
+from app.training.ws import router as job_ws_router
 from app.web import frontend_available, mount_frontend
 
 logger = logging.getLogger("app.main")
@@ -39,7 +42,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         )
         logger.error(message)
         raise SchemaBehindError(message)
+    job_engine = build_engine(app.state.settings, db, getattr(app.state, "job_settings", None))
+    install_job_engine(job_engine)
+    job_engine.start()
     yield
+    job_engine.stop()
+    install_job_engine(None)
     db.dispose()
 
 
@@ -71,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware, metrics_enabled=settings.metrics_enabled)
     app.include_router(health_router)
     app.include_router(api_router)
+    app.include_router(job_ws_router)
     if settings.serve_frontend and frontend_available(settings.frontend_dist):
         mount_frontend(app, settings.frontend_dist)
     return app

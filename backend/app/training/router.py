@@ -8,20 +8,13 @@ from fastapi.responses import FileResponse
 
 from app.api.deps import ClientIP, CurrentUser, SessionDep, SettingsDep
 from app.core.schemas import Page
-from app.db.models import JobStatus, TrainingJob
+from app.db.models import JobStatus
 from app.trainers.registry import describe_task_types
 from app.training import observe, service
 from app.training.dependencies import CurrentJob, EditableJob
 from app.training.schemas import EventPage, JobCreate, JobRead, LogTail, MetricPoint
 
 router = APIRouter(tags=["jobs"])
-
-
-def _read(session: SessionDep, job: TrainingJob) -> JobRead:
-    read = JobRead.model_validate(job)
-    if job.status == JobStatus.succeeded:
-        read.model_version_id = service.model_version_id(session, job.id)
-    return read
 
 
 @router.get("/task-types", operation_id="list_task_types")
@@ -35,7 +28,9 @@ def create_job(
     data: JobCreate, session: SessionDep, settings: SettingsDep, user: CurrentUser, ip: ClientIP
 ) -> JobRead:
     """Queue a training job (dataset validated for the task, params by the trainer)."""
-    return _read(session, service.create_job(session, settings, data=data, actor=user, ip=ip))
+    return service.to_read(
+        session, service.create_job(session, settings, data=data, actor=user, ip=ip)
+    )
 
 
 @router.get("/jobs", operation_id="list_jobs")
@@ -58,25 +53,27 @@ def list_jobs(
         limit=limit,
         offset=offset,
     )
-    return Page(items=[_read(session, j) for j in items], total=total, limit=limit, offset=offset)
+    return Page(
+        items=[service.to_read(session, j) for j in items], total=total, limit=limit, offset=offset
+    )
 
 
 @router.get("/jobs/{job_id}", operation_id="get_job")
 def get_job(job: CurrentJob, session: SessionDep) -> JobRead:
     """A job's status, progress, timings, attempts and error."""
-    return _read(session, job)
+    return service.to_read(session, job)
 
 
 @router.post("/jobs/{job_id}/cancel", operation_id="cancel_job")
 def cancel_job(job: EditableJob, session: SessionDep, user: CurrentUser, ip: ClientIP) -> JobRead:
     """Cancel: queued jobs at once, running ones at their next step."""
-    return _read(session, service.cancel_job(session, job, actor=user, ip=ip))
+    return service.to_read(session, service.cancel_job(session, job, actor=user, ip=ip))
 
 
 @router.post("/jobs/{job_id}/retry", operation_id="retry_job")
 def retry_job(job: EditableJob, session: SessionDep, user: CurrentUser, ip: ClientIP) -> JobRead:
     """Queue a failed or cancelled job again."""
-    return _read(session, service.retry_job(session, job, actor=user, ip=ip))
+    return service.to_read(session, service.retry_job(session, job, actor=user, ip=ip))
 
 
 @router.delete("/jobs/{job_id}", status_code=204, operation_id="delete_job")

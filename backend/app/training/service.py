@@ -23,7 +23,7 @@ from app.jobs.runner import job_dir
 from app.jobs.states import transition
 from app.projects.access import require_project_role, visible_project_ids
 from app.trainers.registry import UnknownTrainerError, get_trainer, missing_libraries
-from app.training.schemas import JobCreate
+from app.training.schemas import JobCreate, JobRead
 
 
 def enqueue_after_commit(session: Session, job_id: uuid.UUID) -> None:
@@ -240,9 +240,14 @@ def list_jobs(
     )
 
 
-def model_version_id(session: Session, job_id: uuid.UUID) -> uuid.UUID | None:
-    """The model version a succeeded job registered."""
-    return session.scalar(select(ModelVersion.id).where(ModelVersion.job_id == job_id))
+def to_read(session: Session, job: TrainingJob) -> JobRead:
+    """The API view of a job, with the model version it registered."""
+    read = JobRead.model_validate(job)
+    if job.status == JobStatus.succeeded:
+        read.model_version_id = session.scalar(
+            select(ModelVersion.id).where(ModelVersion.job_id == job.id)
+        )
+    return read
 
 
 def dataset_in_use(session: Session, dataset_id: uuid.UUID) -> str | None:
