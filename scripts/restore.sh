@@ -57,8 +57,9 @@ ensure_database() {
   name=${url##*/}
   [ -n "$name" ] || die "DATABASE_URL names no database"
   log "creating database $name"
-  psql --dbname="$base/postgres$query" -v ON_ERROR_STOP=1 -v name="$name" \
-    -c 'CREATE DATABASE :"name"' >/dev/null
+  # psql quotes the name as an identifier (variables are expanded in input, not in -c).
+  printf '%s\n' 'CREATE DATABASE :"name";' \
+    | psql --dbname="$base/postgres$query" -v ON_ERROR_STOP=1 -v name="$name" >/dev/null
 }
 
 restore_database() {
