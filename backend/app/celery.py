@@ -7,14 +7,14 @@ makes a redelivered or duplicated message a no-op. Beat runs the reaper.
 
 from celery import Celery
 
-from app.core.config import get_settings
-from app.jobs.config import get_job_settings
+from app.core.config import Settings, get_settings
+from app.jobs.config import JobSettings, get_job_settings
 
 
-def make_celery() -> Celery:
+def make_celery(settings: Settings | None = None, jobs: JobSettings | None = None) -> Celery:
     """Celery configured from settings: Redis broker, late acks, prefetch 1, reaper schedule."""
-    settings = get_settings()
-    jobs = get_job_settings()
+    settings = settings or get_settings()
+    jobs = jobs or get_job_settings()
     broker = settings.redis_url or "redis://127.0.0.1:6379/0"
     celery_app = Celery(
         "training_platform", broker=broker, backend=None, include=["app.jobs.tasks"]

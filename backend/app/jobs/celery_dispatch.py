@@ -2,19 +2,25 @@
 
 import uuid
 
+from celery import Celery
+
+from app.core.config import Settings
 from app.jobs.config import JobSettings
 
 RUN_JOB_TASK = "app.jobs.tasks.run_training_job"
 
 
 class CeleryDispatcher:
-    """Sends `run_training_job(job_id)` to the training queue."""
+    """Sends `run_training_job(job_id)` to the training queue of this engine's broker."""
 
-    def __init__(self, job_settings: JobSettings) -> None:
+    def __init__(self, settings: Settings, job_settings: JobSettings) -> None:
+        from app.celery import make_celery
+
         self.job_settings = job_settings
+        self.celery: Celery = make_celery(settings, job_settings)
 
     def dispatch(self, job_id: uuid.UUID) -> None:
         """Queue the job id (string) on the training queue."""
-        from app.celery import celery
-
-        celery.send_task(RUN_JOB_TASK, args=[str(job_id)], queue=self.job_settings.training_queue)
+        self.celery.send_task(
+            RUN_JOB_TASK, args=[str(job_id)], queue=self.job_settings.training_queue
+        )

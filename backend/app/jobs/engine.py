@@ -74,7 +74,7 @@ def build_engine(
     if not settings.redis_url:
         raise RuntimeError("JOB_BACKEND=celery needs REDIS_URL")
     bus = RedisBus(settings.redis_url, job_settings.events_prefix)
-    return JobEngine(settings, db, job_settings, bus, CeleryDispatcher(job_settings))
+    return JobEngine(settings, db, job_settings, bus, CeleryDispatcher(settings, job_settings))
 
 
 def install(engine: JobEngine | None) -> None:
