@@ -3,6 +3,7 @@
 import json
 import os
 import ssl
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -10,10 +11,16 @@ from pathlib import Path
 
 import httpx
 import pytest
+import redis as redis_lib
+from sqlalchemy import select
+from websockets.sync.client import connect
 
 from app.core.config import Settings
-from app.db.models import User
-from tests.conftest import PASSWORD, TEST_SECRET
+from app.db.models import JobEvent, JobStatus, Project, TrainingJob, User
+from app.db.session import Database
+from app.jobs.bus import RedisBus
+from app.jobs.events import event_payload
+from tests.conftest import PASSWORD, TEST_REDIS_URL, TEST_SECRET
 from tests.deploy.nginx_stack import (
     FRONTEND_CONF,
     HTTP2_DIRECTIVE_SINCE,
@@ -46,6 +53,7 @@ class Stack:
     tmp: Path
     tls: ssl.SSLContext
     variant: str
+    events_prefix: str | None
 
     def url(self, path: str) -> str:
         """HTTPS URL through nginx."""
@@ -63,19 +71,28 @@ def _write_dist(dist: Path) -> None:
     (dist / "assets" / "app-3f9a1c.js").write_text(script, encoding="utf-8")
 
 
-def _backend_env(settings: Settings, tmp: Path, index: int) -> dict[str, str]:
+def _redis_reachable() -> bool:
+    try:
+        redis_lib.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=2).ping()
+    except redis_lib.RedisError:
+        return False
+    return True
+
+
+def _backend_env(settings: Settings, tmp: Path, index: int, prefix: str | None) -> dict[str, str]:
+    """Production-like replicas (Celery mode, Redis event bus) when Redis is reachable."""
+    mode = {"REDIS_URL": TEST_REDIS_URL, "JOB_BACKEND": "celery", "JOB_EVENTS_PREFIX": prefix}
     return {
         **os.environ,
         "ENVIRONMENT": "test",
         "DATABASE_URL": settings.sqlalchemy_url,
-        "REDIS_URL": "",
         "SECRET_KEY": TEST_SECRET,
         "JWT_SECRET_KEY": TEST_SECRET,
         "DATA_STORAGE_PATH": str(settings.data_storage_path),
         "MODEL_STORAGE_PATH": str(settings.model_storage_path),
         "LOG_DIR": str(tmp / f"backend{index}-logs"),
         "SERVE_FRONTEND": "false",
-        "JOB_BACKEND": "local",
+        **(mode if prefix else {"REDIS_URL": "", "JOB_BACKEND": "local"}),
     }
 
 
@@ -96,15 +113,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> Itera
     (tmp / "nginx.conf").write_text(variant)
     fe_conf = frontend_variant(FRONTEND_CONF.read_text(), frontend, tmp / "dist", tmp)
     (tmp / "frontend.conf").write_text(fe_conf)
+    prefix = f"tp:test:{uuid.uuid4().hex[:8]}" if _redis_reachable() else None
     with ExitStack() as processes:
         for index, port in enumerate(ports.backends):
-            start_backend(
-                processes, port, _backend_env(settings, tmp, index), tmp / f"b{index}.log"
-            )
+            env = _backend_env(settings, tmp, index, prefix)
+            start_backend(processes, port, env, tmp / f"b{index}.log")
         start_nginx(processes, binary, tmp / "frontend.conf", tmp, "frontend")
         start_nginx(processes, binary, tmp / "nginx.conf", tmp, "nginx")
         tls = ssl.create_default_context(cafile=str(tmp / "cert.pem"))
-        stack = Stack(ports=ports, tmp=tmp, tls=tls, variant=variant)
+        stack = Stack(ports=ports, tmp=tmp, tls=tls, variant=variant, events_prefix=prefix)
         wait_until_served(stack.url("/health"), tls)
         yield stack
 
@@ -184,3 +201,56 @@ def test_tls_versions_accepted(stack: Stack, version: ssl.TLSVersion) -> None:
     context.minimum_version = context.maximum_version = version
     response = httpx.get(stack.url("/health"), verify=context)
     assert response.status_code == 200
+
+
+def _login(stack: Stack, username: str) -> str:
+    response = httpx.post(
+        stack.url("/api/v1/auth/login"),
+        data={"username": username, "password": PASSWORD},
+        verify=stack.tls,
+    )
+    assert response.status_code == 200, response.text
+    return str(response.json()["access_token"])
+
+
+def _running_job_with_events(db: Database) -> tuple[uuid.UUID, list[dict[str, object]]]:
+    with db.session_scope() as session:
+        project_id = session.scalars(select(Project.id)).one()
+        job = TrainingJob(
+            project_id=project_id,
+            name="实时事件",
+            task_type="tabular_classification",
+            trainer="lightgbm",
+            status=JobStatus.running,
+        )
+        session.add(job)
+        session.flush()
+        events = [JobEvent(job_id=job.id, type="log", data={"line": f"epoch {i}"}) for i in (1, 2)]
+        session.add_all(events)
+        session.flush()
+        return job.id, [event_payload(e) for e in events]
+
+
+def test_websocket_through_nginx_receives_job_events(
+    stack: Stack, db: Database, make_user: Callable[..., User]
+) -> None:
+    make_user("ws_viewer")
+    token = _login(stack, "ws_viewer")
+    job_id, stored = _running_job_with_events(db)
+    uri = f"wss://127.0.0.1:{stack.ports.https}/ws/jobs/{job_id}?token={token}"
+    with connect(uri, ssl=stack.tls, open_timeout=10) as ws:
+        snapshot = json.loads(ws.recv(timeout=10))
+        assert snapshot["type"] == "snapshot" and snapshot["job"]["id"] == str(job_id)
+        replayed = [json.loads(ws.recv(timeout=10)) for _ in stored]
+        assert [e["id"] for e in replayed] == [e["id"] for e in stored]
+        if stack.events_prefix is None:
+            pytest.skip("Redis unreachable: replicas use the in-process bus, live part skipped")
+        live = {"id": 10**9, "job_id": str(job_id), "type": "progress", "data": {"progress": 0.5}}
+        bus = RedisBus(TEST_REDIS_URL, stack.events_prefix)
+        try:
+            bus.publish(job_id, live)
+            assert json.loads(ws.recv(timeout=10)) == live
+        finally:
+            bus.close()
+    upgraded = [e for e in stack.access_log() if str(e["uri"]).startswith("/ws/jobs/")]
+    assert upgraded and upgraded[-1]["status"] == 101
