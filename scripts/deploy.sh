@@ -137,7 +137,11 @@ main() {
   local replicas
   replicas=$(env_value BACKEND_REPLICAS)
   compose up -d --remove-orphans --scale "backend=${replicas:-2}"
-  wait_healthy backend frontend nginx
+  wait_healthy backend frontend
+  # nginx resolves `backend` to the replicas' addresses when it (re)loads: recreated or added
+  # replicas have new addresses, so reload it (gracefully) now that they are healthy.
+  compose exec -T nginx nginx -s reload
+  wait_healthy nginx
   log "creating the admin account (the password is printed once, below; it is not logged)"
   compose run --rm --no-deps -T backend python -m app.scripts.create_admin
   local port domain
