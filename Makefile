@@ -6,7 +6,7 @@ PY := $(CURDIR)/$(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup venv migrate admin serve test test-sqlite test-postgres lint format bench worker beat clean
+.PHONY: run setup venv migrate admin serve test test-sqlite test-postgres lint format bench worker beat clean deploy backup restore
 
 $(VENV)/.installed: backend/requirements.txt backend/requirements-dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,16 @@ worker: venv
 
 beat: venv
 	cd backend && $(PY) -m celery -A app.celery beat -l info
+
+# Production (Docker Compose): see docs/deployment.md. `make restore BACKUP=backups/tp-backup-…`.
+deploy:
+	bash scripts/deploy.sh
+
+backup:
+	bash scripts/backup.sh
+
+restore:
+	bash scripts/restore.sh $(BACKUP)
 
 clean:
 	rm -rf $(VENV) data
