@@ -6,18 +6,20 @@
 # Modes:  DATABASE_URL set  -> pg_dump/psql on this machine talk to that database directly;
 #         otherwise         -> through docker compose (pg_dump runs inside the postgres service).
 # Settings (environment or flags):
-#   --dest DIR / BACKUP_DIR        where backups go            (default: ./backups)
+#   --dest DIR / BACKUP_DIR        where backups go            (default: <repository>/backups)
 #   --retention-days N / RETENTION_DAYS  keep this many days   (default: 7; 0 = keep all)
-#   DATA_ROOT                      folder with datasets/ and models/ (default: ./data)
+#   DATA_ROOT                      folder with datasets/ and models/ (default: DATA_ROOT
+#                                  of the repository's .env, else <repository>/data)
 #   DATASETS_DIR, MODELS_DIR       override the two folders individually
 #   COMPOSE                        compose command for compose mode (default: docker compose)
 set -euo pipefail
 umask 077
 
-BACKUP_DIR=${BACKUP_DIR:-./backups}
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+BACKUP_DIR=${BACKUP_DIR:-$REPO/backups}
 RETENTION_DAYS=${RETENTION_DAYS:-7}
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
 log() { printf '[backup] %s\n' "$*" >&2; }
 die() { printf '[backup] ERROR: %s\n' "$*" >&2; exit 1; }
 
@@ -32,10 +34,18 @@ done
 
 case "$RETENTION_DAYS" in ''|*[!0-9]*) die "RETENTION_DAYS must be a whole number of days" ;; esac
 
-DATA_ROOT=${DATA_ROOT:-./data}
+# DATA_ROOT from the deployment's .env (relative to the repository), else <repository>/data.
+env_data_root() {
+  local value=""
+  if [ -f "$REPO/.env" ]; then value=$(sed -n 's/^DATA_ROOT=//p' "$REPO/.env" | tail -n 1); fi
+  value=${value:-./data}
+  case "$value" in /*) printf '%s' "$value" ;; *) printf '%s/%s' "$REPO" "${value#./}" ;; esac
+}
+DATA_ROOT=${DATA_ROOT:-$(env_data_root)}
 DATASETS_DIR=${DATASETS_DIR:-$DATA_ROOT/datasets}
 MODELS_DIR=${MODELS_DIR:-$DATA_ROOT/models}
 read -r -a COMPOSE_CMD <<< "${COMPOSE:-docker compose}"
+COMPOSE_CMD+=(--project-directory "$REPO" -f "$REPO/docker-compose.yml" -f "$REPO/docker-compose.prod.yml")
 
 # libpq does not know SQLAlchemy's driver suffix (postgresql+psycopg://).
 libpq_url() { printf '%s' "${1/postgresql+psycopg:/postgresql:}"; }

@@ -4,12 +4,12 @@
 #   scripts/restore.sh [--yes] BACKUP_FOLDER
 # Same modes and settings as backup.sh: DATABASE_URL set -> direct (the database is created
 # when missing); otherwise through docker compose (the API and workers are stopped meanwhile).
-# Files: DATA_ROOT (default ./data), or DATASETS_DIR / MODELS_DIR. Current folders are kept
+# Files: DATA_ROOT (as in backup.sh), or DATASETS_DIR / MODELS_DIR. Current folders are kept
 # beside the restored ones as <folder>.pre-restore-<time> until you delete them.
 set -euo pipefail
 umask 077
 
-usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; }
 log() { printf '[restore] %s\n' "$*" >&2; }
 die() { printf '[restore] ERROR: %s\n' "$*" >&2; exit 1; }
 
@@ -27,10 +27,19 @@ done
 [ -d "$SOURCE" ] || die "no such backup folder: $SOURCE"
 SOURCE=$(cd "$SOURCE" && pwd)
 
-DATA_ROOT=${DATA_ROOT:-./data}
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+# DATA_ROOT from the deployment's .env (relative to the repository), else <repository>/data.
+env_data_root() {
+  local value=""
+  if [ -f "$REPO/.env" ]; then value=$(sed -n 's/^DATA_ROOT=//p' "$REPO/.env" | tail -n 1); fi
+  value=${value:-./data}
+  case "$value" in /*) printf '%s' "$value" ;; *) printf '%s/%s' "$REPO" "${value#./}" ;; esac
+}
+DATA_ROOT=${DATA_ROOT:-$(env_data_root)}
 DATASETS_DIR=${DATASETS_DIR:-$DATA_ROOT/datasets}
 MODELS_DIR=${MODELS_DIR:-$DATA_ROOT/models}
 read -r -a COMPOSE_CMD <<< "${COMPOSE:-docker compose}"
+COMPOSE_CMD+=(--project-directory "$REPO" -f "$REPO/docker-compose.yml" -f "$REPO/docker-compose.prod.yml")
 APP_SERVICES=(backend celery-worker celery-beat)
 
 libpq_url() { printf '%s' "${1/postgresql+psycopg:/postgresql:}"; }

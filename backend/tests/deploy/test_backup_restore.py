@@ -212,3 +212,53 @@ def test_restore_rejects_a_folder_without_manifest(tmp_path: Path) -> None:
         "restore.sh", {**os.environ, "DATABASE_URL": "postgresql://x@127.0.0.1/x"}, str(folder)
     )
     assert refused.returncode != 0 and "no MANIFEST.sha256" in refused.stderr
+
+
+# Stands in for `docker compose` (no Docker engine here): `exec -T postgres sh -c CMD` runs CMD
+# on this machine with the postgres service's environment; stop/start/run are recorded.
+FAKE_COMPOSE = """#!/usr/bin/env bash
+set -euo pipefail
+while [ "$1" = --project-directory ] || [ "$1" = -f ]; do shift 2; done
+echo "$*" >> "$COMPOSE_CALLS"
+if [ "$1" = exec ]; then
+  [ "$2 $3 $4 $5" = "-T postgres sh -c" ] || exit 64
+  exec env POSTGRES_USER=postgres POSTGRES_DB="$FAKE_DB" PGHOST=127.0.0.1 sh -c "$6"
+fi
+"""
+
+
+def test_compose_mode_backup_and_restore(tmp_path: Path, throwaway_db: tuple[str, str]) -> None:
+    name, url = throwaway_db
+    _seed_rows(url)
+    _seed_files(tmp_path / "data")
+    counts, files = _row_counts(url), _checksums(tmp_path / "data")
+    fake = tmp_path / "compose"
+    fake.write_text(FAKE_COMPOSE)
+    fake.chmod(0o755)
+    env = {
+        **_env(url, tmp_path),
+        "COMPOSE": str(fake),
+        "FAKE_DB": name,
+        "COMPOSE_CALLS": str(tmp_path / "calls"),
+    }
+    del env["DATABASE_URL"]
+    made = _run("backup.sh", env)
+    assert made.returncode == 0, made.stderr
+    target = Path(made.stdout.strip().splitlines()[-1])
+    assert "mode=compose" in (target / "backup.info").read_text()
+
+    # A fresh postgres volume: the service creates the empty database, restore fills it.
+    _admin_execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    _admin_execute(f'CREATE DATABASE "{name}"')
+    shutil.rmtree(tmp_path / "data")
+    restored = _run("restore.sh", env, "--yes", str(target))
+    assert restored.returncode == 0, restored.stderr
+    assert _row_counts(url) == counts and _checksums(tmp_path / "data") == files
+    calls = (tmp_path / "calls").read_text().splitlines()
+    assert calls[0].startswith("exec -T postgres sh -c exec pg_dump")
+    assert calls[1:] == [
+        "stop backend celery-worker celery-beat",
+        calls[2],
+        "run --rm migrate",
+        "start backend celery-worker celery-beat",
+    ] and calls[2].startswith("exec -T postgres sh -c exec pg_restore")
