@@ -1,0 +1,41 @@
+/** The backend's one error envelope, as a thrown Error. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+interface Envelope {
+  error?: { code?: string; message?: string; details?: unknown };
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly details: unknown;
+
+  constructor(status: number, code: string, message: string, details?: unknown) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+
+  /** Field errors of a validation failure, keyed by the field path without "body.". */
+  fieldErrors(): Record<string, string> {
+    const out: Record<string, string> = {};
+    if (!Array.isArray(this.details)) return out;
+    for (const item of this.details as (FieldError & { loc?: unknown[]; msg?: string })[]) {
+      const field = typeof item?.field === "string" ? item.field : Array.isArray(item?.loc) ? item.loc.join(".") : null;
+      if (field) out[field.replace(/^(body|query|path)\./, "")] = item.message ?? item.msg ?? "";
+    }
+    return out;
+  }
+}
+
+/** Build an ApiError from a failed response and its (maybe JSON) body. */
+export function toApiError(status: number, body: unknown): ApiError {
+  const env = (body ?? {}) as Envelope;
+  const code = env.error?.code ?? `http_${status}`;
+  const message = env.error?.message ?? `HTTP ${status}`;
+  return new ApiError(status, code, message, env.error?.details);
+}

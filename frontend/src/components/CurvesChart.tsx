@@ -1,0 +1,25 @@
+/** Line chart of metric series keyed "split/name" (several jobs: prefix the key with a label). */
+import { Empty } from "antd";
+import { useMemo } from "react";
+import { useTranslation } from "react-i18next";
+import type { Point } from "../lib/jobStream";
+import { Chart } from "./Chart";
+
+export function CurvesChart({ series, height = 320 }: { series: Record<string, Point[]>; height?: number }) {
+  const { t } = useTranslation();
+  const names = useMemo(() => Object.keys(series).filter((k) => series[k].length > 1 || !k.startsWith("test/")), [series]);
+  const option = useMemo(
+    () => ({
+      animation: false,
+      tooltip: { trigger: "axis" },
+      legend: { type: "scroll", top: 0 },
+      grid: { left: 48, right: 24, top: 36, bottom: 36 },
+      xAxis: { type: "value", name: t("jobs.step"), nameLocation: "middle", nameGap: 24, minInterval: 1 },
+      yAxis: { type: "value", scale: true },
+      series: names.map((name) => ({ name, type: "line", showSymbol: series[name].length < 30, data: series[name] })),
+    }),
+    [series, names, t],
+  );
+  if (!names.length) return <Empty description={t("jobs.noMetrics")} />;
+  return <Chart option={option} height={height} testId="curves-chart" />;
+}

@@ -1,0 +1,26 @@
+/** Put a failed request's field errors on the form fields; other errors go to a toast. */
+import type { FormInstance } from "antd";
+import { ApiError } from "../api/errors";
+
+interface Toast {
+  error: (content: string) => unknown;
+}
+
+/** Show each validation error at its field (by dotted path); return the ones that matched. */
+export function applyFieldErrors<T>(form: FormInstance<T>, error: unknown, toast: Toast): string[] {
+  const message = error instanceof Error ? error.message : String(error);
+  if (!(error instanceof ApiError)) {
+    toast.error(message);
+    return [];
+  }
+  const fieldErrors = error.fieldErrors();
+  const known = Object.keys(fieldErrors);
+  if (known.length === 0) {
+    toast.error(message);
+    return [];
+  }
+  form.setFields(
+    known.map((field) => ({ name: field.split("."), errors: [fieldErrors[field]] })) as never,
+  );
+  return known;
+}

@@ -1,0 +1,87 @@
+/** Overview of the current project: counts, active jobs, recent models, recent activity. */
+import { useQuery } from "@tanstack/react-query";
+import { Button, Card, Col, Empty, List, Row, Space, Statistic } from "antd";
+import { useTranslation } from "react-i18next";
+import { Link } from "react-router-dom";
+import { api, request, unwrap } from "../api/client";
+import type { Dataset, Job, ModelVersion, Paged } from "../api/domain";
+import { StatusTag } from "../components/StatusTag";
+import { useProject } from "../hooks/useProject";
+import { useMe } from "../hooks/useSession";
+import { formatTime } from "../lib/format";
+import { liveInterval } from "./JobsPage";
+
+export function DashboardPage() {
+  const { t } = useTranslation();
+  const { project } = useProject();
+  const me = useMe();
+  const projectId = project?.id ?? "";
+  const enabled = !!projectId;
+  const datasets = useQuery({ queryKey: ["datasets", projectId, "dash"], enabled, queryFn: () => request<Paged<Dataset>>("GET", `/datasets?project_id=${projectId}&limit=5`) });
+  const jobs = useQuery({
+    queryKey: ["jobs", projectId, "dash"],
+    enabled,
+    queryFn: () => request<Paged<Job>>("GET", `/jobs?project_id=${projectId}&limit=8`),
+    refetchInterval: (q) => liveInterval(q.state.data?.items),
+  });
+  const models = useQuery({ queryKey: ["models", projectId, "dash"], enabled, queryFn: () => request<Paged<ModelVersion>>("GET", `/models?project_id=${projectId}&limit=5`) });
+  const activity = useQuery({
+    queryKey: ["audit", "dash", projectId],
+    enabled: enabled && me.data?.role === "admin",
+    queryFn: () => unwrap(api.GET("/api/v1/audit-logs", { params: { query: { project_id: projectId, limit: 8 } } })),
+  });
+  const active = (jobs.data?.items ?? []).filter((j) => ["queued", "running", "cancelling"].includes(j.status));
+
+  if (enabled && datasets.data?.total === 0 && jobs.data?.total === 0) {
+    return (
+      <Card>
+        <Empty description={t("dashboard.getStarted")}>
+          <Link to="/datasets"><Button type="primary">{t("dashboard.upload")}</Button></Link>
+        </Empty>
+      </Card>
+    );
+  }
+  return (
+    <Space orientation="vertical" style={{ width: "100%" }} size="middle">
+      <Row gutter={16}>
+        <Col span={8}><Card loading={datasets.isLoading}><Statistic title={t("dashboard.datasets")} value={datasets.data?.total ?? 0} /></Card></Col>
+        <Col span={8}><Card loading={jobs.isLoading}><Statistic title={t("dashboard.activeJobs")} value={active.length} /></Card></Col>
+        <Col span={8}><Card loading={models.isLoading}><Statistic title={t("dashboard.models")} value={models.data?.total ?? 0} /></Card></Col>
+      </Row>
+      <Row gutter={16}>
+        <Col xs={24} xl={12}>
+          <Card title={t("dashboard.recentJobs")} extra={<Link to="/jobs/new">{t("dashboard.train")}</Link>}>
+            <List loading={jobs.isLoading} dataSource={jobs.data?.items} locale={{ emptyText: t("jobs.noJobs") }}
+              renderItem={(j) => (
+                <List.Item extra={<StatusTag status={j.status} />}>
+                  <List.Item.Meta title={<Link to={`/jobs/${j.id}`}>{j.name}</Link>} description={`${Math.round(j.progress * 100)}% · ${formatTime(j.created_at)}`} />
+                </List.Item>
+              )} />
+          </Card>
+        </Col>
+        <Col xs={24} xl={12}>
+          <Card title={t("dashboard.recentModels")}>
+            <List loading={models.isLoading} dataSource={models.data?.items} locale={{ emptyText: t("models.noModels") }}
+              renderItem={(m) => (
+                <List.Item>
+                  <List.Item.Meta title={<Link to={`/models/${m.id}`}>{`${m.name} v${m.version}`}</Link>} description={formatTime(m.created_at)} />
+                </List.Item>
+              )} />
+          </Card>
+          <Card title={t("dashboard.datasets")} style={{ marginTop: 16 }}>
+            <List loading={datasets.isLoading} dataSource={datasets.data?.items} locale={{ emptyText: t("datasets.noDatasets") }}
+              renderItem={(d) => (
+                <List.Item><List.Item.Meta title={<Link to={`/datasets/${d.id}`}>{d.name}</Link>} description={`${d.row_count} × ${d.columns.length}`} /></List.Item>
+              )} />
+          </Card>
+          {me.data?.role === "admin" && (
+            <Card title={t("dashboard.recentActivity")} style={{ marginTop: 16 }}>
+              <List size="small" loading={activity.isLoading} dataSource={activity.data?.items}
+                renderItem={(a) => <List.Item>{`${formatTime(a.created_at)} · ${a.actor_username ?? "—"} · ${a.action}`}</List.Item>} />
+            </Card>
+          )}
+        </Col>
+      </Row>
+    </Space>
+  );
+}

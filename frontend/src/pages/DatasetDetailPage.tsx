@@ -1,0 +1,117 @@
+/** One dataset: summary, paged preview, column profile with charts, validation, delete. */
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { App, Button, Card, Col, Descriptions, Empty, Popconfirm, Row, Space, Table, Tabs } from "antd";
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import { Link, useNavigate, useParams } from "react-router-dom";
+import { request } from "../api/client";
+import type { Dataset } from "../api/domain";
+import { ColumnProfileCard } from "../components/ColumnProfileCard";
+import { PageSkeleton } from "../components/PageSkeleton";
+import { QueryError } from "../components/QueryError";
+import { ValidationPanel } from "../components/ValidationPanel";
+import { formatBytes, formatTime } from "../lib/format";
+import { normalizePreview, normalizeProfile } from "../lib/profile";
+
+function Preview({ dataset }: { dataset: Dataset }) {
+  const [page, setPage] = useState(1);
+  const pageSize = 20;
+  const preview = useQuery({
+    queryKey: ["preview", dataset.id, page],
+    queryFn: async () =>
+      normalizePreview(
+        await request<unknown>("GET", `/datasets/${dataset.id}/preview?offset=${(page - 1) * pageSize}&limit=${pageSize}`),
+        dataset.columns.map((c) => c.name),
+      ),
+    placeholderData: (previous) => previous,
+  });
+  if (preview.error) return <QueryError error={preview.error} onRetry={() => void preview.refetch()} />;
+  const offset = (page - 1) * pageSize;
+  return (
+    <Table
+      size="small"
+      data-testid="preview-table"
+      loading={preview.isFetching}
+      rowKey={(_, i) => String(offset + (i ?? 0))}
+      dataSource={preview.data?.rows}
+      scroll={{ x: "max-content" }}
+      pagination={{ current: page, pageSize, total: preview.data?.total ?? dataset.row_count, onChange: setPage, showSizeChanger: false }}
+      columns={(preview.data?.columns ?? []).map((c) => ({
+        title: c,
+        dataIndex: c,
+        ellipsis: true,
+        render: (v: unknown) => (v === null || v === undefined ? <i style={{ color: "#bbb" }}>null</i> : String(v)),
+      }))}
+    />
+  );
+}
+
+function Profile({ dataset }: { dataset: Dataset }) {
+  const { t } = useTranslation();
+  const profile = useQuery({
+    queryKey: ["profile", dataset.id],
+    queryFn: async () => normalizeProfile(await request<unknown>("GET", `/datasets/${dataset.id}/profile`)),
+  });
+  if (profile.isLoading) return <PageSkeleton />;
+  if (profile.error) return <QueryError error={profile.error} onRetry={() => void profile.refetch()} />;
+  if (!profile.data?.length) return <Empty description={t("common.empty")} />;
+  return (
+    <Row gutter={[12, 12]}>
+      {profile.data.map((column) => (
+        <Col key={column.name} xs={24} md={12} xl={8}>
+          <ColumnProfileCard column={column} />
+        </Col>
+      ))}
+    </Row>
+  );
+}
+
+export function DatasetDetailPage() {
+  const { id = "" } = useParams();
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const navigate = useNavigate();
+  const dataset = useQuery({ queryKey: ["dataset", id], queryFn: () => request<Dataset>("GET", `/datasets/${id}`) });
+  const remove = useMutation({
+    mutationFn: () => request<void>("DELETE", `/datasets/${id}`),
+    onSuccess: () => navigate("/datasets"),
+    onError: (err) => void message.error(err.message),
+  });
+
+  if (dataset.isLoading) return <PageSkeleton />;
+  if (dataset.error || !dataset.data) return <QueryError error={dataset.error} onRetry={() => void dataset.refetch()} />;
+  const d = dataset.data;
+  return (
+    <Space orientation="vertical" style={{ width: "100%" }} size="middle">
+      <Card
+        title={d.name}
+        extra={
+          <Space>
+            <Link to={`/jobs/new?dataset=${d.id}`}><Button type="primary">{t("dashboard.train")}</Button></Link>
+            <Popconfirm title={t("datasets.deleteConfirm", { name: d.name })} onConfirm={() => remove.mutate()}>
+              <Button danger>{t("common.delete")}</Button>
+            </Popconfirm>
+          </Space>
+        }
+      >
+        <Descriptions size="small" column={4}>
+          <Descriptions.Item label={t("datasets.rows")}>{d.row_count}</Descriptions.Item>
+          <Descriptions.Item label={t("datasets.columns")}>{d.columns.length}</Descriptions.Item>
+          <Descriptions.Item label={t("datasets.size")}>{formatBytes(d.size_bytes)}</Descriptions.Item>
+          <Descriptions.Item label={t("datasets.format")}>{d.format}</Descriptions.Item>
+          <Descriptions.Item label={t("datasets.encoding")}>{d.encoding ?? "—"}</Descriptions.Item>
+          <Descriptions.Item label={t("common.createdAt")}>{formatTime(d.created_at)}</Descriptions.Item>
+        </Descriptions>
+      </Card>
+      <Card>
+        <Tabs
+          items={[
+            { key: "preview", label: t("datasets.preview"), children: <Preview dataset={d} /> },
+            { key: "profile", label: t("datasets.profile"), children: <Profile dataset={d} /> },
+            { key: "validate", label: t("datasets.validation"), children: <ValidationPanel dataset={d} /> },
+          ]}
+        />
+      </Card>
+    </Space>
+  );
+}

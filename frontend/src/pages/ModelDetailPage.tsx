@@ -1,0 +1,140 @@
+/** One model version: metrics, confusion heatmap, per-class table, importance or mistakes, card, download, try it. */
+import { useQuery } from "@tanstack/react-query";
+import { App, Button, Card, Col, Descriptions, Empty, Row, Space, Table, Tabs, Tag } from "antd";
+import { useMemo } from "react";
+import { useTranslation } from "react-i18next";
+import { Link, useParams } from "react-router-dom";
+import { request } from "../api/client";
+import type { ModelVersion } from "../api/domain";
+import { Chart } from "../components/Chart";
+import { ConfusionHeatmap } from "../components/ConfusionHeatmap";
+import { CurvesChart } from "../components/CurvesChart";
+import { PageSkeleton } from "../components/PageSkeleton";
+import { PredictPanel } from "../components/PredictPanel";
+import { QueryError } from "../components/QueryError";
+import { downloadFile } from "../lib/download";
+import { formatBytes, formatMetric, formatTime } from "../lib/format";
+import { inputColumns, readReport, scalarMetrics, seriesFromMetrics, type Importance, type Mistake, type PerClass } from "../lib/models";
+
+function ImportanceChart({ items }: { items: Importance[] }) {
+  const option = useMemo(() => {
+    const top = items.slice(0, 15).reverse();
+    return {
+      grid: { left: 120, right: 24, top: 8, bottom: 24 },
+      tooltip: {},
+      xAxis: { type: "value" },
+      yAxis: { type: "category", data: top.map((i) => i.feature) },
+      series: [{ type: "bar", data: top.map((i) => Number(i.importance.toFixed(4))), itemStyle: { color: "#1677ff" } }],
+    };
+  }, [items]);
+  return <Chart option={option} height={Math.max(200, items.slice(0, 15).length * 24 + 40)} testId="importance-chart" />;
+}
+
+function MistakesTable({ items }: { items: Mistake[] }) {
+  const { t } = useTranslation();
+  return (
+    <Table<Mistake>
+      size="small"
+      rowKey={(_, i) => String(i)}
+      dataSource={items}
+      pagination={{ pageSize: 10 }}
+      columns={[
+        { title: t("models.input"), render: (_, m) => <code style={{ fontSize: 12 }}>{m.text ?? JSON.stringify(m.row)}</code> },
+        { title: t("models.actual"), dataIndex: "true", render: String },
+        { title: t("models.predicted"), dataIndex: "predicted", render: String },
+        { title: t("models.confidence"), dataIndex: "confidence", render: formatMetric },
+      ]}
+    />
+  );
+}
+
+function Curves({ jobId }: { jobId: string }) {
+  const metrics = useQuery({
+    queryKey: ["job-metrics", jobId],
+    queryFn: async () => seriesFromMetrics(await request<Record<string, []>>("GET", `/jobs/${jobId}/metrics`)),
+  });
+  if (metrics.isLoading) return <PageSkeleton rows={3} />;
+  return <CurvesChart series={metrics.data ?? {}} />;
+}
+
+export function ModelDetailPage() {
+  const { id = "" } = useParams();
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const model = useQuery({ queryKey: ["model", id], queryFn: () => request<ModelVersion>("GET", `/models/${id}`) });
+  if (model.isLoading) return <PageSkeleton />;
+  if (model.error || !model.data) return <QueryError error={model.error} onRetry={() => void model.refetch()} />;
+  const m = model.data;
+  const report = readReport(m);
+  const download = () => downloadFile(`/models/${m.id}/download`, `model-${m.id}.zip`).catch((e: Error) => void message.error(e.message));
+
+  const perClassColumns = [
+    { title: t("models.label"), dataIndex: "label", render: String },
+    { title: t("models.precision"), dataIndex: "precision", render: formatMetric },
+    { title: t("models.recall"), dataIndex: "recall", render: formatMetric },
+    { title: t("models.f1"), dataIndex: "f1", render: formatMetric },
+    { title: t("models.support"), dataIndex: "support" },
+  ];
+  const tabs = [
+    {
+      key: "eval",
+      label: t("models.metrics"),
+      children: (
+        <Row gutter={[16, 16]}>
+          {report.confusion && (
+            <Col xs={24} xl={12}><Card size="small" title={t("models.confusion")}><ConfusionHeatmap labels={report.labels} matrix={report.confusion} /></Card></Col>
+          )}
+          {report.perClass.length > 0 && (
+            <Col xs={24} xl={12}><Card size="small" title={t("models.perClass")}><Table<PerClass> size="small" rowKey="label" pagination={false} dataSource={report.perClass} columns={perClassColumns} /></Card></Col>
+          )}
+          {report.importance.length > 0 && (
+            <Col xs={24} xl={12}><Card size="small" title={t("models.importance")}><ImportanceChart items={report.importance} /></Card></Col>
+          )}
+          {report.mistakes.length > 0 && (
+            <Col xs={24}><Card size="small" title={t("models.mistakes")}><MistakesTable items={report.mistakes} /></Card></Col>
+          )}
+          {!report.confusion && !report.importance.length && !report.mistakes.length && <Col span={24}><Empty /></Col>}
+        </Row>
+      ),
+    },
+    { key: "curves", label: t("models.curves"), children: m.job_id ? <Curves jobId={m.job_id} /> : <Empty /> },
+    { key: "try", label: t("models.tryIt"), children: <PredictPanel model={m} /> },
+    {
+      key: "card",
+      label: t("models.card"),
+      children: (
+        <Descriptions bordered size="small" column={1} data-testid="model-card">
+          <Descriptions.Item label={t("jobs.taskType")}>{t(`tasks.${m.task_type}`, { defaultValue: m.task_type })}</Descriptions.Item>
+          <Descriptions.Item label={t("jobs.targetColumn")}>{String(m.columns.target ?? m.columns.label ?? "—")}</Descriptions.Item>
+          <Descriptions.Item label={t("models.input")}>{inputColumns(m).join(", ")}</Descriptions.Item>
+          {report.labels.length > 0 && <Descriptions.Item label={t("models.class")}>{report.labels.map((l) => <Tag key={l}>{l}</Tag>)}</Descriptions.Item>}
+          <Descriptions.Item label="Trainer">{`${m.trainer} (${m.model_format})`}</Descriptions.Item>
+          <Descriptions.Item label={t("jobs.params")}><code>{JSON.stringify(m.params)}</code></Descriptions.Item>
+          <Descriptions.Item label={t("jobs.dataset")}>{m.dataset_id ? <Link to={`/datasets/${m.dataset_id}`}>{m.dataset_id}</Link> : "—"}</Descriptions.Item>
+          <Descriptions.Item label={m.description ? t("common.details") : "—"}>{m.description || "—"}</Descriptions.Item>
+        </Descriptions>
+      ),
+    },
+  ];
+
+  return (
+    <Space orientation="vertical" style={{ width: "100%" }} size="middle">
+      <Card
+        title={`${m.name} v${m.version}`}
+        extra={
+          <Space>
+            {m.job_id && <Link to={`/jobs/${m.job_id}`}><Button>{t("models.job")}</Button></Link>}
+            <Button type="primary" onClick={() => void download()}>{t("models.download")}</Button>
+          </Space>
+        }
+      >
+        <Descriptions size="small" column={4}>
+          {scalarMetrics(m).map(([k, v]) => <Descriptions.Item key={k} label={k}>{formatMetric(v)}</Descriptions.Item>)}
+          <Descriptions.Item label={t("datasets.size")}>{formatBytes(m.size_bytes)}</Descriptions.Item>
+          <Descriptions.Item label={t("common.createdAt")}>{formatTime(m.created_at)}</Descriptions.Item>
+        </Descriptions>
+      </Card>
+      <Card><Tabs items={tabs} /></Card>
+    </Space>
+  );
+}
