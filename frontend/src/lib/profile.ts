@@ -53,6 +53,11 @@ function columnOf(name: string, raw: Obj): ColumnProfile {
     const v = statsSource[key];
     if (typeof v === "number") stats.push([key, shortNumber(v)]);
   }
+  if (isObj(raw.length)) {
+    for (const [key, v] of Object.entries(raw.length)) {
+      if (typeof v === "number") stats.push([`len ${key}`, shortNumber(v)]);
+    }
+  }
   return {
     name,
     dtype: String(raw.dtype ?? raw.type ?? raw.kind ?? ""),
