@@ -1,7 +1,9 @@
 """Production nginx.conf (test variant) before two real uvicorn replicas and the console."""
 
+import hashlib
 import json
 import os
+import socket
 import ssl
 import uuid
 from collections.abc import Callable, Iterator
@@ -12,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 import redis as redis_lib
+from fastapi import FastAPI
 from sqlalchemy import select
 from websockets.sync.client import connect
 
@@ -254,3 +257,102 @@ def test_websocket_through_nginx_receives_job_events(
             bus.close()
     upgraded = [e for e in stack.access_log() if str(e["uri"]).startswith("/ws/jobs/")]
     assert upgraded and upgraded[-1]["status"] == 101
+
+
+UPLOAD_PATH = "/api/v1/data/upload"
+UPLOAD_TARGET_BYTES = 100 * 1000 * 1000  # 100 MB, under UPLOAD_MAX_SIZE (100 MiB)
+ROWS_PER_BLOCK = 20000
+
+
+def _csv_block() -> bytes:
+    rows = (
+        f"{i},{(i % 97) * 0.5},类别{i % 3},样本文本 {i % 1000}\n" for i in range(ROWS_PER_BLOCK)
+    )
+    return "".join(rows).encode("utf-8")
+
+
+@dataclass
+class Upload:
+    """A ~100 MB CSV sent as multipart: a header row, then `blocks` copies of one block."""
+
+    boundary: str
+    header: bytes
+    block: bytes
+    blocks: int
+
+    @property
+    def size(self) -> int:
+        """The file's size in bytes."""
+        return len(self.header) + self.blocks * len(self.block)
+
+    def sha256(self) -> str:
+        """The file's checksum."""
+        digest = hashlib.sha256(self.header)
+        for _ in range(self.blocks):
+            digest.update(self.block)
+        return digest.hexdigest()
+
+    def envelope(self) -> tuple[bytes, bytes]:
+        """The multipart bytes before and after the file's bytes."""
+        before = (
+            f'--{self.boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="big.csv"\r\nContent-Type: text/csv\r\n\r\n'
+        ).encode()
+        return before, f"\r\n--{self.boundary}--\r\n".encode()
+
+    def body(self) -> Iterator[bytes]:
+        """The request body, produced while it is sent."""
+        before, after = self.envelope()
+        yield before + self.header
+        for _ in range(self.blocks):
+            yield self.block
+        yield after
+
+
+def _upload() -> Upload:
+    header, block = b"id,score,label,text\n", _csv_block()
+    blocks = (UPLOAD_TARGET_BYTES - len(header)) // len(block) + 1
+    return Upload(uuid.uuid4().hex, header, block, blocks)
+
+
+def test_100mb_upload_streams_through_nginx(
+    stack: Stack, app: FastAPI, make_user: Callable[..., User], db: Database
+) -> None:
+    if UPLOAD_PATH not in app.openapi()["paths"]:
+        pytest.skip(f"{UPLOAD_PATH} is not in the app yet")
+    make_user("uploader")
+    token = _login(stack, "uploader")
+    with db.session_scope() as session:
+        project_id = session.scalars(select(Project.id)).one()
+    upload = _upload()
+    before, after = upload.envelope()
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Content-Type": f"multipart/form-data; boundary={upload.boundary}",
+        "Content-Length": str(len(before) + upload.size + len(after)),
+    }
+    response = httpx.post(
+        stack.url(f"{UPLOAD_PATH}?project_id={project_id}"),
+        content=upload.body(),
+        headers=headers,
+        verify=stack.tls,
+        timeout=300,
+    )
+    assert response.status_code == 201, response.text[:500]
+    dataset = response.json()
+    assert dataset["size_bytes"] == upload.size >= UPLOAD_TARGET_BYTES
+    assert dataset["sha256"] == upload.sha256()
+    assert dataset["row_count"] == upload.blocks * ROWS_PER_BLOCK
+    # Streamed: nginx never spooled the body to its disk (it warns when it does).
+    assert "buffered to a temporary file" not in (stack.tmp / "error.log").read_text()
+
+
+def test_oversized_upload_refused_by_nginx(stack: Stack) -> None:
+    raw = socket.create_connection(("127.0.0.1", stack.ports.https), timeout=10)
+    with stack.tls.wrap_socket(raw, server_hostname="localhost") as conn:
+        conn.sendall(
+            f"POST {UPLOAD_PATH} HTTP/1.1\r\nHost: localhost\r\nContent-Length: {150 * 2**20}\r\n"
+            "Content-Type: multipart/form-data; boundary=x\r\n\r\n".encode()
+        )
+        status_line = conn.recv(4096).split(b"\r\n", 1)[0]
+    assert status_line == b"HTTP/1.1 413 Request Entity Too Large"
