@@ -1,16 +1,25 @@
-"""Load-or-404 dependencies for dataset routes (project access checked on every load)."""
+"""Dataset route dependencies: load-or-404 with the project check, and the uploader."""
 
 import uuid
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
-from app.api.deps import CurrentUser, SessionDep
+from app.api.deps import (
+    CurrentUser,
+    DatabaseDep,
+    SessionDep,
+    SettingsDep,
+    oauth2_scheme,
+    user_from_token,
+)
 from app.core.errors import NotFound
+from app.core.logging import user_id_var
+from app.datasets.upload import Uploader
 from app.db.models import Dataset, ProjectRole, User
-from app.projects.access import require_project_role
+from app.projects.access import require_project, require_project_role
 
 NOT_FOUND_MESSAGE = "Dataset not found."
 NOT_FOUND_CODE = "dataset_not_found"
@@ -43,3 +52,26 @@ def _dataset_dependency(minimum: ProjectRole) -> Callable[..., Dataset]:
 
 CurrentDataset = Annotated[Dataset, Depends(_dataset_dependency(ProjectRole.viewer))]
 EditableDataset = Annotated[Dataset, Depends(_dataset_dependency(ProjectRole.editor))]
+
+
+def get_uploader(
+    request: Request,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+    project_id: Annotated[
+        uuid.UUID | None,
+        Query(description="The project to upload into (preferred over the form field)."),
+    ] = None,
+) -> Uploader:
+    """Authenticate, and check the query's project before any of the body is read."""
+    with db.session_scope() as session:
+        user = user_from_token(session, token, settings.jwt_secret_key)
+        if project_id is not None:
+            require_project(session, user, project_id, ProjectRole.editor)
+    request.state.user_id = str(user.id)
+    user_id_var.set(str(user.id))
+    return Uploader(user_id=user.id, project_id=project_id)
+
+
+UploaderDep = Annotated[Uploader, Depends(get_uploader)]

@@ -1,19 +1,37 @@
-"""Dataset lifecycle: read, list, update, delete (uploads: `app.datasets.upload`)."""
+"""Dataset lifecycle: create (after upload), read, list, update, delete, preview, validate."""
 
 import uuid
 from collections.abc import Callable
+from typing import Any, Literal
 
 import pandas as pd
+import pyarrow.parquet as pq
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from app.audit import service as audit
 from app.core.config import Settings
-from app.datasets.storage import canonical_path
-from app.db.models import Dataset
+from app.core.errors import Conflict, UnprocessableInput
+from app.datasets.ingest import Ingested
+from app.datasets.receive import Received
+from app.datasets.schemas import DatasetPreview, DatasetUpdate
+from app.datasets.storage import canonical_path, remove_dataset_files
+from app.datasets.validation import ValidationReport, validate_for_task
+from app.db.models import Dataset, User
+from app.db.pagination import paginate
+from app.projects.access import visible_project_ids
 
 # Other domains register here what keeps a dataset from being deleted. Each check gets the
 # session and the dataset id and returns a human reason ("used by queued job …") or None.
 # The jobs domain appends its check at import time; DELETE answers 409 with the reasons.
 DATASET_IN_USE_CHECKS: list[Callable[[Session, uuid.UUID], str | None]] = []
+
+SortKey = Literal["created_at", "-created_at", "size_bytes", "-size_bytes", "name", "-name"]
+SORT_COLUMNS = {
+    "created_at": Dataset.created_at,
+    "size_bytes": Dataset.size_bytes,
+    "name": Dataset.name,
+}
 
 
 def load_frame(settings: Settings, dataset: Dataset) -> pd.DataFrame:
@@ -25,3 +43,162 @@ def in_use_reasons(session: Session, dataset_id: uuid.UUID) -> list[str]:
     """Why the dataset cannot be deleted now (empty when it can)."""
     reasons = (check(session, dataset_id) for check in DATASET_IN_USE_CHECKS)
     return [reason for reason in reasons if reason]
+
+
+def create_dataset(
+    session: Session,
+    *,
+    dataset_id: uuid.UUID,
+    project_id: uuid.UUID,
+    received: Received,
+    ingested: Ingested,
+    creator: User,
+    ip: str | None,
+) -> Dataset:
+    """Add the row of a converted upload and its audit entry (files are moved by the caller)."""
+    fields = received.fields
+    parent_id = _parent_in_project(session, fields.get("parent_id"), project_id)
+    name = (fields.get("name") or received.filename)[:255]
+    dataset = Dataset(
+        id=dataset_id,
+        project_id=project_id,
+        name=name,
+        description=fields.get("description", ""),
+        original_filename=received.filename,
+        format=ingested.format,
+        encoding=ingested.encoding,
+        size_bytes=received.size,
+        sha256=received.sha256,
+        row_count=ingested.row_count,
+        columns=ingested.columns,
+        profile=ingested.profile,
+        parent_id=parent_id,
+        created_by_id=creator.id,
+    )
+    session.add(dataset)
+    session.flush()
+    audit.record(
+        session,
+        action="dataset.create",
+        actor=creator,
+        object_type="dataset",
+        object_id=dataset.id,
+        project_id=project_id,
+        ip=ip,
+        details={"name": name, "size_bytes": received.size, "sha256": received.sha256},
+    )
+    return dataset
+
+
+def _parent_in_project(
+    session: Session, raw: str | None, project_id: uuid.UUID
+) -> uuid.UUID | None:
+    if not raw:
+        return None
+    try:
+        parent_id = uuid.UUID(raw)
+    except ValueError as exc:
+        raise UnprocessableInput("parent_id is not a valid id.", code="bad_parent") from exc
+    parent = session.get(Dataset, parent_id)
+    if parent is None or parent.project_id != project_id:
+        raise UnprocessableInput(
+            "parent_id must name a dataset of the same project.", code="bad_parent"
+        )
+    return parent_id
+
+
+def list_datasets(
+    session: Session,
+    *,
+    user: User,
+    project_id: uuid.UUID | None,
+    search: str | None,
+    sort: SortKey,
+    limit: int,
+    offset: int,
+) -> tuple[list[Dataset], int]:
+    """Datasets the user can see, filtered, searched by name and sorted."""
+    query = select(Dataset)
+    visible = visible_project_ids(session, user)
+    if visible is not None:
+        query = query.where(Dataset.project_id.in_(visible))
+    if project_id is not None:
+        query = query.where(Dataset.project_id == project_id)
+    if search:
+        query = query.where(Dataset.name.ilike(f"%{_escape_like(search)}%", escape="\\"))
+    column = SORT_COLUMNS[sort.lstrip("-")]
+    order = column.desc() if sort.startswith("-") else column.asc()
+    return paginate(session, query, order_by=(order, Dataset.id), limit=limit, offset=offset)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def update_dataset(session: Session, dataset: Dataset, *, data: DatasetUpdate) -> Dataset:
+    """Change the name or description."""
+    for key, value in data.model_dump(exclude_unset=True, exclude_none=True).items():
+        setattr(dataset, key, value)
+    session.flush()
+    return dataset
+
+
+def delete_dataset(
+    session: Session, settings: Settings, dataset: Dataset, *, actor: User, ip: str | None
+) -> None:
+    """Delete the row, and the files once committed; 409 while a queued or running job uses it."""
+    reasons = in_use_reasons(session, dataset.id)
+    if reasons:
+        raise Conflict(
+            "The dataset is in use: " + "; ".join(reasons), code="dataset_in_use", details=reasons
+        )
+    audit.record(
+        session,
+        action="dataset.delete",
+        actor=actor,
+        object_type="dataset",
+        object_id=dataset.id,
+        project_id=dataset.project_id,
+        ip=ip,
+        details={"name": dataset.name, "sha256": dataset.sha256},
+    )
+    session.delete(dataset)
+    session.flush()
+    project_id, dataset_id = dataset.project_id, dataset.id
+    event.listen(
+        session,
+        "after_commit",
+        lambda _s: remove_dataset_files(settings, project_id, dataset_id),
+        once=True,
+    )
+
+
+def preview(settings: Settings, dataset: Dataset, *, offset: int, limit: int) -> DatasetPreview:
+    """Rows offset..offset+limit, reading only the row groups that hold them."""
+    source = pq.ParquetFile(canonical_path(settings, dataset.project_id, dataset.id))
+    groups: list[int] = []
+    first_row, start = 0, 0
+    for index in range(source.metadata.num_row_groups):
+        rows = source.metadata.row_group(index).num_rows
+        if first_row + rows > offset and first_row < offset + limit:
+            if not groups:
+                start = offset - first_row
+            groups.append(index)
+        first_row += rows
+    names = source.schema_arrow.names
+    records: list[dict[str, Any]] = []
+    if groups:
+        table = source.read_row_groups(groups).slice(start, limit)
+        records = (
+            table.to_pandas().astype(object).where(lambda f: f.notna(), None).to_dict("records")
+        )
+    return DatasetPreview(
+        offset=offset, limit=limit, total=source.metadata.num_rows, columns=names, rows=records
+    )
+
+
+def validate(
+    settings: Settings, dataset: Dataset, *, task_type: str, columns: dict[str, Any]
+) -> ValidationReport:
+    """The validation report for a task, on the dataset's canonical rows."""
+    return validate_for_task(load_frame(settings, dataset), task_type, columns)

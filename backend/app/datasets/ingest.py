@@ -1,0 +1,46 @@
+"""Turn a received file into the canonical Parquet file and its profile (runs in a thread)."""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.datasets.convert import copy_parquet, write_canonical, write_staging
+from app.datasets.profile import column_summaries, profile_parquet
+from app.datasets.sniff import sniff
+from app.datasets.storage import CANONICAL_NAME
+
+STAGING_NAME = "staging.parquet"
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """What conversion learned about the file."""
+
+    format: str
+    encoding: str | None
+    row_count: int
+    columns: list[dict[str, Any]]
+    profile: dict[str, Any]
+
+
+def ingest(source: Path, filename: str, work_dir: Path, *, sheet: str | None = None) -> Ingested:
+    """Detect, parse, type and profile `source`, writing the canonical file into `work_dir`."""
+    sniffed = sniff(source, filename)
+    canonical = work_dir / CANONICAL_NAME
+    if sniffed.format == "parquet":
+        copy_parquet(source, canonical)
+    else:
+        staging = work_dir / STAGING_NAME
+        try:
+            write_staging(source, sniffed, staging, sheet)
+            write_canonical(staging, canonical)
+        finally:
+            staging.unlink(missing_ok=True)
+    profile = profile_parquet(canonical)
+    return Ingested(
+        format=sniffed.format,
+        encoding=sniffed.encoding,
+        row_count=profile["row_count"],
+        columns=column_summaries(profile),
+        profile=profile,
+    )

@@ -1,0 +1,127 @@
+"""The upload use case: authorise, stream to a staging folder, convert, then store atomically.
+
+Everything happens in DATA_STORAGE_PATH/.tmp/<dataset id>/ first; only after conversion and
+profiling succeed is that folder renamed to DATA_STORAGE_PATH/<project>/<dataset id>/ (one
+atomic rename on the same disk) and the row committed. Any failure removes the staging folder,
+and a failed commit removes the moved folder: no partial rows or files.
+"""
+
+import shutil
+import uuid
+from dataclasses import dataclass
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+from app.core.config import Settings
+from app.core.errors import UnprocessableInput
+from app.datasets import service
+from app.datasets.ingest import Ingested, ingest
+from app.datasets.receive import Received, receive_upload
+from app.datasets.schemas import DatasetRead
+from app.datasets.storage import dataset_dir, original_path, remove_dataset_files, tmp_root
+from app.db.models import ProjectRole, User
+from app.db.session import Database
+from app.projects.access import require_project
+
+UPLOAD_NAME = "upload.bin"
+
+
+@dataclass(frozen=True)
+class Uploader:
+    """Who uploads, and the project from the query string when given there."""
+
+    user_id: uuid.UUID
+    project_id: uuid.UUID | None
+
+
+def authorize(db: Database, user_id: uuid.UUID, project_id: uuid.UUID) -> None:
+    """The user must be an editor of the project (404 if invisible, 403 if weaker)."""
+    with db.session_scope() as session:
+        user = session.get(User, user_id)
+        assert user is not None
+        require_project(session, user, project_id, ProjectRole.editor)
+
+
+def _form_project(fields: dict[str, str]) -> uuid.UUID:
+    raw = fields.get("project_id")
+    if not raw:
+        raise UnprocessableInput(
+            "Give project_id in the query string (?project_id=...) or as a form field "
+            "before the file.",
+            code="project_required",
+        )
+    try:
+        return uuid.UUID(raw)
+    except ValueError as exc:
+        raise UnprocessableInput("project_id is not a valid id.", code="bad_project_id") from exc
+
+
+async def upload_dataset(
+    request: Request, *, uploader: Uploader, db: Database, settings: Settings, ip: str | None
+) -> DatasetRead:
+    """Receive, convert and store one uploaded file as a new dataset."""
+    dataset_id = uuid.uuid4()
+    work = tmp_root(settings) / str(dataset_id)
+    work.mkdir()
+    project: list[uuid.UUID] = [uploader.project_id] if uploader.project_id else []
+
+    async def before_file(fields: dict[str, str]) -> None:
+        if not project:
+            project.append(_form_project(fields))
+            await run_in_threadpool(authorize, db, uploader.user_id, project[0])
+
+    try:
+        received = await receive_upload(
+            request, work / UPLOAD_NAME, max_bytes=settings.upload_max_size, before_file=before_file
+        )
+        if received.size == 0:
+            raise UnprocessableInput("The file is empty.", code="empty_file")
+        ingested = await run_in_threadpool(
+            ingest, work / UPLOAD_NAME, received.filename, work, sheet=received.fields.get("sheet")
+        )
+        return await run_in_threadpool(
+            _store, db, settings, dataset_id, project[0], uploader, received, ingested, ip
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _store(
+    db: Database,
+    settings: Settings,
+    dataset_id: uuid.UUID,
+    project_id: uuid.UUID,
+    uploader: Uploader,
+    received: Received,
+    ingested: Ingested,
+    ip: str | None,
+) -> DatasetRead:
+    """Commit the row and move the staging folder into place; undo the move if commit fails."""
+    work = tmp_root(settings) / str(dataset_id)
+    moved = False
+    try:
+        with db.session_scope() as session:
+            creator = session.get(User, uploader.user_id)
+            assert creator is not None
+            dataset = service.create_dataset(
+                session,
+                dataset_id=dataset_id,
+                project_id=project_id,
+                received=received,
+                ingested=ingested,
+                creator=creator,
+                ip=ip,
+            )
+            original = original_path(settings, project_id, dataset_id, ingested.format)
+            (work / UPLOAD_NAME).rename(work / original.name)
+            final = dataset_dir(settings, project_id, dataset_id)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            work.rename(final)
+            moved = True
+            result = DatasetRead.model_validate(dataset)
+    except BaseException:
+        if moved:
+            remove_dataset_files(settings, project_id, dataset_id)
+        raise
+    return result

@@ -1,0 +1,175 @@
+"""Uploading: formats, Chinese encodings round-trip, storage layout, audit."""
+
+import hashlib
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import Workbook
+from sqlalchemy import select
+
+from app.core.config import Settings
+from app.db.models import AuditLog
+from tests.datasets.conftest import Team, upload
+
+CHINESE_CSV = '姓名,城市,评论,分数\n张三,北京,很好，非常满意,5\n李四,"上海,浦东",一般般,3\n王五,广州,=SUM(A1),4\n'
+CHINESE_FILENAME = "客户评论.csv"
+
+
+def _files(settings: Settings) -> list[Path]:
+    root = Path(settings.data_storage_path)
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+@pytest.mark.parametrize(
+    ("encoding", "prefix", "expected"),
+    [("gbk", b"", "gb18030"), ("utf-8", b"\xef\xbb\xbf", "utf-8"), ("utf-8", b"", "utf-8")],
+)
+def test_chinese_csv_round_trips_exactly(
+    client: TestClient, team: Team, settings: Settings, encoding: str, prefix: bytes, expected: str
+) -> None:
+    raw = prefix + CHINESE_CSV.encode(encoding)
+    response = upload(client, team.editor, team.project_id, CHINESE_FILENAME, raw)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["original_filename"] == CHINESE_FILENAME
+    assert body["name"] == CHINESE_FILENAME
+    assert body["encoding"] == expected
+    assert body["format"] == "csv"
+    assert body["row_count"] == 3
+    assert body["size_bytes"] == len(raw)
+    assert body["sha256"] == hashlib.sha256(raw).hexdigest()
+    assert [c["name"] for c in body["columns"]] == ["姓名", "城市", "评论", "分数"]
+
+    download = client.get(f"/api/v1/datasets/{body['id']}/download", headers=team.viewer)
+    assert download.status_code == 200
+    assert download.content == raw
+    assert "filename*=utf-8''%E5%AE%A2" in download.headers["content-disposition"]
+
+    rows = client.get(f"/api/v1/datasets/{body['id']}/preview", headers=team.viewer).json()
+    assert rows["total"] == 3
+    assert rows["rows"][1] == {"姓名": "李四", "城市": "上海,浦东", "评论": "一般般", "分数": 3}
+    expected_frame = pd.read_csv(io.StringIO(CHINESE_CSV))
+    assert [list(r.values()) for r in rows["rows"]] == expected_frame.values.tolist()
+
+
+def test_files_are_stored_under_generated_names(
+    client: TestClient, team: Team, settings: Settings
+) -> None:
+    response = upload(client, team.editor, team.project_id, "../../etc/passwd.csv", b"a,b\n1,2\n")
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["original_filename"] == "passwd.csv"
+    folder = Path(settings.data_storage_path) / team.project_id / body["id"]
+    assert sorted(p.name for p in folder.iterdir()) == ["data.parquet", "original.csv"]
+    assert not any((Path(settings.data_storage_path) / ".tmp").iterdir())
+
+
+def test_project_id_as_form_field_before_the_file(client: TestClient, team: Team) -> None:
+    response = client.post(
+        "/api/v1/data/upload",
+        data={"project_id": team.project_id, "name": "表", "description": "说明"},
+        files={"file": ("t.csv", b"a,b\n1,2\n")},
+        headers=team.editor,
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["name"] == "表"
+    assert response.json()["description"] == "说明"
+
+
+def _xlsx(rows: list[list[object]], sheet: str = "Sheet1", extra: str | None = None) -> bytes:
+    book = Workbook()
+    first = book.active
+    assert first is not None
+    if extra:
+        first.title = extra
+        first.append(["ignored"])
+        first = book.create_sheet(sheet)
+    else:
+        first.title = sheet
+    for row in rows:
+        first.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+FORMATS = [
+    ("t.tsv", "tsv", b"a\tb\n1\tx\n2\ty\n"),
+    ("t.csv", "csv", b"a;b\n1;x\n2;y\n"),
+    ("t.jsonl", "jsonl", b'{"a": 1, "b": "x"}\n\n{"a": 2, "b": "y"}\n'),
+    ("t.json", "json", json.dumps([{"a": 1, "b": "x"}, {"a": 2, "b": "y"}]).encode()),
+    ("data", "jsonl", b'{"a": 1, "b": "x"}\n{"a": 2, "b": "y"}\n'),
+    ("t.xlsx", "xlsx", _xlsx([["a", "b"], [1, "x"], [2, "y"]])),
+]
+
+
+@pytest.mark.parametrize(("filename", "fmt", "content"), FORMATS)
+def test_formats_are_detected_and_converted(
+    client: TestClient, team: Team, filename: str, fmt: str, content: bytes
+) -> None:
+    response = upload(client, team.editor, team.project_id, filename, content)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["format"] == fmt
+    assert [(c["name"], c["inferred_type"]) for c in body["columns"]] == [
+        ("a", "numeric"),
+        ("b", "text"),
+    ]
+    rows = client.get(f"/api/v1/datasets/{body['id']}/preview", headers=team.viewer).json()
+    assert rows["rows"] == [{"a": 1, "b": "x"}, {"a": 2, "b": "y"}]
+
+
+def test_parquet_and_txt(client: TestClient, team: Team) -> None:
+    buffer = io.BytesIO()
+    pd.DataFrame({"x": [1.5, 2.5], "y": pd.Categorical(["a", "b"])}).to_parquet(buffer)
+    parquet = upload(client, team.editor, team.project_id, "p.bin", buffer.getvalue())
+    assert parquet.status_code == 201, parquet.text
+    assert parquet.json()["format"] == "parquet"
+    assert [c["name"] for c in parquet.json()["columns"]] == ["x", "y"]
+    txt = upload(client, team.editor, team.project_id, "句子.txt", "第一句\n\n第二句\n".encode())
+    assert txt.status_code == 201, txt.text
+    assert txt.json()["format"] == "txt"
+    preview = client.get(f"/api/v1/datasets/{txt.json()['id']}/preview", headers=team.viewer)
+    assert preview.json()["rows"] == [{"text": "第一句"}, {"text": "第二句"}]
+
+
+def test_named_xlsx_sheet(client: TestClient, team: Team) -> None:
+    content = _xlsx([["a", "b"], [1, "x"]], sheet="数据", extra="封面")
+    response = upload(client, team.editor, team.project_id, "t.xlsx", content, sheet="数据")
+    assert response.status_code == 201, response.text
+    assert response.json()["row_count"] == 1
+    missing = upload(client, team.editor, team.project_id, "t.xlsx", content, sheet="无")
+    assert missing.status_code == 422
+    assert "数据" in missing.json()["error"]["message"]
+
+
+def test_types_and_leading_zeros(client: TestClient, team: Team) -> None:
+    content = (
+        b"id,zip,flag,when,score\n1,010000,true,2024-01-02,1.5\n2,200000,FALSE,2024-02-03,NA\n"
+    )
+    response = upload(client, team.editor, team.project_id, "t.csv", content)
+    assert response.status_code == 201, response.text
+    types = {c["name"]: (c["dtype"], c["inferred_type"]) for c in response.json()["columns"]}
+    assert types == {
+        "id": ("int64", "numeric"),
+        "zip": ("string", "text"),
+        "flag": ("bool", "boolean"),
+        "when": ("timestamp[ms]", "datetime"),
+        "score": ("double", "numeric"),
+    }
+
+
+def test_create_and_delete_are_audited(client: TestClient, team: Team, settings: Settings) -> None:
+    created = upload(client, team.editor, team.project_id, "t.csv", b"a\n1\n").json()
+    assert (
+        client.delete(f"/api/v1/datasets/{created['id']}", headers=team.editor).status_code == 204
+    )
+    assert not (Path(settings.data_storage_path) / team.project_id / created["id"]).exists()
+    with client.app.state.db.session_scope() as session:  # type: ignore[attr-defined]
+        query = select(AuditLog.action).where(AuditLog.object_id == created["id"])
+        actions = sorted(session.scalars(query))
+    assert actions == ["dataset.create", "dataset.delete"]
