@@ -15,7 +15,12 @@ from app.core.config import Settings
 from app.db.models import AuditLog
 from tests.datasets.conftest import Team, upload
 
-CHINESE_CSV = '姓名,城市,评论,分数\n张三,北京,很好，非常满意,5\n李四,"上海,浦东",一般般,3\n王五,广州,=SUM(A1),4\n'
+CHINESE_CSV = (
+    "姓名,城市,评论,分数\n"
+    "张三,北京,很好，非常满意,5\n"
+    '李四,"上海,浦东",一般般,3\n'
+    "王五,广州,=SUM(A1),4\n"
+)
 CHINESE_FILENAME = "客户评论.csv"
 
 
