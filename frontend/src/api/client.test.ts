@@ -81,3 +81,10 @@ describe("login and unwrap", () => {
     expect(error.fieldErrors()).toEqual({ learning_rate: "must be > 0" });
   });
 });
+
+describe("single-field errors", () => {
+  it("puts a `{field}` detail's message on that field", () => {
+    const error = new ApiError(422, "weak_password", "Password must not contain the username.", { field: "password" });
+    expect(error.fieldErrors()).toEqual({ password: "Password must not contain the username." });
+  });
+});

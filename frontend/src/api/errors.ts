@@ -20,9 +20,13 @@ export class ApiError extends Error {
     this.details = details;
   }
 
-  /** Field errors of a validation failure, keyed by the field path without "body.". */
+  /** Field errors (a validation list, or one `{field}` detail), keyed by path without "body.". */
   fieldErrors(): Record<string, string> {
     const out: Record<string, string> = {};
+    const single = this.details as { field?: unknown } | null;
+    if (single && !Array.isArray(single) && typeof single.field === "string") {
+      return { [single.field]: this.message };
+    }
     if (!Array.isArray(this.details)) return out;
     for (const item of this.details as (FieldError & { loc?: unknown[]; msg?: string })[]) {
       const field = typeof item?.field === "string" ? item.field : Array.isArray(item?.loc) ? item.loc.join(".") : null;

@@ -7,13 +7,20 @@ interface Toast {
 }
 
 /** Show each validation error at its field (by dotted path); return the ones that matched. */
-export function applyFieldErrors<T>(form: FormInstance<T>, error: unknown, toast: Toast): string[] {
+export function applyFieldErrors<T>(
+  form: FormInstance<T>,
+  error: unknown,
+  toast: Toast,
+  aliases: Record<string, string> = {},
+): string[] {
   const message = error instanceof Error ? error.message : String(error);
   if (!(error instanceof ApiError)) {
     toast.error(message);
     return [];
   }
-  const fieldErrors = error.fieldErrors();
+  const fieldErrors = Object.fromEntries(
+    Object.entries(error.fieldErrors()).map(([field, msg]) => [aliases[field] ?? field, msg]),
+  );
   const known = Object.keys(fieldErrors);
   if (known.length === 0) {
     toast.error(message);

@@ -69,7 +69,7 @@ export function AdminUsersPage() {
       resetForm.resetFields();
       void message.success(t("users.passwordReset"));
     },
-    onError: (err) => applyFieldErrors(resetForm, err, message),
+    onError: (err) => applyFieldErrors(resetForm, err, message, { password: "new_password" }),
   });
 
   const roleOptions = (["admin", "member"] as const).map((r) => ({ value: r, label: t(`roles.${r}`) }));

@@ -1,0 +1,320 @@
+// End-to-end test in a real browser (Debian's chromium driven by playwright-core) against a real
+// backend in embedded mode (temporary SQLite, local job runner, the built console served at /).
+// Flow: log in → upload a CSV → tabular job → live status and curve → model → predict → compare
+// → members / admin pages → switch to English. Screenshots of every page: artifacts/screenshots/.
+// Usage: npm run build && npm run e2e   (env: CHROMIUM, PYTHON, E2E_PORT, SCREENSHOTS)
+import { spawn, execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, "../..");
+const backend = join(repo, "backend");
+const dist = resolve(here, "../dist");
+const python = process.env.PYTHON ?? join(repo, ".venv/bin/python");
+const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const port = Number(process.env.E2E_PORT ?? 19080);
+const base = `http://127.0.0.1:${port}`;
+const shots = resolve(repo, process.env.SCREENSHOTS ?? "artifacts/screenshots");
+const ADMIN_PASSWORD = "Console-E2e-Passw0rd!";
+const STEP_TIMEOUT_MS = 120_000;
+
+let passed = 0;
+let failed = 0;
+
+function makeCsv() {
+  // Three well-separated classes, a categorical column and a few blanks: 240 rows.
+  const lines = ["sepal,petal,colour,species"];
+  const names = ["setosa", "versicolor", "virginica"];
+  for (let i = 0; i < 240; i++) {
+    const k = i % 3;
+    const jitter = ((i * 37) % 17) / 17;
+    const sepal = (4.5 + k * 1.2 + jitter).toFixed(2);
+    const petal = i % 41 === 5 ? "" : (1 + k * 2 + jitter).toFixed(2);
+    lines.push(`${sepal},${petal},${["红", "绿", "蓝"][(i + k) % 3]},${names[k]}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+function startBackend(env, logFile) {
+  const out = [];
+  const child = spawn(python, ["-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", String(port)], {
+    cwd: backend,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const keep = (chunk) => {
+    out.push(chunk.toString());
+    writeFileSync(logFile, out.join(""));
+  };
+  child.stdout.on("data", keep);
+  child.stderr.on("data", keep);
+  return child;
+}
+
+async function waitReady(child) {
+  for (let i = 0; i < 120; i++) {
+    if (child.exitCode !== null) throw new Error(`backend exited with ${child.exitCode}`);
+    try {
+      const response = await fetch(`${base}/ready`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error("backend not ready after 60 s");
+}
+
+async function step(page, name, fn) {
+  const started = Date.now();
+  try {
+    await Promise.race([
+      fn(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out after ${STEP_TIMEOUT_MS} ms`)), STEP_TIMEOUT_MS)),
+    ]);
+    passed += 1;
+    console.log(`ok   ${name} (${Date.now() - started} ms)`);
+  } catch (error) {
+    failed += 1;
+    console.log(`FAIL ${name}: ${error.message}`);
+    await page.screenshot({ path: join(shots, `FAILED-${name.replace(/\W+/g, "_")}.png`) }).catch(() => undefined);
+    throw error;
+  }
+}
+
+const shot = (page, name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+
+async function pick(page, label, option) {
+  await page.getByLabel(label, { exact: true }).click();
+  await page.locator(".ant-select-dropdown:visible .ant-select-item-option", { hasText: option }).first().click();
+}
+
+async function api(token, method, path, body) {
+  const response = await fetch(`${base}/api/v1${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+async function flow(page, work) {
+  const csv = join(work, "鸢尾花.csv");
+  writeFileSync(csv, makeCsv());
+
+  await step(page, "login page rejects a wrong password", async () => {
+    await page.goto(`${base}/`);
+    await page.waitForURL("**/login");
+    await page.getByLabel("用户名").fill("admin");
+    await page.getByLabel("密码").fill("wrong-password");
+    await page.getByTestId("login-submit").click();
+    await page.getByRole("alert").getByText("登录失败").waitFor();
+    await shot(page, "01-login-error");
+  });
+
+  await step(page, "log in and see the dashboard", async () => {
+    await page.getByLabel("密码").fill(ADMIN_PASSWORD);
+    await page.getByTestId("login-submit").click();
+    await page.getByText("从上传一个数据集开始").waitFor();
+    await shot(page, "02-dashboard-empty");
+  });
+
+  let datasetId = "";
+  await step(page, "upload a CSV with progress and open its detail", async () => {
+    await page.getByRole("menuitem", { name: "数据集" }).click();
+    await page.locator('input[type="file"]').setInputFiles(csv);
+    await page.waitForURL(/\/datasets\/[0-9a-f-]{36}$/);
+    datasetId = page.url().split("/").pop();
+    await page.getByTestId("preview-table").getByText("setosa").first().waitFor();
+    await shot(page, "03-dataset-preview");
+  });
+
+  await step(page, "dataset profile and validation report", async () => {
+    await page.getByRole("tab", { name: "列概况" }).click();
+    await page.getByTestId("column-profile").first().waitFor();
+    await page.waitForTimeout(300);
+    await shot(page, "04-dataset-profile");
+    await page.getByRole("tab", { name: "校验报告" }).click();
+    await pick(page, "目标列", "species");
+    await page.getByRole("button", { name: "运行校验" }).click();
+    await page.getByTestId("validation-report").getByText("通过").waitFor();
+    await shot(page, "05-dataset-validation");
+  });
+
+  await step(page, "new training job through the steps", async () => {
+    await page.goto(`${base}/jobs/new?dataset=${datasetId}`);
+    await page.getByRole("button", { name: "下一步" }).click();
+    await page.getByText("表格分类").click();
+    await page.getByRole("button", { name: "下一步" }).click();
+    await pick(page, "目标列", "species");
+    await shot(page, "06-new-job-mapping");
+    await page.getByRole("button", { name: "下一步" }).click();
+    await page.getByText("高级参数").first().waitFor();
+    await shot(page, "07-new-job-params");
+    await page.getByRole("button", { name: "下一步" }).click();
+    await shot(page, "08-new-job-review");
+    await page.getByTestId("job-submit").click();
+    await page.waitForURL(/\/jobs\/[0-9a-f-]{36}$/);
+  });
+
+  await step(page, "job status and curve update live until the model exists", async () => {
+    const seen = new Set();
+    const deadline = Date.now() + 100_000;
+    while (Date.now() < deadline) {
+      const status = await page.locator("[data-status]").first().getAttribute("data-status").catch(() => null);
+      if (status) seen.add(status);
+      if (status === "succeeded" || status === "failed") break;
+      await page.waitForTimeout(200);
+    }
+    if (!seen.has("succeeded")) throw new Error(`job did not succeed; statuses seen: ${[...seen]}`);
+    await page.getByTestId("curves-chart").locator("canvas").first().waitFor();
+    await page.getByTestId("job-model-link").waitFor();
+    await page.waitForTimeout(500);
+    await shot(page, "09-job-detail");
+    console.log(`     statuses seen without reloading: ${[...seen].join(" → ")}`);
+  });
+
+  await step(page, "model detail with confusion matrix and try-it prediction", async () => {
+    await page.getByTestId("job-model-link").click();
+    await page.getByTestId("confusion-heatmap").locator("canvas").first().waitFor();
+    await page.waitForTimeout(300);
+    await shot(page, "10-model-detail");
+    await page.getByRole("tab", { name: "在线试用" }).click();
+    await page.getByLabel("sepal").fill("4.6");
+    await page.getByLabel("petal").fill("1.2");
+    await page.getByLabel("colour").fill("红");
+    await page.getByTestId("predict-submit").click();
+    await page.getByTestId("prediction-result").getByText("setosa").first().waitFor();
+    await shot(page, "11-model-predict");
+    await page.getByRole("tab", { name: "模型卡片" }).click();
+    await shot(page, "12-model-card");
+  });
+
+  await step(page, "compare two models", async () => {
+    const token = await page.evaluate(() => JSON.parse(localStorage.getItem("tp.tokens")).access);
+    const model = await api(token, "GET", `/models/${page.url().split("/").pop()}`);
+    const job = await api(token, "POST", "/jobs", {
+      project_id: model.project_id, name: "linear baseline", task_type: "tabular_classification",
+      trainer: "linear", dataset_id: datasetId, columns: { target: "species", features: null }, params: {},
+    });
+    for (let i = 0; i < 200; i++) {
+      const state = await api(token, "GET", `/jobs/${job.id}`);
+      if (state.status === "succeeded") break;
+      if (["failed", "cancelled"].includes(state.status)) throw new Error(`second job ${state.status}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    await page.getByRole("menuitem", { name: "模型" }).click();
+    await page.locator(".ant-table-row").nth(1).waitFor();
+    await shot(page, "13-models");
+    const boxes = page.locator(".ant-table-row .ant-checkbox-input");
+    await boxes.nth(0).check();
+    await boxes.nth(1).check();
+    await page.getByTestId("compare-button").click();
+    await page.getByTestId("compare-table").getByText("accuracy").waitFor();
+    await page.waitForTimeout(300);
+    await shot(page, "14-compare");
+  });
+
+  await step(page, "jobs list, members, users and audit pages", async () => {
+    await page.getByRole("menuitem", { name: "训练任务" }).click();
+    await page.getByTestId("jobs-table").locator("[data-status=succeeded]").first().waitFor();
+    await shot(page, "15-jobs");
+    await page.getByRole("menuitem", { name: "项目成员" }).click();
+    await page.getByText("admin").first().waitFor();
+    await shot(page, "16-members");
+    await page.getByRole("menuitem", { name: "用户管理" }).click();
+    await page.getByTestId("create-user").click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel("用户名").fill("bob");
+    const ok = dialog.getByRole("button", { name: /确\s*定/ });
+    await dialog.getByLabel("初始密码").fill("Bob-Passw0rd-9");
+    await ok.click();
+    await dialog.getByText("Password must not contain the username.").waitFor();
+    await shot(page, "17-users-field-error");
+    await dialog.getByLabel("初始密码").fill("Quiet-Harbor-42");
+    await ok.click();
+    await page.getByRole("cell", { name: "bob", exact: true }).first().waitFor();
+    await shot(page, "18-users");
+    await page.getByRole("menuitem", { name: "审计日志" }).click();
+    await page.getByRole("cell", { name: "user.create" }).or(page.getByRole("cell", { name: /create/ })).first().waitFor();
+    await shot(page, "19-audit");
+    await page.getByRole("menuitem", { name: "概览" }).click();
+    await page.getByText("最近的模型").waitFor();
+    await shot(page, "20-dashboard");
+  });
+
+  await step(page, "switch the language to English", async () => {
+    await page.getByTestId("lang-switch").click();
+    await page.getByText("Recent models").waitFor();
+    await page.getByRole("menuitem", { name: "Datasets" }).waitFor();
+    await shot(page, "21-dashboard-en");
+    await page.reload();
+    await page.getByText("Recent models").waitFor();
+  });
+}
+
+async function main() {
+  if (!existsSync(join(dist, "index.html"))) throw new Error("frontend/dist is missing: run `npm run build` first");
+  if (!existsSync(executablePath)) throw new Error(`${executablePath} missing: apt-get install -y chromium fonts-wqy-microhei`);
+  mkdirSync(shots, { recursive: true });
+  const work = mkdtempSync(join(tmpdir(), "tp-e2e-"));
+  const env = {
+    ...process.env,
+    ENVIRONMENT: "development",
+    DATABASE_URL: `sqlite:///${join(work, "e2e.db")}`,
+    DATA_STORAGE_PATH: join(work, "datasets"),
+    MODEL_STORAGE_PATH: join(work, "models"),
+    LOG_DIR: join(work, "logs"),
+    LOG_LEVEL: "WARNING",
+    SERVE_FRONTEND: "true",
+    FRONTEND_DIST: dist,
+    JOB_BACKEND: "local",
+    REDIS_URL: "",
+    ADMIN_USERNAME: "admin",
+    ADMIN_PASSWORD,
+  };
+  execFileSync(python, ["-m", "app.db.init_db"], { cwd: backend, env, stdio: "inherit" });
+  execFileSync(python, ["-m", "app.scripts.create_admin"], { cwd: backend, env, stdio: "inherit" });
+  const logFile = join(work, "backend.log");
+  const server = startBackend(env, logFile);
+  let browser;
+  const pageErrors = [];
+  try {
+    await waitReady(server);
+    browser = await chromium.launch({
+      executablePath,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"],
+    });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 720 }, locale: "zh-CN" });
+    const page = await context.newPage();
+    page.setDefaultTimeout(30_000);
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+    await flow(page, work);
+    if (pageErrors.length) {
+      failed += 1;
+      console.log(`FAIL uncaught errors in the page: ${pageErrors.join(" | ")}`);
+    }
+  } catch (error) {
+    console.log(`e2e stopped: ${error.message}`);
+    if (existsSync(logFile)) console.log(readFileSync(logFile, "utf8").split("\n").slice(-40).join("\n"));
+    if (failed === 0) failed = 1;
+  } finally {
+    await browser?.close().catch(() => undefined);
+    server.kill("SIGTERM");
+    await new Promise((r) => setTimeout(r, 500));
+    if (server.exitCode === null) server.kill("SIGKILL");
+    rmSync(work, { recursive: true, force: true });
+  }
+  console.log(`screenshots: ${shots}`);
+  console.log(`e2e: ${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+await main();
