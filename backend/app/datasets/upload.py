@@ -15,6 +15,7 @@ from starlette.requests import Request
 
 from app.core.config import Settings
 from app.core.errors import UnprocessableInput
+from app.core.metrics import UPLOADED_BYTES
 from app.datasets import service
 from app.datasets.ingest import Ingested, ingest
 from app.datasets.receive import Received, receive_upload
@@ -80,9 +81,11 @@ async def upload_dataset(
         ingested = await run_in_threadpool(
             ingest, work / UPLOAD_NAME, received.filename, work, sheet=received.fields.get("sheet")
         )
-        return await run_in_threadpool(
+        stored = await run_in_threadpool(
             _store, db, settings, dataset_id, project[0], uploader, received, ingested, ip
         )
+        UPLOADED_BYTES.labels(kind="dataset").inc(received.size)
+        return stored
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -3,6 +3,7 @@
 import hashlib
 import json
 import os
+import re
 import socket
 import ssl
 import uuid
@@ -345,6 +346,13 @@ def test_100mb_upload_streams_through_nginx(
     assert dataset["row_count"] == upload.blocks * ROWS_PER_BLOCK
     # Streamed: nginx never spooled the body to its disk (it warns when it does).
     assert "buffered to a temporary file" not in (stack.tmp / "error.log").read_text()
+    assert sum(_uploaded_bytes(port) for port in stack.ports.backends) == upload.size
+
+
+def _uploaded_bytes(port: int) -> float:
+    text = httpx.get(f"http://127.0.0.1:{port}/metrics").text
+    match = re.search(r'^uploaded_bytes_total\{kind="dataset"\} (\S+)$', text, re.MULTILINE)
+    return float(match[1]) if match else 0.0
 
 
 def test_oversized_upload_refused_by_nginx(stack: Stack) -> None:
