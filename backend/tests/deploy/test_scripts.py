@@ -109,3 +109,77 @@ def test_deploy_refuses_a_placeholder_secret(tmp_path: Path) -> None:
     )
     refused = _prepare(tmp_path)
     assert refused.returncode != 0 and "SECRET_KEY" in refused.stderr
+
+
+# Stand-ins for the Docker CLI (no engine here): they record each call; `docker inspect`
+# answers the health state given in FAKE_HEALTH.
+FAKE_DOCKER = """#!/usr/bin/env bash
+echo "docker $*" >> "$CALLS"
+if [ "$1" = inspect ]; then echo "$FAKE_HEALTH"; fi
+"""
+FAKE_COMPOSE = """#!/usr/bin/env bash
+while [ "$1" = -f ]; do shift 2; done
+echo "compose $*" >> "$CALLS"
+if [ "$1" = ps ]; then echo "container-$3"; fi
+"""
+
+
+def _fake_tools(root: Path) -> dict[str, str]:
+    bin_dir = root / "bin"
+    bin_dir.mkdir()
+    for name, text in (("docker", FAKE_DOCKER), ("compose", FAKE_COMPOSE)):
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755)
+    return {
+        **os.environ,
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "COMPOSE": str(bin_dir / "compose"),
+        "CALLS": str(root / "calls"),
+        "HEALTH_TIMEOUT": "5",
+    }
+
+
+def _deploy_tree(root: Path) -> None:
+    (root / "scripts").mkdir()
+    shutil.copy(REPO / "scripts" / "deploy.sh", root / "scripts" / "deploy.sh")
+    shutil.copy(REPO / ".env.example", root / ".env.example")
+
+
+def test_deploy_migrates_before_the_platform_starts_and_waits_on_health(tmp_path: Path) -> None:
+    _deploy_tree(tmp_path)
+    env = {**_fake_tools(tmp_path), "FAKE_HEALTH": "healthy"}
+    result = subprocess.run(
+        ["bash", str(tmp_path / "scripts" / "deploy.sh")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    calls = [c for c in (tmp_path / "calls").read_text().splitlines() if " ps " not in c]
+    steps = [c for c in calls if not c.startswith("docker inspect")]
+    assert steps == [
+        "docker info",
+        "compose build",
+        "compose up -d postgres redis",
+        "compose run --rm migrate",
+        "compose up -d --remove-orphans --scale backend=2",
+        "compose exec -T nginx nginx -s reload",
+        "compose run --rm --no-deps -T backend python -m app.scripts.create_admin",
+    ]
+
+
+def test_deploy_stops_when_a_service_exits(tmp_path: Path) -> None:
+    _deploy_tree(tmp_path)
+    env = {**_fake_tools(tmp_path), "FAKE_HEALTH": "exited"}
+    result = subprocess.run(
+        ["bash", str(tmp_path / "scripts" / "deploy.sh")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
+    )
+    assert result.returncode != 0 and "postgres stopped" in result.stderr
+    assert "compose run --rm migrate" not in (tmp_path / "calls").read_text()
