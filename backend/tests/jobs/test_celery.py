@@ -1,0 +1,212 @@
+"""Celery + Redis only (PostgreSQL pass): redelivery after the visibility timeout, a worker
+killed mid-queue, and the WebSocket on a second API replica while the worker publishes."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+from sklearn.datasets import load_breast_cancer
+from websockets.sync.client import connect
+
+from app.db.models import User
+from app.db.session import Database
+from app.jobs.config import JobSettings
+from app.jobs.reaper import reap
+from app.jobs.runner import job_dir
+from tests.conftest import TEST_SECRET, login
+from tests.jobs.conftest import (
+    BACKEND_DIR,
+    JOBS_REDIS_URL,
+    USE_CELERY,
+    Worker,
+    _job_env,
+    personal_project,
+    wait_for_job,
+)
+from tests.jobs.test_engine import statuses, submit
+
+pytestmark = pytest.mark.skipif(not USE_CELERY, reason="Celery tests run in the PostgreSQL pass")
+REPLICA_PORT = 17011
+
+
+@pytest.fixture
+def owner(jobs_client: TestClient, make_user: Callable[..., User]) -> dict[str, str]:
+    """Headers of a member with a personal project."""
+    make_user("celery_bob")
+    return login(jobs_client, "celery_bob")
+
+
+@pytest.fixture
+def cancer() -> pd.DataFrame:
+    """breast_cancer as a frame."""
+    return load_breast_cancer(as_frame=True).frame
+
+
+def _attempt_headers(jobs_client: TestClient, job_id: str) -> int:
+    log = job_dir(jobs_client.app.state.settings, uuid.UUID(job_id)) / "train.log"
+    return log.read_text().count("---- attempt")
+
+
+def test_job_longer_than_the_visibility_timeout_trains_once(
+    jobs_client: TestClient,
+    owner: dict[str, str],
+    add_dataset: Callable[..., uuid.UUID],
+    cancer: pd.DataFrame,
+    jobs_db: Database,
+    celery_worker: Worker,
+    job_settings: JobSettings,
+) -> None:
+    project = personal_project(jobs_client, owner)
+    params = {
+        "n_estimators": 4000,
+        "learning_rate": 0.01,
+        "early_stopping_rounds": 0,
+        "num_threads": 1,
+    }
+    job = submit(jobs_client, owner, project, add_dataset(project, cancer), params)
+    done = wait_for_job(jobs_client, owner, job["id"])
+    assert done["status"] == "succeeded"
+    assert done["duration_seconds"] > job_settings.visibility_timeout + 1
+    assert f"job {job['id']} not claimed" in celery_worker.log(), "message was not redelivered"
+    assert done["attempts"] == 1
+    assert statuses(jobs_db, job["id"]) == ["running", "succeeded"]
+    assert _attempt_headers(jobs_client, job["id"]) == 1
+
+
+def test_worker_killed_mid_queue_loses_no_job(
+    jobs_client: TestClient,
+    owner: dict[str, str],
+    add_dataset: Callable[..., uuid.UUID],
+    cancer: pd.DataFrame,
+    jobs_db: Database,
+    celery_worker: Worker,
+    job_settings: JobSettings,
+) -> None:
+    project = personal_project(jobs_client, owner)
+    dataset = add_dataset(project, cancer)
+    slow = {
+        "n_estimators": 20000,
+        "learning_rate": 0.001,
+        "early_stopping_rounds": 0,
+        "checkpoint_every": 200,
+        "num_threads": 1,
+    }
+    running = submit(jobs_client, owner, project, dataset, slow)
+    wait_for_job(jobs_client, owner, running["id"], lambda j: (j["step"] or 0) > 250, 60)
+    waiting = [submit(jobs_client, owner, project, dataset) for _ in range(3)]
+    celery_worker.kill()
+    celery_worker.start()
+    ids = [running["id"], *(job["id"] for job in waiting)]
+    cancelled = False
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        reap(jobs_db, job_settings)  # what Celery beat does every few seconds
+        jobs = [jobs_client.get(f"/api/v1/jobs/{i}", headers=owner).json() for i in ids]
+        if jobs[0]["attempts"] == 2 and jobs[0]["status"] == "running" and not cancelled:
+            jobs_client.post(f"/api/v1/jobs/{running['id']}/cancel", headers=owner)
+            cancelled = True
+        if all(job["status"] in ("succeeded", "cancelled", "failed") for job in jobs):
+            break
+        time.sleep(0.5)
+    assert [job["status"] for job in jobs] == ["cancelled", "succeeded", "succeeded", "succeeded"]
+    assert jobs[0]["attempts"] == 2
+    assert statuses(jobs_db, running["id"])[:3] == ["running", "queued", "running"]
+
+
+@pytest.fixture
+def second_replica(
+    database_url: str,
+    storage_root: object,
+    job_settings: JobSettings,
+    tmp_path: object,
+) -> Iterator[str]:
+    """A second API process (uvicorn) on the same database and Redis."""
+    env = {
+        **os.environ,
+        **_job_env(job_settings),
+        "DATABASE_URL": database_url,
+        "REDIS_URL": JOBS_REDIS_URL,
+        "JOB_BACKEND": "celery",
+        "ENVIRONMENT": "test",
+        "SECRET_KEY": TEST_SECRET,
+        "JWT_SECRET_KEY": TEST_SECRET,
+        "SERVE_FRONTEND": "false",
+        "DATA_STORAGE_PATH": str(storage_root) + "/datasets",
+        "MODEL_STORAGE_PATH": str(storage_root) + "/models",
+        "LOG_DIR": str(storage_root) + "/replica-logs",
+        "PYTHONPATH": str(BACKEND_DIR),
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(REPLICA_PORT),
+            "--log-level",
+            "warning",
+        ],
+        cwd=BACKEND_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", REPLICA_PORT), timeout=0.5).close()
+                break
+            except OSError:
+                assert process.poll() is None, "replica exited"
+                time.sleep(0.2)
+        yield f"ws://127.0.0.1:{REPLICA_PORT}"
+    finally:
+        process.terminate()
+        process.wait(15)
+
+
+def test_websocket_on_another_replica_follows_a_celery_job(
+    jobs_client: TestClient,
+    owner: dict[str, str],
+    add_dataset: Callable[..., uuid.UUID],
+    cancer: pd.DataFrame,
+    second_replica: str,
+) -> None:
+    project = personal_project(jobs_client, owner)
+    job = submit(
+        jobs_client,
+        owner,
+        project,
+        add_dataset(project, cancer),
+        {"n_estimators": 300, "learning_rate": 0.05, "early_stopping_rounds": 0},
+    )
+    token = owner["Authorization"].removeprefix("Bearer ")
+    seen: list[dict] = []
+    with connect(
+        f"{second_replica}/ws/jobs/{job['id']}?token={token}", open_timeout=10
+    ) as websocket:
+        snapshot = json.loads(websocket.recv(timeout=10))
+        assert snapshot["type"] == "snapshot" and snapshot["job"]["id"] == job["id"]
+        for _ in range(5000):
+            event = json.loads(websocket.recv(timeout=60))
+            seen.append(event)
+            if event["type"] == "status" and event["data"]["status"] == "succeeded":
+                break
+    kinds = {e["type"] for e in seen}
+    assert {"status", "progress", "metrics"} <= kinds
+    stored = jobs_client.get(f"/api/v1/jobs/{job['id']}/events?limit=1000", headers=owner).json()[
+        "items"
+    ]
+    assert [e["id"] for e in seen if "id" in e] == [e["id"] for e in stored]

@@ -1,0 +1,220 @@
+"""Model registry and predictions on models trained by real jobs."""
+
+import io
+import threading
+import uuid
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+from sklearn.datasets import load_breast_cancer, load_diabetes
+
+from app.db.models import ProjectRole, User
+from app.inference.service import CACHE
+from tests.conftest import login
+from tests.jobs.conftest import personal_project, wait_for_job
+
+
+def train(
+    client: TestClient,
+    headers: dict[str, str],
+    project: str,
+    dataset: uuid.UUID,
+    task_type: str = "tabular_classification",
+    name: str = "癌症模型",
+    trainer: str = "lightgbm",
+) -> dict[str, Any]:
+    """Run a small job to success and return its model version."""
+    body = {
+        "project_id": project,
+        "name": name,
+        "task_type": task_type,
+        "trainer": trainer,
+        "dataset_id": str(dataset),
+        "columns": {"target": "target"},
+        "params": {},
+    }
+    if trainer == "lightgbm":
+        body["params"] = {"n_estimators": 15}
+    job = client.post("/api/v1/jobs", headers=headers, json=body)
+    assert job.status_code == 201, job.text
+    done = wait_for_job(client, headers, job.json()["id"])
+    assert done["status"] == "succeeded", done
+    return client.get(f"/api/v1/models/{done['model_version_id']}", headers=headers).json()
+
+
+def rows(frame: pd.DataFrame, n: int) -> list[dict[str, Any]]:
+    """n rows without the target."""
+    return frame.drop(columns=["target"]).head(n).to_dict("records")
+
+
+@pytest.fixture
+def cancer() -> pd.DataFrame:
+    """breast_cancer as a frame."""
+    return load_breast_cancer(as_frame=True).frame
+
+
+@pytest.fixture
+def people(jobs_client: TestClient, make_user: Callable[..., User]) -> dict[str, Any]:
+    """Owner frank with a project, viewer gina in it, outsider hank."""
+    for name in ("frank", "gina", "hank"):
+        make_user(name)
+    heads = {n: login(jobs_client, n) for n in ("frank", "gina", "hank")}
+    project = personal_project(jobs_client, heads["frank"])
+    gina = jobs_client.get("/api/v1/users/me", headers=heads["gina"]).json()["id"]
+    jobs_client.post(
+        f"/api/v1/projects/{project}/members",
+        headers=heads["frank"],
+        json={"user_id": gina, "role": ProjectRole.viewer.value},
+    )
+    return {"project": project, **heads}
+
+
+def test_versions_metadata_alias_and_access(
+    jobs_client: TestClient,
+    people: dict[str, Any],
+    add_dataset: Callable[..., uuid.UUID],
+    cancer: pd.DataFrame,
+) -> None:
+    frank, gina, hank, project = people["frank"], people["gina"], people["hank"], people["project"]
+    dataset = add_dataset(project, cancer)
+    first = train(jobs_client, frank, project, dataset)
+    second = train(jobs_client, frank, project, dataset)
+    assert (first["version"], second["version"]) == (1, 2)
+    assert first["dataset_id"] == str(dataset) and first["dataset_sha256"] == "0" * 64
+    assert first["split_seed"] == 42 and first["params"]["n_estimators"] == 15
+    assert {a["path"] for a in first["artifacts"]} == {"model.txt", "features.json"}
+    assert all(len(a["sha256"]) == 64 and a["size"] > 0 for a in first["artifacts"])
+    assert first["report"]["confusion_matrix"] and first["report"]["feature_importance"]
+    url = f"/api/v1/models/{first['id']}"
+    patched = jobs_client.patch(
+        url,
+        headers=frank,
+        json={"alias": "production", "tags": ["baseline"], "description": "第一个"},
+    )
+    assert patched.json()["alias"] == "production" and patched.json()["tags"] == ["baseline"]
+    moved = jobs_client.patch(
+        f"/api/v1/models/{second['id']}", headers=frank, json={"alias": "production"}
+    )
+    assert moved.json()["alias"] == "production"
+    assert jobs_client.get(url, headers=gina).json()["alias"] is None
+    assert jobs_client.patch(url, headers=frank, json={"alias": "Bad Alias"}).status_code == 422
+    assert jobs_client.patch(url, headers=frank, json={"owner": "x"}).status_code == 422
+    assert jobs_client.patch(url, headers=gina, json={"tags": []}).status_code == 403
+    for method in ("get", "delete"):
+        assert getattr(jobs_client, method)(url, headers=hank).status_code == 404
+    assert (
+        jobs_client.post(
+            url + "/predict", headers=hank, json={"inputs": rows(cancer, 1)}
+        ).status_code
+        == 404
+    )
+    listed = jobs_client.get(
+        f"/api/v1/models?project_id={project}&task_type=tabular_classification", headers=gina
+    ).json()
+    assert listed["total"] == 2
+    assert jobs_client.get("/api/v1/models", headers=hank).json()["total"] == 0
+
+
+def test_download_has_artifacts_and_a_bilingual_model_card(
+    jobs_client: TestClient,
+    people: dict[str, Any],
+    add_dataset: Callable[..., uuid.UUID],
+    cancer: pd.DataFrame,
+) -> None:
+    model = train(
+        jobs_client, people["frank"], people["project"], add_dataset(people["project"], cancer)
+    )
+    response = jobs_client.get(f"/api/v1/models/{model['id']}/download", headers=people["gina"])
+    assert response.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    assert set(archive.namelist()) == {"model.txt", "features.json", "metadata.json", "README.md"}
+    card = archive.read("README.md").decode()
+    assert "表格分类" in card and "tabular classification" in card
+    assert "accuracy" in card and f"/api/v1/models/{model['id']}/predict" in card
+
+
+def test_predict_labels_probabilities_values_and_errors(
+    jobs_client: TestClient,
+    people: dict[str, Any],
+    add_dataset: Callable[..., uuid.UUID],
+    cancer: pd.DataFrame,
+) -> None:
+    frank, project = people["frank"], people["project"]
+    model = train(jobs_client, frank, project, add_dataset(project, cancer))
+    url = f"/api/v1/models/{model['id']}/predict"
+    result = jobs_client.post(url, headers=people["gina"], json={"inputs": rows(cancer, 3)})
+    assert result.status_code == 200, result.text
+    first = result.json()["predictions"][0]
+    assert first["label"] in (0, 1) and set(first["probabilities"]) == {"0", "1"}
+    broken = rows(cancer, 2)
+    del broken[1]["mean area"]
+    missing = jobs_client.post(url, headers=frank, json={"inputs": broken})
+    assert missing.status_code == 422
+    assert missing.json()["error"]["details"] == {"row": 1, "column": "mean area"}
+    wrong = jobs_client.post(
+        url, headers=frank, json={"inputs": [{**rows(cancer, 1)[0], "mean area": "大"}]}
+    )
+    assert wrong.status_code == 422 and "mean area" in wrong.json()["error"]["message"]
+    too_many = jobs_client.post(url, headers=frank, json={"inputs": rows(cancer, 1) * 1001})
+    assert too_many.status_code == 422
+    diabetes = load_diabetes(as_frame=True).frame
+    regression = train(
+        jobs_client,
+        frank,
+        project,
+        add_dataset(project, diabetes),
+        task_type="tabular_regression",
+        trainer="linear",
+        name="糖尿病",
+    )
+    values = jobs_client.post(
+        f"/api/v1/models/{regression['id']}/predict",
+        headers=frank,
+        json={"inputs": rows(diabetes, 2)},
+    ).json()["predictions"]
+    assert all(isinstance(v["value"], float) for v in values)
+
+
+def test_concurrent_predictions_agree_and_tampering_is_detected(
+    jobs_client: TestClient,
+    people: dict[str, Any],
+    add_dataset: Callable[..., uuid.UUID],
+    cancer: pd.DataFrame,
+) -> None:
+    frank, project = people["frank"], people["project"]
+    model = train(
+        jobs_client, frank, project, add_dataset(project, cancer), trainer="hist_gradient_boosting"
+    )
+    url = f"/api/v1/models/{model['id']}/predict"
+    CACHE.clear()
+    batch = {"inputs": rows(cancer, 50)}
+    answers: list[Any] = []
+
+    def call() -> None:
+        answers.append(jobs_client.post(url, headers=frank, json=batch).json())
+
+    threads = [threading.Thread(target=call) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(answers) == 6 and all(a == answers[0] for a in answers)
+    settings = jobs_client.app.state.settings
+    with jobs_client.app.state.db.session_scope() as session:
+        from app.db.models import ModelVersion
+
+        version = session.get(ModelVersion, uuid.UUID(model["id"]))
+        assert version is not None
+        model_file = Path(settings.model_storage_path) / version.artifact_dir / "model.skops"
+    model_file.write_bytes(model_file.read_bytes() + b"x")
+    CACHE.clear()
+    tampered = jobs_client.post(url, headers=frank, json=batch)
+    assert tampered.status_code == 500
+    assert tampered.json()["error"]["code"] == "model_corrupted"
+    assert jobs_client.delete(f"/api/v1/models/{model['id']}", headers=frank).status_code == 204
+    assert not model_file.parent.exists()
