@@ -3,6 +3,7 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { App as AntApp, ConfigProvider } from "antd";
 import enUS from "antd/locale/en_US";
 import zhCN from "antd/locale/zh_CN";
+import { lazy } from "react";
 import { useTranslation } from "react-i18next";
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from "react-router-dom";
 import { ApiError } from "./api/errors";
@@ -10,20 +11,21 @@ import { AppLayout } from "./components/AppLayout";
 import { ErrorBoundary } from "./components/ErrorBoundary";
 import { ProjectProvider } from "./hooks/useProject";
 import { useSignedIn } from "./hooks/useSession";
-import { AdminUsersPage } from "./pages/AdminUsersPage";
-import { AuditLogPage } from "./pages/AuditLogPage";
-import { ComparePage } from "./pages/ComparePage";
-import { DashboardPage } from "./pages/DashboardPage";
-import { DatasetDetailPage } from "./pages/DatasetDetailPage";
-import { DatasetsPage } from "./pages/DatasetsPage";
-import { JobDetailPage } from "./pages/JobDetailPage";
-import { JobsPage } from "./pages/JobsPage";
 import { LoginPage } from "./pages/LoginPage";
-import { MembersPage } from "./pages/MembersPage";
-import { ModelDetailPage } from "./pages/ModelDetailPage";
-import { ModelsPage } from "./pages/ModelsPage";
-import { NewJobPage } from "./pages/NewJobPage";
-import { NotFoundPage } from "./pages/NotFoundPage";
+
+const AdminUsersPage = lazy(() => import("./pages/AdminUsersPage").then((m) => ({ default: m.AdminUsersPage })));
+const AuditLogPage = lazy(() => import("./pages/AuditLogPage").then((m) => ({ default: m.AuditLogPage })));
+const ComparePage = lazy(() => import("./pages/ComparePage").then((m) => ({ default: m.ComparePage })));
+const DashboardPage = lazy(() => import("./pages/DashboardPage").then((m) => ({ default: m.DashboardPage })));
+const DatasetDetailPage = lazy(() => import("./pages/DatasetDetailPage").then((m) => ({ default: m.DatasetDetailPage })));
+const DatasetsPage = lazy(() => import("./pages/DatasetsPage").then((m) => ({ default: m.DatasetsPage })));
+const JobDetailPage = lazy(() => import("./pages/JobDetailPage").then((m) => ({ default: m.JobDetailPage })));
+const JobsPage = lazy(() => import("./pages/JobsPage").then((m) => ({ default: m.JobsPage })));
+const MembersPage = lazy(() => import("./pages/MembersPage").then((m) => ({ default: m.MembersPage })));
+const ModelDetailPage = lazy(() => import("./pages/ModelDetailPage").then((m) => ({ default: m.ModelDetailPage })));
+const ModelsPage = lazy(() => import("./pages/ModelsPage").then((m) => ({ default: m.ModelsPage })));
+const NewJobPage = lazy(() => import("./pages/NewJobPage").then((m) => ({ default: m.NewJobPage })));
+const NotFoundPage = lazy(() => import("./pages/NotFoundPage").then((m) => ({ default: m.NotFoundPage })));
 
 export function makeQueryClient(): QueryClient {
   return new QueryClient({

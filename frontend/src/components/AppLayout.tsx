@@ -6,6 +6,7 @@ import {
 } from "@ant-design/icons";
 import { useQueryClient } from "@tanstack/react-query";
 import { Button, Dropdown, Layout, Menu, Select, Space, Typography } from "antd";
+import { Suspense } from "react";
 import { useTranslation } from "react-i18next";
 import { Outlet, useLocation, useNavigate } from "react-router-dom";
 import { logout } from "../api/client";
@@ -13,6 +14,7 @@ import { useMe } from "../hooks/useSession";
 import { useProject } from "../hooks/useProject";
 import { setLanguage } from "../i18n";
 import { ErrorBoundary } from "./ErrorBoundary";
+import { PageSkeleton } from "./PageSkeleton";
 
 const { Header, Sider, Content } = Layout;
 
@@ -121,7 +123,9 @@ export function AppLayout() {
         </Header>
         <Content style={{ padding: 24, overflow: "auto" }}>
           <ErrorBoundary key={location.pathname}>
-            <Outlet />
+            <Suspense fallback={<PageSkeleton />}>
+              <Outlet />
+            </Suspense>
           </ErrorBoundary>
         </Content>
       </Layout>

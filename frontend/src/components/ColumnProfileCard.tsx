@@ -17,7 +17,7 @@ export function ColumnProfileCard({ column }: { column: ColumnProfile }) {
         series: [{ type: "bar", data: column.histogram.counts, itemStyle: { color: "#1677ff" } }],
       };
     }
-    if (column.top.length) {
+    if (column.top.length && (column.kind !== "numeric" || (column.unique ?? 0) <= 20)) {
       const top = column.top.slice(0, 8).reverse();
       return {
         grid: { left: 80, right: 16, top: 8, bottom: 20 },

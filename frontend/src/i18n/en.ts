@@ -66,7 +66,7 @@ const en: Messages = {
     submitted: "Job submitted", step: "step", epoch: "epoch", noMetrics: "No metrics yet",
     selectDataset: "Choose a dataset", chooseTask: "Choose a task type",
     targetColumn: "Target column", textColumn: "Text column",
-    featureColumns: "Feature columns (empty = all)", createdBy: "Created by",
+    featureColumns: "Feature columns (empty = all)", stage: "Stage", createdBy: "Created by",
   },
   status: {
     queued: "Queued", running: "Running", succeeded: "Succeeded", failed: "Failed",

@@ -58,7 +58,7 @@ const zh = {
     error: "错误信息", noJobs: "还没有训练任务", submitted: "任务已提交", step: "步",
     epoch: "轮", noMetrics: "暂无指标", selectDataset: "选择数据集", chooseTask: "选择任务类型",
     targetColumn: "目标列", textColumn: "文本列", featureColumns: "特征列（留空表示全部）",
-    createdBy: "创建人",
+    stage: "当前阶段", createdBy: "创建人",
   },
   status: {
     queued: "排队中", running: "运行中", succeeded: "成功", failed: "失败", cancelled: "已取消",

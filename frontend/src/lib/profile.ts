@@ -2,6 +2,7 @@
 export interface ColumnProfile {
   name: string;
   dtype: string;
+  kind: string;
   missing: number | null;
   unique: number | null;
   stats: [string, number | string][];
@@ -60,7 +61,8 @@ function columnOf(name: string, raw: Obj): ColumnProfile {
   }
   return {
     name,
-    dtype: String(raw.dtype ?? raw.type ?? raw.kind ?? ""),
+    dtype: String(raw.dtype ?? raw.type ?? ""),
+    kind: String(raw.inferred_type ?? raw.kind ?? ""),
     missing: num(raw.missing ?? raw.null_count ?? raw.missing_count),
     unique: num(raw.unique ?? raw.distinct ?? raw.unique_count ?? raw.n_unique),
     stats,

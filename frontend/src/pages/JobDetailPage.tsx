@@ -14,6 +14,15 @@ import { useJobStream } from "../hooks/useJobStream";
 import { formatDuration, formatTime } from "../lib/format";
 import { isFinished } from "../lib/jobStream";
 
+/** REST for the full record (refetched on each status change), the stream for live fields. */
+function mergeJob(rest: Job | undefined, live: Job | null): Job {
+  if (!live) return rest as Job;
+  if (!rest) return live;
+  if (isFinished(rest.status)) return rest;
+  const { status, progress, step, total_steps, epoch, message } = live;
+  return { ...rest, status, progress, step, total_steps, epoch, message };
+}
+
 export function JobDetailPage() {
   const { id = "" } = useParams();
   const { t } = useTranslation();
@@ -35,7 +44,7 @@ export function JobDetailPage() {
 
   if (rest.isLoading && !stream.job) return <PageSkeleton />;
   if (rest.error && !stream.job) return <QueryError error={rest.error} onRetry={() => void rest.refetch()} />;
-  const job = { ...(rest.data ?? {}), ...(stream.job ?? {}), model_version_id: rest.data?.model_version_id ?? stream.job?.model_version_id } as Job;
+  const job = mergeJob(rest.data, stream.job);
   const finished = isFinished(job.status);
   const error = (job as Job & { error?: { code: string; message: string | null } | null }).error;
 
@@ -66,7 +75,7 @@ export function JobDetailPage() {
           <Descriptions.Item label={t("jobs.started")}>{formatTime(job.started_at)}</Descriptions.Item>
           <Descriptions.Item label={t("jobs.finished")}>{formatTime(job.finished_at)}</Descriptions.Item>
           <Descriptions.Item label={t("jobs.dataset")}>{job.dataset_id ? <Link to={`/datasets/${job.dataset_id}`}>{job.dataset_id.slice(0, 8)}</Link> : "—"}</Descriptions.Item>
-          <Descriptions.Item label={t("common.status")}>{job.message ?? "—"}</Descriptions.Item>
+          <Descriptions.Item label={t("jobs.stage")}>{job.message ?? "—"}</Descriptions.Item>
         </Descriptions>
         {error && <Alert type="error" showIcon title={`${t("jobs.error")}: ${error.code}`} description={error.message} />}
       </Card>
@@ -82,7 +91,7 @@ export function JobDetailPage() {
                   key: "logs",
                   label: t("jobs.logs"),
                   children: (
-                    <pre data-testid="job-logs" style={{ height: 280, overflow: "auto", background: "#0b1021", color: "#d6deeb", padding: 12, fontSize: 12, margin: 0 }}>
+                    <pre data-testid="job-logs" style={{ height: 280, overflow: "auto", background: "#0b1021", color: "#d6deeb", padding: 12, fontSize: 12, margin: 0, whiteSpace: "pre-wrap", wordBreak: "break-all" }}>
                       {stream.logs.slice(-200).join("\n") || "…"}
                     </pre>
                   ),
