@@ -108,10 +108,15 @@ class RedisBus:
             yield queue
         finally:
             task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-            await pubsub.aclose()
-            await client.aclose()
+            await asyncio.shield(_close(task, pubsub, client))
 
     def close(self) -> None:
         """Close the publishing connection pool."""
         self._client.close()
+
+
+async def _close(task: asyncio.Task, pubsub: Any, client: aioredis.Redis) -> None:
+    """Release a subscription's connection even when the caller is being cancelled."""
+    await asyncio.gather(task, return_exceptions=True)
+    await pubsub.aclose()
+    await client.aclose()

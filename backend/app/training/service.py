@@ -124,31 +124,33 @@ def create_job(
 
 def cancel_job(session: Session, job: TrainingJob, *, actor: User, ip: str) -> TrainingJob:
     """Queued → cancelled now; running → cancelling (the runner stops it)."""
-    if job.status == JobStatus.cancelling:
-        return job
-    if job.status.is_finished:
-        raise Conflict(f"Job is already {job.status.value}.", code="job_finished")
-    target = JobStatus.cancelled if job.status == JobStatus.queued else JobStatus.cancelling
-    if not transition(
-        session,
-        job.id,
-        job.status,
-        target,
-        cancel_requested_at=utcnow(),
-        reason=f"cancelled by {actor.username}",
-    ):
-        raise Conflict("The job changed state meanwhile; try again.", code="job_state_changed")
-    record(
-        session,
-        action="job.cancel",
-        actor=actor,
-        object_type="job",
-        object_id=job.id,
-        project_id=job.project_id,
-        ip=ip,
-    )
-    session.refresh(job)
-    return job
+    for _ in range(3):
+        if job.status == JobStatus.cancelling:
+            return job
+        if job.status.is_finished:
+            raise Conflict(f"Job is already {job.status.value}.", code="job_finished")
+        target = JobStatus.cancelled if job.status == JobStatus.queued else JobStatus.cancelling
+        if transition(
+            session,
+            job.id,
+            job.status,
+            target,
+            cancel_requested_at=utcnow(),
+            reason=f"cancelled by {actor.username}",
+        ):
+            record(
+                session,
+                action="job.cancel",
+                actor=actor,
+                object_type="job",
+                object_id=job.id,
+                project_id=job.project_id,
+                ip=ip,
+            )
+            session.refresh(job)
+            return job
+        session.refresh(job)  # a worker claimed it meanwhile: cancel the running job
+    raise Conflict("The job keeps changing state; try again.", code="job_state_changed")
 
 
 def retry_job(session: Session, job: TrainingJob, *, actor: User, ip: str) -> TrainingJob:
