@@ -6,7 +6,7 @@ PY := $(CURDIR)/$(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup venv migrate admin serve test test-sqlite test-postgres lint format bench worker beat clean deploy backup restore
+.PHONY: run setup venv migrate admin serve test test-sqlite test-postgres lint format bench worker beat clean deploy backup restore frontend frontend-test e2e
 
 $(VENV)/.installed: backend/requirements.txt backend/requirements-dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,22 @@ backup:
 
 restore:
 	bash scripts/restore.sh $(BACKUP)
+
+# The web console (frontend/): install pinned deps, build dist/ (served at / by `make serve`).
+frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	touch $@
+
+frontend: frontend/node_modules/.installed
+	cd frontend && npm run build
+
+# Typed client up to date, types, lint, unit tests (Vitest).
+frontend-test: frontend/node_modules/.installed venv
+	cd frontend && npm run check:api && npm run typecheck && npm run lint && npm test
+
+# Real browser (apt: chromium fonts-wqy-microhei) against a real embedded backend on port 19080.
+e2e: frontend venv
+	cd frontend && npm run e2e
 
 clean:
 	rm -rf $(VENV) data

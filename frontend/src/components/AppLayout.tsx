@@ -93,7 +93,7 @@ export function AppLayout() {
               placeholder={t("project.none")}
               options={projects.map((p) => ({
                 value: p.id,
-                label: p.is_personal ? `${p.name}（${t("project.personal")}）` : p.name,
+                label: p.is_personal ? `${p.name}${t("project.personal")}` : p.name,
               }))}
               onChange={(id: string) => {
                 select(id);

@@ -21,7 +21,7 @@ const en: Messages = {
     required: "Please enter the {{field}}", failed: "Sign-in failed: {{message}}",
     subtitle: "Upload data, train small models, serve predictions",
   },
-  project: { none: "No project available", personal: "Personal", role: "My role" },
+  project: { none: "No project available", personal: " (personal)", role: "My role" },
   roles: { owner: "Owner", editor: "Editor", viewer: "Viewer", admin: "Admin", member: "Member" },
   members: {
     title: "Project members", add: "Add member", username: "Username", role: "Role",

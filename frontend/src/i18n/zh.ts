@@ -19,7 +19,7 @@ const zh = {
     required: "请输入{{field}}", failed: "登录失败：{{message}}",
     subtitle: "上传数据，训练小模型，在线预测",
   },
-  project: { none: "没有可用的项目", personal: "个人", role: "我的角色" },
+  project: { none: "没有可用的项目", personal: "（个人）", role: "我的角色" },
   roles: { owner: "所有者", editor: "编辑者", viewer: "查看者", admin: "管理员", member: "成员" },
   members: {
     title: "项目成员", add: "添加成员", username: "用户名", role: "角色",

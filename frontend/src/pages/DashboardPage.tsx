@@ -1,5 +1,5 @@
 /** Overview of the current project: counts, active jobs, recent models, recent activity. */
-import { useQuery } from "@tanstack/react-query";
+import { useQueries, useQuery } from "@tanstack/react-query";
 import { Button, Card, Col, Empty, List, Row, Space, Statistic } from "antd";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router-dom";
@@ -30,7 +30,15 @@ export function DashboardPage() {
     enabled: enabled && me.data?.role === "admin",
     queryFn: () => unwrap(api.GET("/api/v1/audit-logs", { params: { query: { project_id: projectId, limit: 8 } } })),
   });
-  const active = (jobs.data?.items ?? []).filter((j) => ["queued", "running", "cancelling"].includes(j.status));
+  const activeCounts = useQueries({
+    queries: ["queued", "running", "cancelling"].map((status) => ({
+      queryKey: ["jobs", projectId, "count", status],
+      enabled,
+      queryFn: () => request<Paged<Job>>("GET", `/jobs?project_id=${projectId}&status=${status}&limit=1`),
+      refetchInterval: liveInterval(jobs.data?.items),
+    })),
+  });
+  const active = activeCounts.reduce((sum, q) => sum + (q.data?.total ?? 0), 0);
 
   if (enabled && datasets.data?.total === 0 && jobs.data?.total === 0) {
     return (
@@ -45,7 +53,7 @@ export function DashboardPage() {
     <Space orientation="vertical" style={{ width: "100%" }} size="middle">
       <Row gutter={16}>
         <Col span={8}><Card loading={datasets.isLoading}><Statistic title={t("dashboard.datasets")} value={datasets.data?.total ?? 0} /></Card></Col>
-        <Col span={8}><Card loading={jobs.isLoading}><Statistic title={t("dashboard.activeJobs")} value={active.length} /></Card></Col>
+        <Col span={8}><Card loading={jobs.isLoading}><Statistic title={t("dashboard.activeJobs")} value={active} /></Card></Col>
         <Col span={8}><Card loading={models.isLoading}><Statistic title={t("dashboard.models")} value={models.data?.total ?? 0} /></Card></Col>
       </Row>
       <Row gutter={16}>

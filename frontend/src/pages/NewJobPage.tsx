@@ -52,7 +52,7 @@ export function NewJobPage() {
     mutationFn: () =>
       request<Job>("POST", "/jobs", {
         project_id: projectId,
-        name: choice.name || `${dataset?.name ?? "job"} · ${choice.task_type}`,
+        name: choice.name || `${dataset?.name ?? "job"} · ${t(`tasks.${choice.task_type}`)}`,
         task_type: choice.task_type,
         trainer: trainer?.name,
         dataset_id: choice.dataset_id,
