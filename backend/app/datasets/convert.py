@@ -23,11 +23,13 @@ from app.datasets.readers import (
     read_txt,
 )
 from app.datasets.sniff import Sniffed
+from app.datasets.storage import scan_parquet
 from app.datasets.xlsx import read_xlsx
 
 NA_TOKENS = ["NA", "N/A", "NaN", "nan", "null", "NULL", "None", "none", "-"]
 DATETIME_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S")
 ROW_GROUP_ROWS = 65_536
+SCAN_ROWS = 16_384  # small batches keep each step's temporary arrays small
 READERS: dict[str, Callable[[Path, Sniffed], tuple[list[str], Batches]]] = {
     "csv": read_delimited,
     "tsv": read_delimited,
@@ -44,24 +46,36 @@ def write_staging(path: Path, sniffed: Sniffed, staging: Path, sheet: str | None
     else:
         names, batches = READERS[sniffed.format](path, sniffed)
     schema = pa.schema([(name, pa.string()) for name in names])
-    rows = 0
-    with pq.ParquetWriter(staging, schema) as writer:
-        for batch in batches:
-            writer.write_batch(batch, row_group_size=ROW_GROUP_ROWS)
-            rows += batch.num_rows
+    rows = _write_grouped(staging, schema, batches, SCAN_ROWS)
     if rows == 0:
         raise UnprocessableInput("The file has a header but no data rows.", code="no_rows")
     return rows
 
 
-def _present(values: pa.ChunkedArray) -> pa.ChunkedArray:
+def _write_grouped(path: Path, schema: pa.Schema, batches: Batches, group_rows: int) -> int:
+    """Write batches as row groups of about `group_rows` rows; the number of rows."""
+    rows, pending, pending_rows = 0, [], 0
+    with pq.ParquetWriter(path, schema) as writer:
+        for batch in batches:
+            pending.append(batch)
+            pending_rows += batch.num_rows
+            if pending_rows >= group_rows:
+                writer.write_table(pa.Table.from_batches(pending, schema))
+                rows, pending, pending_rows = rows + pending_rows, [], 0
+        if pending:
+            writer.write_table(pa.Table.from_batches(pending, schema))
+            rows += pending_rows
+    return rows
+
+
+def _present(values: pa.Array) -> pa.Array:
     """Trimmed values that are not null and not a missing-value token."""
     trimmed = pc.utf8_trim_whitespace(values)
     mask = pc.and_(pc.is_valid(trimmed), pc.invert(pc.is_in(trimmed, pa.array(NA_TOKENS))))
     return trimmed.filter(mask)
 
 
-def _parses(values: pa.ChunkedArray, target: pa.DataType) -> bool:
+def _parses(values: pa.Array, target: pa.DataType) -> bool:
     try:
         pc.cast(values, target)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -69,34 +83,50 @@ def _parses(values: pa.ChunkedArray, target: pa.DataType) -> bool:
     return True
 
 
-def _datetime_format(values: pa.ChunkedArray) -> str | None:
-    for fmt in DATETIME_FORMATS:
-        try:
-            pc.strptime(values, format=fmt, unit="s")
-        except pa.ArrowInvalid:
-            continue
-        return fmt
-    return None
+def _parses_datetime(values: pa.Array, fmt: str) -> bool:
+    try:
+        pc.strptime(values, format=fmt, unit="s")
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
-def infer_column(values: pa.ChunkedArray) -> tuple[pa.DataType, str | None]:
-    """The narrowest type all present values parse as (and the datetime format, if any)."""
-    present = _present(values)
-    if len(present) == 0:
-        return pa.string(), None
-    lowered = pc.utf8_lower(present)
-    if pc.all(pc.is_in(lowered, pa.array(["true", "false"]))).as_py():
-        return pa.bool_(), None
-    leading_zero = pc.any(pc.match_substring_regex(present, r"^[+-]?0[0-9]")).as_py()
-    if not leading_zero:
-        if _parses(present, pa.int64()):
-            return pa.int64(), None
-        if _parses(present, pa.float64()):
-            return pa.float64(), None
-    fmt = _datetime_format(present)
-    if fmt is not None:
-        return pa.timestamp("s"), fmt
-    return pa.string(), None
+class TypeCandidates:
+    """The types a column may still have; each batch of values can only rule some out."""
+
+    def __init__(self) -> None:
+        self.seen = False
+        self.candidates: list[str] = ["bool", "int", "float", *DATETIME_FORMATS]
+
+    def add(self, values: pa.Array) -> None:
+        """Drop the candidates that some present value of this batch does not parse as."""
+        present = _present(values)
+        if len(present) == 0:
+            return
+        self.seen = True
+        if "bool" in self.candidates:
+            lowered = pc.utf8_lower(present)
+            if not pc.all(pc.is_in(lowered, pa.array(["true", "false"]))).as_py():
+                self.candidates.remove("bool")
+        if pc.any(pc.match_substring_regex(present, r"^[+-]?0[0-9]")).as_py():
+            self.candidates = [c for c in self.candidates if c not in ("int", "float")]
+        checks = {"int": pa.int64(), "float": pa.float64()}
+        self.candidates = [
+            c
+            for c in self.candidates
+            if c == "bool"
+            or (_parses(present, checks[c]) if c in checks else _parses_datetime(present, c))
+        ]
+
+    def result(self) -> tuple[pa.DataType, str | None]:
+        """The narrowest remaining type (text when nothing else fits or nothing was present)."""
+        if not self.seen or not self.candidates:
+            return pa.string(), None
+        first = self.candidates[0]
+        types = {"bool": pa.bool_(), "int": pa.int64(), "float": pa.float64()}
+        if first in types:
+            return types[first], None
+        return pa.timestamp("s"), first
 
 
 def _cast(values: pa.Array, target: pa.DataType, fmt: str | None) -> pa.Array:
@@ -113,15 +143,20 @@ def _cast(values: pa.Array, target: pa.DataType, fmt: str | None) -> pa.Array:
 
 
 def write_canonical(staging: Path, canonical: Path) -> None:
-    """Infer each column's type from `staging` and write the typed canonical Parquet."""
+    """Infer each column's type from `staging` (one pass), then write the typed canonical file."""
     source = pq.ParquetFile(staging)
     names = source.schema_arrow.names
-    inferred = [infer_column(pq.read_table(staging, columns=[n]).column(0)) for n in names]
+    candidates = [TypeCandidates() for _ in names]
+    for batch in scan_parquet(staging, SCAN_ROWS):
+        for candidate, values in zip(candidates, batch.columns, strict=True):
+            candidate.add(values)
+    inferred = [candidate.result() for candidate in candidates]
     schema = pa.schema([(n, t) for n, (t, _) in zip(names, inferred, strict=True)])
-    with pq.ParquetWriter(canonical, schema) as writer:
-        for batch in source.iter_batches(batch_size=ROW_GROUP_ROWS):
-            columns = [_cast(batch.column(i), t, fmt) for i, (t, fmt) in enumerate(inferred)]
-            writer.write_batch(pa.record_batch(columns, schema=schema))
+    typed = (
+        pa.record_batch([_cast(b.column(i), t, f) for i, (t, f) in enumerate(inferred)], schema)
+        for b in scan_parquet(staging, SCAN_ROWS)
+    )
+    _write_grouped(canonical, schema, typed, ROW_GROUP_ROWS)
 
 
 def _plain_schema(schema: pa.Schema) -> pa.Schema:
@@ -155,7 +190,7 @@ def copy_parquet(path: Path, canonical: Path) -> int:
         raise UnprocessableInput("The Parquet file has no rows.", code="no_rows")
     try:
         with pq.ParquetWriter(canonical, schema) as writer:
-            for batch in source.iter_batches(batch_size=ROW_GROUP_ROWS):
+            for batch in scan_parquet(path, SCAN_ROWS):
                 writer.write_table(pa.Table.from_batches([batch]).cast(schema))
     except (pa.ArrowInvalid, OSError) as exc:
         raise UnprocessableInput(

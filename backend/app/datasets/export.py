@@ -8,7 +8,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from app.core.config import Settings
-from app.datasets.storage import canonical_path, original_path
+from app.datasets.storage import canonical_path, original_path, scan_parquet
 from app.db.models import Dataset
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -29,12 +29,13 @@ def original_file(settings: Settings, dataset: Dataset) -> Any:
 
 def csv_rows(settings: Settings, dataset: Dataset) -> Iterator[bytes]:
     """The canonical rows as UTF-8 (with BOM, for Excel) CSV, streamed in batches."""
-    source = pq.ParquetFile(canonical_path(settings, dataset.project_id, dataset.id))
+    path = canonical_path(settings, dataset.project_id, dataset.id)
+    source = pq.ParquetFile(path)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([escape_cell(name) for name in source.schema_arrow.names])
     yield ("\ufeff" + buffer.getvalue()).encode("utf-8")
-    for batch in source.iter_batches(batch_size=EXPORT_BATCH_ROWS):
+    for batch in scan_parquet(path, EXPORT_BATCH_ROWS):
         buffer.seek(0)
         buffer.truncate()
         columns = batch.to_pydict().values()

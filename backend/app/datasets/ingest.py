@@ -4,6 +4,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from app.datasets.convert import copy_parquet, write_canonical, write_staging
 from app.datasets.profile import column_summaries, profile_parquet
 from app.datasets.sniff import sniff
@@ -23,8 +25,22 @@ class Ingested:
     profile: dict[str, Any]
 
 
+def use_returning_allocator() -> None:
+    """Make Arrow hand freed memory back to the OS at once (jemalloc, no decay).
+
+    The default allocator keeps freed pages, so an API process that converted one large
+    upload would keep its peak size. Falls back to the system allocator.
+    """
+    try:
+        pa.jemalloc_set_decay_ms(0)
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
+    except NotImplementedError:
+        pa.set_memory_pool(pa.system_memory_pool())
+
+
 def ingest(source: Path, filename: str, work_dir: Path, *, sheet: str | None = None) -> Ingested:
     """Detect, parse, type and profile `source`, writing the canonical file into `work_dir`."""
+    use_returning_allocator()
     sniffed = sniff(source, filename)
     canonical = work_dir / CANONICAL_NAME
     if sniffed.format == "parquet":

@@ -20,7 +20,7 @@ from app.datasets.sniff import SAMPLE_BYTES, Sniffed
 MAX_COLUMNS = 2000
 MAX_COLUMN_NAME = 256
 BATCH_ROWS = 50_000
-CSV_BLOCK_BYTES = 4 * 1024 * 1024
+CSV_BLOCK_BYTES = 256 * 1024  # pyarrow reads ahead several blocks: keep them small
 MAX_JSON_ARRAY_BYTES = 32 * 1024 * 1024
 TXT_COLUMN = "text"
 

@@ -2,7 +2,11 @@
 
 import shutil
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from app.core.config import Settings
 
@@ -38,3 +42,13 @@ def tmp_root(settings: Settings) -> Path:
 def remove_dataset_files(settings: Settings, project_id: uuid.UUID, dataset_id: uuid.UUID) -> None:
     """Delete a dataset's folder (no error when it is already gone)."""
     shutil.rmtree(dataset_dir(settings, project_id, dataset_id), ignore_errors=True)
+
+
+def scan_parquet(path: Path, batch_rows: int = 16_384) -> Iterator[pa.RecordBatch]:
+    """Batches of a Parquet file, one row group in memory at a time.
+
+    `ParquetFile.iter_batches` reads ahead tens of MB; this keeps memory to one row group.
+    """
+    source = pq.ParquetFile(path)
+    for index in range(source.metadata.num_row_groups):
+        yield from source.read_row_group(index, use_threads=False).to_batches(batch_rows)
