@@ -1,4 +1,5 @@
-"""The Celery app: `celery -A app.celery worker -Q training,default` / `celery -A app.celery beat`.
+"""The Celery app: `celery -A app.celery worker` (both queues; `-Q training` for a training-only
+worker) and `celery -A app.celery beat` (the reaper).
 
 Training tasks go to their own queue with prefetch 1 and late acks; messages carry job ids
 only. Redis redelivers unacked messages after `visibility_timeout`; the runner's atomic claim
@@ -6,6 +7,7 @@ makes a redelivered or duplicated message a no-op. Beat runs the reaper.
 """
 
 from celery import Celery
+from kombu import Queue
 
 from app.core.config import Settings, get_settings
 from app.jobs.config import JobSettings, get_job_settings
@@ -24,6 +26,7 @@ def make_celery(settings: Settings | None = None, jobs: JobSettings | None = Non
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         task_default_queue=jobs.default_queue,
+        task_queues=(Queue(jobs.default_queue), Queue(jobs.training_queue)),
         task_routes={
             "app.jobs.tasks.run_training_job": {"queue": jobs.training_queue},
             "app.jobs.tasks.reap_jobs": {"queue": jobs.default_queue},

@@ -16,7 +16,7 @@ Rules (DESIGN.md rules 8 and 9):
   attempts: `ctx.latest_checkpoint()` resumes a recovered job);
 - artifacts load without running arbitrary code (LightGBM text, skops, safetensors, ONNX).
 
-Protocol lines, one JSON object each, `type` first:
+Protocol lines, one JSON object each, `type` first (context lines also carry `ts`, epoch s):
   {"type": "progress", "fraction", "epoch", "step", "total_steps", "message"}
   {"type": "metrics", "metrics": {name: float}, "step", "epoch", "split"}
   {"type": "log", "level", "message"}
@@ -77,6 +77,9 @@ class JobSpec(BaseModel):
     seed: int = 42
     split_ratios: tuple[float, float, float] = (0.8, 0.1, 0.1)
     progress_interval_s: float = Field(0.5, description="Minimum seconds between progress lines.")
+    model_storage_path: Path | None = Field(
+        None, description="MODEL_STORAGE_PATH (base models for fine-tuning live in its base/)."
+    )
 
     @property
     def stop_file(self) -> Path:
@@ -146,6 +149,7 @@ class TrainerContext:
         self.params = params
         self.seed = spec.seed
         self.split_ratios = spec.split_ratios
+        self.model_storage_path = spec.model_storage_path
         self._stream = stream if stream is not None else sys.stdout
         self._lock = threading.Lock()
         self._last_progress = 0.0
@@ -153,9 +157,9 @@ class TrainerContext:
             folder.mkdir(parents=True, exist_ok=True)
 
     def emit(self, event: dict[str, Any]) -> None:
-        """Write one protocol line (thread-safe)."""
+        """Write one protocol line (thread-safe), stamped with the wall-clock time `ts`."""
         with self._lock:
-            write_event(self._stream, event)
+            write_event(self._stream, {**event, "ts": time.time()})
 
     def report_progress(
         self,
@@ -249,6 +253,10 @@ class Trainer(ABC):
     @abstractmethod
     def train(self, ctx: TrainerContext) -> TrainResult:
         """Train on `ctx.dataset_path`, write artifacts under `ctx.output_dir`, return metrics."""
+
+    @classmethod
+    def check_params(cls, params: TrainerParams, *, model_storage_path: Path) -> None:
+        """Check what the params refer to (e.g. a base model) before queueing; raise TrainerError."""
 
     @classmethod
     @abstractmethod
