@@ -1,4 +1,7 @@
-/** Datasets, jobs and models as the console uses them (wire shapes of those endpoints). */
+/** Datasets, jobs and models as the console uses them: generated types where the schema has them. */
+import type { components } from "./schema";
+
+type S = components["schemas"];
 export interface Paged<T> {
   items: T[];
   total: number;
@@ -6,45 +9,9 @@ export interface Paged<T> {
   offset: number;
 }
 
-export interface DatasetColumn {
-  name: string;
-  dtype: string;
-  [key: string]: unknown;
-}
-
-export interface Dataset {
-  id: string;
-  project_id: string;
-  name: string;
-  description: string;
-  original_filename: string;
-  format: string;
-  encoding: string | null;
-  size_bytes: number;
-  row_count: number;
-  columns: DatasetColumn[];
-  created_at: string;
-}
-
-export interface ValidationIssue {
-  code: string;
-  message: string;
-  column?: string | null;
-  count?: number | null;
-  rows: number[];
-}
-
-export interface ValidationReport {
-  ok: boolean;
-  task_type: string;
-  errors: ValidationIssue[];
-  warnings: ValidationIssue[];
-  rows_total: number;
-  rows_usable: number;
-  rows_dropped: number;
-  drop_reasons: Record<string, number>;
-  class_counts?: Record<string, number> | null;
-}
+export type DatasetColumn = S["DatasetColumn"];
+export type Dataset = S["DatasetRead"];
+export type ValidationReport = S["ValidationReport"];
 
 export interface TrainerInfo {
   name: string;
@@ -84,62 +51,8 @@ export interface JsonSchema {
   [key: string]: unknown;
 }
 
-export type JobStatus = "queued" | "running" | "cancelling" | "succeeded" | "failed" | "cancelled";
+export type Job = S["JobRead"];
+export type JobStatus = Job["status"];
 
-export interface Job {
-  id: string;
-  project_id: string;
-  name: string;
-  task_type: string;
-  trainer: string;
-  dataset_id: string | null;
-  columns: Record<string, unknown>;
-  params: Record<string, unknown>;
-  status: JobStatus;
-  progress: number;
-  epoch: number | null;
-  step: number | null;
-  total_steps: number | null;
-  message: string | null;
-  error_code: string | null;
-  error_message: string | null;
-  queued_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  created_at: string;
-  model_id?: string | null;
-  model_version_id?: string | null;
-  eta_seconds?: number | null;
-}
-
-export interface JobEvent {
-  id: number;
-  job_id: string;
-  type: string;
-  data: Record<string, unknown>;
-  created_at: string;
-}
-
-export interface ModelVersion {
-  id: string;
-  project_id: string;
-  job_id: string | null;
-  name: string;
-  version: number;
-  description: string;
-  task_type: string;
-  trainer: string;
-  model_format: string;
-  metrics: Record<string, unknown>;
-  params: Record<string, unknown>;
-  columns: Record<string, unknown>;
-  report: Record<string, unknown>;
-  info: Record<string, unknown>;
-  dataset_id: string | null;
-  size_bytes: number;
-  created_at: string;
-}
-
-export interface Prediction {
-  [key: string]: unknown;
-}
+export type JobEvent = S["JobEventRead"];
+export type ModelVersion = S["ModelVersionRead"];

@@ -80,6 +80,157 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/data/upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload
+         * @description Upload a file (multipart `file`; `name`, `description`, `sheet`, `parent_id` optional).
+         *
+         *     Give `?project_id=` in the query so access is checked before the body is read; a
+         *     `project_id` form field is accepted only when it comes before the file.
+         */
+        post: operations["upload_dataset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Datasets
+         * @description Datasets of the caller's projects; filter by project, search by name, sort.
+         */
+        get: operations["list_datasets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{dataset_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Dataset
+         * @description One dataset.
+         */
+        get: operations["get_dataset"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Dataset
+         * @description Delete a dataset and its files (409 while a queued or running job uses it).
+         */
+        delete: operations["delete_dataset"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Dataset
+         * @description Rename or describe a dataset.
+         */
+        patch: operations["update_dataset"];
+        trace?: never;
+    };
+    "/api/v1/datasets/{dataset_id}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Dataset
+         * @description The original file, or (`format=csv`) the rows as CSV escaped against formula injection.
+         */
+        get: operations["download_dataset"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{dataset_id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Preview Dataset
+         * @description A window of rows as JSON objects.
+         */
+        get: operations["preview_dataset"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{dataset_id}/profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Profile
+         * @description Row count and per-column statistics computed at upload.
+         */
+        get: operations["get_dataset_profile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{dataset_id}/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Validate Dataset
+         * @description Check the dataset for a task and column mapping: errors block training, warnings don't.
+         */
+        post: operations["validate_dataset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs": {
         parameters: {
             query?: never;
@@ -679,6 +830,114 @@ export interface components {
             username: string;
         };
         /**
+         * DatasetColumn
+         * @description One column: its name, storage type and inferred kind.
+         */
+        DatasetColumn: {
+            /** Dtype */
+            dtype: string;
+            /**
+             * Inferred Type
+             * @enum {string}
+             */
+            inferred_type: "text" | "categorical" | "numeric" | "boolean" | "datetime";
+            /** Name */
+            name: string;
+        };
+        /**
+         * DatasetPreview
+         * @description A window of rows, as JSON objects.
+         */
+        DatasetPreview: {
+            /** Columns */
+            columns: string[];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Rows */
+            rows: {
+                [key: string]: unknown;
+            }[];
+            /** Total */
+            total: number;
+        };
+        /**
+         * DatasetProfile
+         * @description Row count and per-column statistics computed at upload.
+         */
+        DatasetProfile: {
+            /** Columns */
+            columns: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Dataset Id
+             * Format: uuid
+             */
+            dataset_id: string;
+            /** Row Count */
+            row_count: number;
+        };
+        /**
+         * DatasetRead
+         * @description A dataset as the API shows it.
+         */
+        DatasetRead: {
+            /** Columns */
+            columns: components["schemas"]["DatasetColumn"][];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By Id */
+            created_by_id: string | null;
+            /** Description */
+            description: string;
+            /** Encoding */
+            encoding: string | null;
+            /** Format */
+            format: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Original Filename */
+            original_filename: string;
+            /** Parent Id */
+            parent_id: string | null;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Row Count */
+            row_count: number;
+            /** Sha256 */
+            sha256: string;
+            /** Size Bytes */
+            size_bytes: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * DatasetUpdate
+         * @description Rename or describe a dataset (its data is immutable).
+         */
+        DatasetUpdate: {
+            /** Description */
+            description?: string | null;
+            /** Name */
+            name?: string | null;
+        };
+        /**
          * EventPage
          * @description Events after a cursor; pass `next_cursor` as `after` for the next page.
          */
@@ -1079,6 +1338,17 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** Page[DatasetRead] */
+        Page_DatasetRead_: {
+            /** Items */
+            items: components["schemas"]["DatasetRead"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** Page[JobRead] */
         Page_JobRead_: {
             /** Items */
@@ -1309,6 +1579,21 @@ export interface components {
             is_active?: boolean | null;
             role?: components["schemas"]["UserRole"] | null;
         };
+        /**
+         * ValidateRequest
+         * @description A task type and its column mapping, e.g. {"text": "内容", "label": "类别"}.
+         */
+        ValidateRequest: {
+            /** Columns */
+            columns: {
+                [key: string]: unknown;
+            };
+            /**
+             * Task Type
+             * @description One of: tabular_classification, tabular_regression, text_classification.
+             */
+            task_type: string;
+        };
         /** ValidationError */
         ValidationError: {
             /** Context */
@@ -1321,6 +1606,85 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /**
+         * ValidationIssue
+         * @description One problem found: a stable code, a message a person can act on, where it is.
+         */
+        ValidationIssue: {
+            /** Code */
+            code: string;
+            /** Column */
+            column?: string | null;
+            /** Count */
+            count?: number | null;
+            /** Message */
+            message: string;
+            /**
+             * Rows
+             * @description Sample of 1-based row numbers.
+             */
+            rows?: number[];
+        };
+        /**
+         * ValidationReport
+         * @description What a task would see of the dataset: usable rows, drops and why, errors and warnings.
+         */
+        ValidationReport: {
+            /** Class Counts */
+            class_counts?: {
+                [key: string]: number;
+            } | null;
+            /**
+             * Conflicting Inputs
+             * @default 0
+             */
+            conflicting_inputs: number;
+            /**
+             * Conflicting Rows
+             * @default 0
+             */
+            conflicting_rows: number;
+            /** Drop Reasons */
+            drop_reasons?: {
+                [key: string]: number;
+            };
+            /**
+             * Duplicate Rows
+             * @default 0
+             */
+            duplicate_rows: number;
+            /** Errors */
+            errors?: components["schemas"]["ValidationIssue"][];
+            /** Input Columns */
+            input_columns?: string[];
+            /** Label Column */
+            label_column?: string | null;
+            /** Ok */
+            ok: boolean;
+            /**
+             * Rows Dropped
+             * @default 0
+             */
+            rows_dropped: number;
+            /**
+             * Rows Total
+             * @default 0
+             */
+            rows_total: number;
+            /**
+             * Rows Usable
+             * @default 0
+             */
+            rows_usable: number;
+            /** Task Type */
+            task_type: string;
+            /** Text Length */
+            text_length?: {
+                [key: string]: number;
+            } | null;
+            /** Warnings */
+            warnings?: components["schemas"]["ValidationIssue"][];
         };
     };
     responses: never;
@@ -1453,6 +1817,301 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TokenPair"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    upload_dataset: {
+        parameters: {
+            query?: {
+                /** @description The project to upload into (preferred over the form field). */
+                project_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_datasets: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+                project_id?: string | null;
+                search?: string | null;
+                sort?: "created_at" | "-created_at" | "size_bytes" | "-size_bytes" | "name" | "-name";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DatasetRead_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_dataset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_dataset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_dataset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DatasetUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    download_dataset: {
+        parameters: {
+            query?: {
+                format?: "original" | "csv";
+            };
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    preview_dataset: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetPreview"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_dataset_profile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetProfile"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    validate_dataset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ValidateRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationReport"];
                 };
             };
             /** @description Validation Error */

@@ -20,6 +20,10 @@ export function ValidationPanel({ dataset }: { dataset: Dataset }) {
   });
   const report = run.data;
   const isText = taskType === "text_classification";
+  const issues = [
+    ...(report?.errors ?? []).map((i) => ({ ...i, level: "error" as const })),
+    ...(report?.warnings ?? []).map((i) => ({ ...i, level: "warning" as const })),
+  ];
 
   return (
     <div>
@@ -52,16 +56,16 @@ export function ValidationPanel({ dataset }: { dataset: Dataset }) {
             <Descriptions.Item label="rows_usable">{report.rows_usable}</Descriptions.Item>
             <Descriptions.Item label="rows_dropped">{report.rows_dropped}</Descriptions.Item>
           </Descriptions>
-          {[...report.errors.map((i) => ({ ...i, level: "error" })), ...report.warnings.map((i) => ({ ...i, level: "warning" }))].length > 0 && (
+          {issues.length > 0 && (
             <List
               size="small"
               bordered
-              dataSource={[...report.errors.map((i) => ({ ...i, level: "error" as const })), ...report.warnings.map((i) => ({ ...i, level: "warning" as const }))]}
+              dataSource={issues}
               renderItem={(i) => (
                 <List.Item>
                   <Tag color={i.level === "error" ? "red" : "orange"}>{i.level === "error" ? t("datasets.errors") : t("datasets.warnings")}</Tag>
                   {i.message}
-                  {i.rows.length > 0 && <span style={{ color: "#999" }}> · rows {i.rows.join(", ")}</span>}
+                  {i.rows?.length ? <span style={{ color: "#999" }}> · rows {i.rows.join(", ")}</span> : null}
                 </List.Item>
               )}
             />

@@ -46,7 +46,7 @@ export function JobDetailPage() {
   if (rest.error && !stream.job) return <QueryError error={rest.error} onRetry={() => void rest.refetch()} />;
   const job = mergeJob(rest.data, stream.job);
   const finished = isFinished(job.status);
-  const error = (job as Job & { error?: { code: string; message: string | null } | null }).error;
+  const error = job.error;
 
   return (
     <Space orientation="vertical" style={{ width: "100%" }} size="middle">
