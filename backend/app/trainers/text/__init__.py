@@ -1,0 +1,1 @@
+"""Text classification trainers: TF-IDF + linear baseline and transformer fine-tuning."""

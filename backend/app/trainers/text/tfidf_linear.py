@@ -1,0 +1,249 @@
+"""TF-IDF (character n-grams + word n-grams) with logistic regression or a calibrated linear SVM.
+
+Character n-grams need no word segmentation, so Chinese works as is; the word analyzer only
+sees runs of non-CJK letters and digits ("words where words exist"). Saved with skops and
+loaded against an allowlist of types (no arbitrary code).
+"""
+
+import json
+import threading
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import Field
+
+from app.trainers.base import (
+    Predictor,
+    Trainer,
+    TrainerContext,
+    TrainerError,
+    TrainerParams,
+    TrainResult,
+)
+from app.trainers.text.data import TEXT_META_FILE, TextData, input_texts, load_text
+from app.trainers.text.metrics import evaluate, prediction
+
+MODEL_FILE = "model.skops"
+# Words: runs of letters/digits outside the CJK, kana and hangul blocks.
+WORD_PATTERN = r"[^\W_\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\u3040-\u30ff]{2,}"
+TRUSTED_TYPES = (
+    "sklearn.pipeline.Pipeline",
+    "sklearn.pipeline.FeatureUnion",
+    "sklearn.feature_extraction.text.TfidfVectorizer",
+    "sklearn.feature_extraction.text.TfidfTransformer",
+    "sklearn.linear_model._logistic.LogisticRegression",
+    "sklearn.svm._classes.LinearSVC",
+    "sklearn.calibration.CalibratedClassifierCV",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "sklearn.multiclass.OneVsRestClassifier",
+    "sklearn.preprocessing._label.LabelBinarizer",
+    "sklearn.frozen._frozen.FrozenEstimator",
+    "numpy.dtype",
+    "numpy.ndarray",
+    "numpy.float64",
+    "numpy.float32",
+    "numpy.int64",
+    "builtins.slice",
+    "builtins.float",
+    "builtins.int",
+    "scipy.sparse._csr.csr_matrix",
+    "scipy.sparse._csr.csr_array",
+    "scipy.sparse._dia.dia_matrix",
+    "scipy.sparse._dia.dia_array",
+)
+
+
+class TfidfLinearParams(TrainerParams):
+    """TF-IDF + linear classifier settings."""
+
+    classifier: Literal["logistic_regression", "linear_svm"] = Field(
+        "logistic_regression",
+        description="Logistic regression, or a linear SVM with sigmoid-calibrated probabilities.",
+    )
+    char_ngram_min: int = Field(1, ge=1, le=5, description="Shortest character n-gram.")
+    char_ngram_max: int = Field(3, ge=1, le=6, description="Longest character n-gram.")
+    word_ngram_max: int = Field(
+        2, ge=0, le=3, description="Longest word n-gram (0: no word features)."
+    )
+    max_features: int = Field(
+        300_000, ge=100, le=5_000_000, description="Vocabulary cap per analyzer."
+    )
+    min_df: int = Field(1, ge=1, description="Ignore n-grams seen in fewer training rows.")
+    sublinear_tf: bool = Field(True, description="Use 1 + log(tf) instead of raw counts.")
+    regularization: float = Field(
+        1.0, gt=0, description="Inverse strength C of the linear model (larger: less).."
+    )
+    max_iter: int = Field(1000, ge=10, le=100_000, description="Solver iterations.")
+    class_weight: Literal["none", "balanced"] = Field(
+        "none", description="'balanced' weights rare classes up."
+    )
+    multi_label: bool = Field(
+        False, description="Each text may carry several labels (one binary model per label)."
+    )
+    label_separator: str = Field(
+        ",", min_length=1, max_length=5, description="Multi-label: separator inside a cell."
+    )
+
+
+def build_pipeline(p: TfidfLinearParams, seed: int) -> Any:
+    """The unfitted scikit-learn pipeline: FeatureUnion(char, word) → linear model."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.pipeline import FeatureUnion, Pipeline
+    from sklearn.svm import LinearSVC
+
+    if p.char_ngram_min > p.char_ngram_max:
+        raise TrainerError("char_ngram_min must not exceed char_ngram_max.", code="bad_params")
+    common = {"sublinear_tf": p.sublinear_tf, "min_df": p.min_df, "max_features": p.max_features}
+    parts: list[tuple[str, Any]] = [
+        (
+            "char",
+            TfidfVectorizer(
+                analyzer="char",
+                ngram_range=(p.char_ngram_min, p.char_ngram_max),
+                lowercase=True,
+                **common,
+            ),
+        )
+    ]
+    if p.word_ngram_max:
+        word = TfidfVectorizer(
+            token_pattern=WORD_PATTERN, ngram_range=(1, p.word_ngram_max), lowercase=True, **common
+        )
+        parts.append(("word", word))
+    weight = "balanced" if p.class_weight == "balanced" else None
+    model: Any
+    if p.classifier == "logistic_regression":
+        model = LogisticRegression(
+            C=p.regularization, max_iter=p.max_iter, class_weight=weight, random_state=seed
+        )
+    else:
+        svm = LinearSVC(
+            C=p.regularization, max_iter=p.max_iter, class_weight=weight, random_state=seed
+        )
+        model = CalibratedClassifierCV(svm, method="sigmoid", cv=3)
+    if p.multi_label:
+        model = OneVsRestClassifier(model)
+    return Pipeline([("features", FeatureUnion(parts)), ("model", model)])
+
+
+def _meta(data: TextData, p: TfidfLinearParams) -> dict[str, Any]:
+    return {
+        "text_column": data.text_column,
+        "classes": data.classes,
+        "multi_label": p.multi_label,
+    }
+
+
+class TfidfLinearTrainer(Trainer):
+    """Seconds on 100k rows; a strong baseline for intent, sentiment and routing."""
+
+    task_type = "text_classification"
+    name = "tfidf_linear"
+    title = "TF-IDF + 线性模型 TF-IDF + linear"
+    description = "Character + word n-gram TF-IDF with logistic regression or a linear SVM."
+    Params = TfidfLinearParams
+    requires = ("sklearn", "skops")
+
+    def train(self, ctx: TrainerContext) -> TrainResult:
+        """Split, fit the pipeline on train, score validation and test, save with skops."""
+        import skops.io as sio
+
+        p: TfidfLinearParams = ctx.params  # type: ignore[assignment]
+        ctx.report_progress(0.0, message="loading data")
+        data = load_text(ctx, multi_label=p.multi_label, separator=p.label_separator)
+        ctx.log(
+            f"rows {data.rows()}; dropped empty {data.dropped_rows}, "
+            f"duplicates {data.duplicate_rows}"
+        )
+        pipeline = build_pipeline(p, ctx.seed)
+        ctx.check_stop()
+        ctx.report_progress(0.1, message="fitting")
+        fit_labels = data.y["train"] if p.multi_label else np.asarray(data.y["train"])
+        pipeline.fit(data.texts["train"], fit_labels)
+        ctx.check_stop()
+        if data.texts["validation"]:
+            proba = _proba(pipeline, data.texts["validation"], len(data.classes), p.multi_label)
+            val, _ = evaluate(
+                data.classes,
+                data.y["validation"],
+                proba,
+                data.texts["validation"],
+                multi_label=p.multi_label,
+            )
+            ctx.report_metrics(val, split="validation")
+        proba = _proba(pipeline, data.texts["test"], len(data.classes), p.multi_label)
+        metrics, report = evaluate(
+            data.classes, data.y["test"], proba, data.texts["test"], multi_label=p.multi_label
+        )
+        ctx.report_metrics(metrics, split="test")
+        report["rows"] = data.rows()
+        report["rows_dropped"] = data.dropped_rows
+        report["duplicates_removed"] = data.duplicate_rows
+        sio.dump(pipeline, ctx.output_dir / MODEL_FILE)
+        meta = _meta(data, p)
+        (ctx.output_dir / TEXT_META_FILE).write_text(
+            json.dumps(meta, ensure_ascii=False), encoding="utf-8"
+        )
+        ctx.report_progress(1.0, message="done")
+        info = {
+            "input_columns": [data.text_column],
+            "classes": data.classes,
+            "multi_label": p.multi_label,
+        }
+        return TrainResult(
+            metrics=metrics,
+            artifacts=[MODEL_FILE, TEXT_META_FILE],
+            model_format="skops",
+            report=report,
+            info=info,
+        )
+
+    @classmethod
+    def load_predictor(cls, artifact_dir: Path, metadata: dict[str, Any]) -> Predictor:
+        """Load the skops pipeline, refusing any type outside the allowlist."""
+        return TfidfPredictor(artifact_dir, metadata)
+
+
+def _proba(pipeline: Any, texts: list[str], n_classes: int, multi_label: bool) -> np.ndarray:
+    proba = np.asarray(pipeline.predict_proba(texts), dtype=np.float64)
+    if multi_label and proba.ndim == 1:
+        proba = proba.reshape(-1, n_classes)
+    return proba
+
+
+class TfidfPredictor(Predictor):
+    """Serves the skops pipeline; rows are strings or {text column: string}."""
+
+    def __init__(self, artifact_dir: Path, metadata: dict[str, Any]) -> None:
+        import skops.io as sio
+
+        super().__init__(artifact_dir, metadata)
+        meta = json.loads((artifact_dir / TEXT_META_FILE).read_text(encoding="utf-8"))
+        self.text_column: str = meta["text_column"]
+        self.classes: list[str] = meta["classes"]
+        self.multi_label: bool = meta["multi_label"]
+        path = artifact_dir / MODEL_FILE
+        untrusted = set(sio.get_untrusted_types(file=path)) - set(TRUSTED_TYPES)
+        if untrusted:
+            raise TrainerError(
+                f"Model file holds untrusted types: {', '.join(sorted(untrusted))}.",
+                code="model_untrusted",
+            )
+        self.pipeline = sio.load(path, trusted=sorted(set(sio.get_untrusted_types(file=path))))
+        self._lock = threading.Lock()
+
+    def input_columns(self) -> list[str]:
+        """The one text column."""
+        return [self.text_column]
+
+    def predict(self, inputs: list[Any]) -> list[dict[str, Any]]:
+        """Label (or labels) and probabilities per text."""
+        texts = input_texts(inputs, self.text_column)
+        with self._lock:
+            proba = _proba(self.pipeline, texts, len(self.classes), self.multi_label)
+        return [prediction(self.classes, row, multi_label=self.multi_label) for row in proba]
