@@ -2,6 +2,7 @@
 
 Counts, sums, min/max and text-length histograms are exact. Distinct values are tracked
 exactly up to MAX_TRACKED per column; past that the unique count is a HyperLogLog estimate
+(fed the distinct values seen so far, then every later value)
 (about 1% error, `unique_approx: true`) and top values keep the MAX_TRACKED most frequent
 candidates seen (space-saving style), so their counts may be slight undercounts.
 """
@@ -20,7 +21,7 @@ from app.datasets.storage import scan_parquet
 
 TOP_VALUES = 10
 MAX_TRACKED = 10_000
-BATCH_ROWS = 16_384
+BATCH_ROWS = 65_536  # one canonical row group
 HLL_BITS = 14
 CATEGORICAL_MAX_UNIQUE = 50
 CATEGORICAL_MAX_UNIQUE_SHARE = 0.05
@@ -102,7 +103,8 @@ class _Column:
             self.lengths[: len(counts)] += counts
 
     def _track_values(self, present: pa.Array) -> None:
-        self.hll.add(present)
+        if self.overflowed:
+            self.hll.add(present)
         counts = pc.value_counts(present)
         self.counts.append(pa.table({"values": counts.field(0), "counts": counts.field(1)}))
         self.count_rows += len(counts)
@@ -118,6 +120,8 @@ class _Column:
         )
         merged = merged.rename_columns(["values", "counts"])
         if merged.num_rows > MAX_TRACKED:
+            if not self.overflowed:  # every distinct value so far, once: same registers
+                self.hll.add(merged.column("values").combine_chunks())
             self.overflowed = True
             order = pc.select_k_unstable(merged, MAX_TRACKED, [("counts", "descending")])
             merged = merged.take(order)
