@@ -44,6 +44,10 @@ worker: venv
 beat: venv
 	cd backend && $(PY) -m celery -A app.celery beat -l info
 
+# Benchmarks (bench/README.md): each script writes its section of docs/benchmarks.md.
+bench: venv
+	for script in bench/bench_*.py; do $(PY) $$script || exit 1; done
+
 # Production (Docker Compose): see docs/deployment.md. `make restore BACKUP=backups/tp-backup-…`.
 deploy:
 	bash scripts/deploy.sh
