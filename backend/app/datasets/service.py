@@ -34,9 +34,12 @@ SORT_COLUMNS = {
 }
 
 
-def load_frame(settings: Settings, dataset: Dataset) -> pd.DataFrame:
-    """The dataset's rows, read from its canonical Parquet file."""
-    return pd.read_parquet(canonical_path(settings, dataset.project_id, dataset.id))
+def load_frame(
+    settings: Settings, dataset: Dataset, columns: list[str] | None = None
+) -> pd.DataFrame:
+    """The dataset's rows (all columns, or only `columns`), read from its canonical Parquet file."""
+    path = canonical_path(settings, dataset.project_id, dataset.id)
+    return pd.read_parquet(path, columns=columns)
 
 
 def in_use_reasons(session: Session, dataset_id: uuid.UUID) -> list[str]:
@@ -200,5 +203,17 @@ def preview(settings: Settings, dataset: Dataset, *, offset: int, limit: int) ->
 def validate(
     settings: Settings, dataset: Dataset, *, task_type: str, columns: dict[str, Any]
 ) -> ValidationReport:
-    """The validation report for a task, on the dataset's canonical rows."""
-    return validate_for_task(load_frame(settings, dataset), task_type, columns)
+    """The validation report for a task, reading only the columns the mapping names."""
+    return validate_for_task(
+        load_frame(settings, dataset, _mapped_columns(dataset, columns)), task_type, columns
+    )
+
+
+def _mapped_columns(dataset: Dataset, mapping: dict[str, Any]) -> list[str] | None:
+    """Existing columns named by the mapping; None (all) when features are left open."""
+    if "target" in mapping and mapping.get("features") is None:
+        return None
+    named = [v for v in mapping.values() if isinstance(v, str)]
+    named += [f for f in mapping.get("features") or [] if isinstance(f, str)]
+    existing = {c["name"] for c in dataset.columns}
+    return [name for name in dict.fromkeys(named) if name in existing]
