@@ -34,7 +34,7 @@ function dumpSpec() {
 }
 
 const spec = dumpSpec();
-const source = HEADER + astToString(await openapiTS(spec, { alphabetize: true }));
+const source = HEADER + astToString(await openapiTS(spec, { alphabetize: true, defaultNonNullable: false }));
 if (process.argv.includes("--check")) {
   const current = existsSync(target) ? readFileSync(target, "utf8") : "";
   if (current !== source) {

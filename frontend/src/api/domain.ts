@@ -2,16 +2,8 @@
 import type { components } from "./schema";
 
 type S = components["schemas"];
-export interface Paged<T> {
-  items: T[];
-  total: number;
-  limit: number;
-  offset: number;
-}
 
-export type DatasetColumn = S["DatasetColumn"];
 export type Dataset = S["DatasetRead"];
-export type ValidationReport = S["ValidationReport"];
 
 export interface TrainerInfo {
   name: string;

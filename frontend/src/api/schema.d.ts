@@ -825,7 +825,7 @@ export interface components {
              * Scope
              * @default
              */
-            scope: string;
+            scope?: string;
             /** Username */
             username: string;
         };
@@ -972,7 +972,7 @@ export interface components {
              * Max Attempts
              * @default 3
              */
-            max_attempts: number;
+            max_attempts?: number;
             /** Name */
             name: string;
             /** Params */
@@ -988,7 +988,7 @@ export interface components {
              * Seed
              * @default 42
              */
-            seed: number;
+            seed?: number;
             /**
              * Split Ratios
              * @default [
@@ -997,7 +997,7 @@ export interface components {
              *       0.1
              *     ]
              */
-            split_ratios: [
+            split_ratios?: [
                 number,
                 number,
                 number
@@ -1167,7 +1167,7 @@ export interface components {
          */
         MemberAdd: {
             /** @default viewer */
-            role: components["schemas"]["ProjectRole"];
+            role?: components["schemas"]["ProjectRole"];
             /** User Id */
             user_id?: string | null;
             /** Username */
@@ -1445,7 +1445,7 @@ export interface components {
              * Description
              * @default
              */
-            description: string;
+            description?: string;
             /** Name */
             name: string;
         };
@@ -1511,7 +1511,7 @@ export interface components {
              * Token Type
              * @default bearer
              */
-            token_type: string;
+            token_type?: string;
         };
         /**
          * UserCreate
@@ -1522,13 +1522,13 @@ export interface components {
              * Display Name
              * @default
              */
-            display_name: string;
+            display_name?: string;
             /** Email */
             email?: string | null;
             /** Password */
             password: string;
             /** @default member */
-            role: components["schemas"]["UserRole"];
+            role?: components["schemas"]["UserRole"];
             /**
              * Username
              * @description 3–64 letters, digits, _ . -
@@ -1639,12 +1639,12 @@ export interface components {
              * Conflicting Inputs
              * @default 0
              */
-            conflicting_inputs: number;
+            conflicting_inputs?: number;
             /**
              * Conflicting Rows
              * @default 0
              */
-            conflicting_rows: number;
+            conflicting_rows?: number;
             /** Drop Reasons */
             drop_reasons?: {
                 [key: string]: number;
@@ -1653,7 +1653,7 @@ export interface components {
              * Duplicate Rows
              * @default 0
              */
-            duplicate_rows: number;
+            duplicate_rows?: number;
             /** Errors */
             errors?: components["schemas"]["ValidationIssue"][];
             /** Input Columns */
@@ -1666,17 +1666,17 @@ export interface components {
              * Rows Dropped
              * @default 0
              */
-            rows_dropped: number;
+            rows_dropped?: number;
             /**
              * Rows Total
              * @default 0
              */
-            rows_total: number;
+            rows_total?: number;
             /**
              * Rows Usable
              * @default 0
              */
-            rows_usable: number;
+            rows_usable?: number;
             /** Task Type */
             task_type: string;
             /** Text Length */

@@ -2,13 +2,9 @@
 import { useMutation } from "@tanstack/react-query";
 import { Alert, Button, Descriptions, Form, Input, Progress } from "antd";
 import { useTranslation } from "react-i18next";
-import { request } from "../api/client";
+import { api, unwrap } from "../api/client";
 import type { ModelVersion } from "../api/domain";
 import { inputColumns } from "../lib/models";
-
-interface PredictResponse {
-  predictions: Record<string, unknown>[];
-}
 
 /** A typed value from a text box: numbers as numbers, empty as null. */
 export function coerce(value: unknown): unknown {
@@ -25,9 +21,9 @@ export function PredictPanel({ model }: { model: ModelVersion }) {
   const isText = model.task_type === "text_classification";
   const predict = useMutation({
     mutationFn: (values: Record<string, unknown>) =>
-      request<PredictResponse>("POST", `/models/${model.id}/predict`, {
+      unwrap(api.POST("/api/v1/models/{model_id}/predict", { params: { path: { model_id: model.id } }, body: {
         inputs: [Object.fromEntries(columns.map((c) => [c, isText ? values[c] : coerce(values[c])]))],
-      }),
+      } })),
   });
   const result = predict.data?.predictions[0];
   const probabilities = (result?.probabilities ?? result?.proba) as Record<string, number> | undefined;

@@ -2,8 +2,8 @@
 import { useMutation } from "@tanstack/react-query";
 import { Alert, Button, Descriptions, Form, List, Select, Space, Tag } from "antd";
 import { useTranslation } from "react-i18next";
-import { request } from "../api/client";
-import type { Dataset, ValidationReport } from "../api/domain";
+import { api, unwrap } from "../api/client";
+import type { Dataset } from "../api/domain";
 import { TASK_TYPES, mappingFor, type MappingValues } from "../lib/tasks";
 
 export function ValidationPanel({ dataset }: { dataset: Dataset }) {
@@ -13,10 +13,10 @@ export function ValidationPanel({ dataset }: { dataset: Dataset }) {
   const options = dataset.columns.map((c) => ({ value: c.name, label: `${c.name} (${c.dtype})` }));
   const run = useMutation({
     mutationFn: (v: MappingValues & { task_type: string }) =>
-      request<ValidationReport>("POST", `/datasets/${dataset.id}/validate`, {
+      unwrap(api.POST("/api/v1/datasets/{dataset_id}/validate", { params: { path: { dataset_id: dataset.id } }, body: {
         task_type: v.task_type,
         columns: mappingFor(v.task_type, v),
-      }),
+      } })),
   });
   const report = run.data;
   const isText = taskType === "text_classification";

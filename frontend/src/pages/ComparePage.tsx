@@ -3,8 +3,7 @@ import { useQueries } from "@tanstack/react-query";
 import { Card, Space, Table } from "antd";
 import { useTranslation } from "react-i18next";
 import { Link, useSearchParams } from "react-router-dom";
-import { request } from "../api/client";
-import type { ModelVersion } from "../api/domain";
+import { api, unwrap } from "../api/client";
 import { CurvesChart } from "../components/CurvesChart";
 import { PageSkeleton } from "../components/PageSkeleton";
 import { QueryError } from "../components/QueryError";
@@ -13,8 +12,8 @@ import type { Point } from "../lib/jobStream";
 import { seriesFromMetrics } from "../lib/models";
 
 async function loadModel(id: string) {
-  const model = await request<ModelVersion>("GET", `/models/${id}`);
-  const metrics = model.job_id ? await request<Record<string, []>>("GET", `/jobs/${model.job_id}/metrics`).catch(() => ({})) : {};
+  const model = await unwrap(api.GET("/api/v1/models/{model_id}", { params: { path: { model_id: id } } }));
+  const metrics = model.job_id ? await unwrap(api.GET("/api/v1/jobs/{job_id}/metrics", { params: { path: { job_id: model.job_id } } })).catch(() => ({})) : {};
   return { model, series: seriesFromMetrics(metrics, `${model.name} v${model.version} · `) };
 }
 

@@ -3,8 +3,7 @@ import { useQueries, useQuery } from "@tanstack/react-query";
 import { Button, Card, Col, Empty, List, Row, Space, Statistic } from "antd";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router-dom";
-import { api, request, unwrap } from "../api/client";
-import type { Dataset, Job, ModelVersion, Paged } from "../api/domain";
+import { api, unwrap } from "../api/client";
 import { StatusTag } from "../components/StatusTag";
 import { useProject } from "../hooks/useProject";
 import { useMe } from "../hooks/useSession";
@@ -17,24 +16,24 @@ export function DashboardPage() {
   const me = useMe();
   const projectId = project?.id ?? "";
   const enabled = !!projectId;
-  const datasets = useQuery({ queryKey: ["datasets", projectId, "dash"], enabled, queryFn: () => request<Paged<Dataset>>("GET", `/datasets?project_id=${projectId}&limit=5`) });
+  const datasets = useQuery({ queryKey: ["datasets", projectId, "dash"], enabled, queryFn: () => unwrap(api.GET("/api/v1/datasets", { params: { query: { project_id: projectId, limit: 5 } } })) });
   const jobs = useQuery({
     queryKey: ["jobs", projectId, "dash"],
     enabled,
-    queryFn: () => request<Paged<Job>>("GET", `/jobs?project_id=${projectId}&limit=8`),
+    queryFn: () => unwrap(api.GET("/api/v1/jobs", { params: { query: { project_id: projectId, limit: 8 } } })),
     refetchInterval: (q) => liveInterval(q.state.data?.items),
   });
-  const models = useQuery({ queryKey: ["models", projectId, "dash"], enabled, queryFn: () => request<Paged<ModelVersion>>("GET", `/models?project_id=${projectId}&limit=5`) });
+  const models = useQuery({ queryKey: ["models", projectId, "dash"], enabled, queryFn: () => unwrap(api.GET("/api/v1/models", { params: { query: { project_id: projectId, limit: 5 } } })) });
   const activity = useQuery({
     queryKey: ["audit", "dash", projectId],
     enabled: enabled && me.data?.role === "admin",
     queryFn: () => unwrap(api.GET("/api/v1/audit-logs", { params: { query: { project_id: projectId, limit: 8 } } })),
   });
   const activeCounts = useQueries({
-    queries: ["queued", "running", "cancelling"].map((status) => ({
+    queries: (["queued", "running", "cancelling"] as const).map((status) => ({
       queryKey: ["jobs", projectId, "count", status],
       enabled,
-      queryFn: () => request<Paged<Job>>("GET", `/jobs?project_id=${projectId}&status=${status}&limit=1`),
+      queryFn: () => unwrap(api.GET("/api/v1/jobs", { params: { query: { project_id: projectId, status, limit: 1 } } })),
       refetchInterval: liveInterval(jobs.data?.items),
     })),
   });

@@ -4,7 +4,7 @@ import { App, Button, Card, Col, Descriptions, Empty, Popconfirm, Row, Space, Ta
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useParams } from "react-router-dom";
-import { request } from "../api/client";
+import { api, unwrap } from "../api/client";
 import type { Dataset } from "../api/domain";
 import { ColumnProfileCard } from "../components/ColumnProfileCard";
 import { PageSkeleton } from "../components/PageSkeleton";
@@ -20,7 +20,7 @@ function Preview({ dataset }: { dataset: Dataset }) {
     queryKey: ["preview", dataset.id, page],
     queryFn: async () =>
       normalizePreview(
-        await request<unknown>("GET", `/datasets/${dataset.id}/preview?offset=${(page - 1) * pageSize}&limit=${pageSize}`),
+        await unwrap(api.GET("/api/v1/datasets/{dataset_id}/preview", { params: { path: { dataset_id: dataset.id }, query: { offset: (page - 1) * pageSize, limit: pageSize } } })),
         dataset.columns.map((c) => c.name),
       ),
     placeholderData: (previous) => previous,
@@ -50,7 +50,7 @@ function Profile({ dataset }: { dataset: Dataset }) {
   const { t } = useTranslation();
   const profile = useQuery({
     queryKey: ["profile", dataset.id],
-    queryFn: async () => normalizeProfile(await request<unknown>("GET", `/datasets/${dataset.id}/profile`)),
+    queryFn: async () => normalizeProfile(await unwrap(api.GET("/api/v1/datasets/{dataset_id}/profile", { params: { path: { dataset_id: dataset.id } } }))),
   });
   if (profile.isLoading) return <PageSkeleton />;
   if (profile.error) return <QueryError error={profile.error} onRetry={() => void profile.refetch()} />;
@@ -71,9 +71,9 @@ export function DatasetDetailPage() {
   const { t } = useTranslation();
   const { message } = App.useApp();
   const navigate = useNavigate();
-  const dataset = useQuery({ queryKey: ["dataset", id], queryFn: () => request<Dataset>("GET", `/datasets/${id}`) });
+  const dataset = useQuery({ queryKey: ["dataset", id], queryFn: () => unwrap(api.GET("/api/v1/datasets/{dataset_id}", { params: { path: { dataset_id: id } } })) });
   const remove = useMutation({
-    mutationFn: () => request<void>("DELETE", `/datasets/${id}`),
+    mutationFn: () => unwrap(api.DELETE("/api/v1/datasets/{dataset_id}", { params: { path: { dataset_id: id } } })),
     onSuccess: () => navigate("/datasets"),
     onError: (err) => void message.error(err.message),
   });

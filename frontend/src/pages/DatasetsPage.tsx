@@ -4,8 +4,8 @@ import { App, Button, Card, Empty, Input, Popconfirm, Table } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate } from "react-router-dom";
-import { request } from "../api/client";
-import type { Dataset, Paged } from "../api/domain";
+import { api, unwrap } from "../api/client";
+import type { Dataset } from "../api/domain";
 import { QueryError } from "../components/QueryError";
 import { UploadBox } from "../components/UploadBox";
 import { useProject } from "../hooks/useProject";
@@ -27,13 +27,12 @@ export function DatasetsPage() {
     queryKey: ["datasets", projectId, search, page],
     enabled: !!projectId,
     queryFn: () => {
-      const q = new URLSearchParams({ project_id: projectId, limit: String(pageSize), offset: String((page - 1) * pageSize) });
-      if (search) q.set("search", search);
-      return request<Paged<Dataset>>("GET", `/datasets?${q}`);
+      const query = { project_id: projectId, search: search || undefined, limit: pageSize, offset: (page - 1) * pageSize };
+      return unwrap(api.GET("/api/v1/datasets", { params: { query } }));
     },
   });
   const remove = useMutation({
-    mutationFn: (id: string) => request<void>("DELETE", `/datasets/${id}`),
+    mutationFn: (id: string) => unwrap(api.DELETE("/api/v1/datasets/{dataset_id}", { params: { path: { dataset_id: id } } })),
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: ["datasets"] }),
     onError: (err) => void message.error(err.message),
   });

@@ -4,7 +4,7 @@ import { Alert, App, Button, Card, Col, Descriptions, Popconfirm, Progress, Row,
 import { useEffect } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router-dom";
-import { request } from "../api/client";
+import { api, unwrap } from "../api/client";
 import type { Job } from "../api/domain";
 import { CurvesChart } from "../components/CurvesChart";
 import { PageSkeleton } from "../components/PageSkeleton";
@@ -29,7 +29,7 @@ export function JobDetailPage() {
   const { message } = App.useApp();
   const queryClient = useQueryClient();
   const stream = useJobStream(id);
-  const rest = useQuery({ queryKey: ["job", id], queryFn: () => request<Job>("GET", `/jobs/${id}`) });
+  const rest = useQuery({ queryKey: ["job", id], queryFn: () => unwrap(api.GET("/api/v1/jobs/{job_id}", { params: { path: { job_id: id } } })) });
   const liveStatus = stream.job?.status;
 
   useEffect(() => {
@@ -37,7 +37,8 @@ export function JobDetailPage() {
   }, [liveStatus, id, queryClient]);
 
   const act = useMutation({
-    mutationFn: (action: "cancel" | "retry") => request<Job>("POST", `/jobs/${id}/${action}`),
+    mutationFn: (action: "cancel" | "retry") =>
+      unwrap(api.POST(action === "cancel" ? "/api/v1/jobs/{job_id}/cancel" : "/api/v1/jobs/{job_id}/retry", { params: { path: { job_id: id } } })),
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: ["job", id] }),
     onError: (err) => void message.error(err.message),
   });

@@ -4,8 +4,8 @@ import { Button, Card, Empty, Progress, Select, Table } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router-dom";
-import { request } from "../api/client";
-import type { Job, Paged } from "../api/domain";
+import { api, unwrap } from "../api/client";
+import type { Job, JobStatus } from "../api/domain";
 import { QueryError } from "../components/QueryError";
 import { StatusTag } from "../components/StatusTag";
 import { useProject } from "../hooks/useProject";
@@ -30,9 +30,8 @@ export function JobsPage() {
     queryKey: ["jobs", projectId, status, page],
     enabled: !!projectId,
     queryFn: () => {
-      const q = new URLSearchParams({ project_id: projectId, limit: String(pageSize), offset: String((page - 1) * pageSize) });
-      if (status) q.set("status", status);
-      return request<Paged<Job>>("GET", `/jobs?${q}`);
+      const query = { project_id: projectId, status: status as JobStatus | undefined, limit: pageSize, offset: (page - 1) * pageSize };
+      return unwrap(api.GET("/api/v1/jobs", { params: { query } }));
     },
     refetchInterval: (query) => liveInterval(query.state.data?.items),
   });

@@ -4,8 +4,7 @@ import { App, Button, Card, Col, Descriptions, Empty, Row, Space, Table, Tabs, T
 import { useMemo } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router-dom";
-import { request } from "../api/client";
-import type { ModelVersion } from "../api/domain";
+import { api, unwrap } from "../api/client";
 import { Chart } from "../components/Chart";
 import { ConfusionHeatmap } from "../components/ConfusionHeatmap";
 import { CurvesChart } from "../components/CurvesChart";
@@ -51,7 +50,7 @@ function MistakesTable({ items }: { items: Mistake[] }) {
 function Curves({ jobId }: { jobId: string }) {
   const metrics = useQuery({
     queryKey: ["job-metrics", jobId],
-    queryFn: async () => seriesFromMetrics(await request<Record<string, []>>("GET", `/jobs/${jobId}/metrics`)),
+    queryFn: async () => seriesFromMetrics(await unwrap(api.GET("/api/v1/jobs/{job_id}/metrics", { params: { path: { job_id: jobId } } }))),
   });
   if (metrics.isLoading) return <PageSkeleton rows={3} />;
   return <CurvesChart series={metrics.data ?? {}} />;
@@ -61,7 +60,7 @@ export function ModelDetailPage() {
   const { id = "" } = useParams();
   const { t } = useTranslation();
   const { message } = App.useApp();
-  const model = useQuery({ queryKey: ["model", id], queryFn: () => request<ModelVersion>("GET", `/models/${id}`) });
+  const model = useQuery({ queryKey: ["model", id], queryFn: () => unwrap(api.GET("/api/v1/models/{model_id}", { params: { path: { model_id: id } } })) });
   if (model.isLoading) return <PageSkeleton />;
   if (model.error || !model.data) return <QueryError error={model.error} onRetry={() => void model.refetch()} />;
   const m = model.data;

@@ -4,8 +4,8 @@ import { Button, Card, Empty, Table, Tag, Tooltip } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate } from "react-router-dom";
-import { request } from "../api/client";
-import type { ModelVersion, Paged } from "../api/domain";
+import { api, unwrap } from "../api/client";
+import type { ModelVersion } from "../api/domain";
 import { QueryError } from "../components/QueryError";
 import { useProject } from "../hooks/useProject";
 import { formatBytes, formatMetric, formatTime } from "../lib/format";
@@ -22,7 +22,7 @@ export function ModelsPage() {
   const models = useQuery({
     queryKey: ["models", projectId, page],
     enabled: !!projectId,
-    queryFn: () => request<Paged<ModelVersion>>("GET", `/models?project_id=${projectId}&limit=${pageSize}&offset=${(page - 1) * pageSize}`),
+    queryFn: () => unwrap(api.GET("/api/v1/models", { params: { query: { project_id: projectId, limit: pageSize, offset: (page - 1) * pageSize } } })),
   });
   const canCompare = selected.length >= 2 && selected.length <= 4;
 

@@ -4,8 +4,8 @@ import { Alert, App, Button, Card, Descriptions, Form, Input, Radio, Select, Spa
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useNavigate, useSearchParams } from "react-router-dom";
-import { request } from "../api/client";
-import type { Dataset, Job, Paged, TaskTypeInfo } from "../api/domain";
+import { api, unwrap } from "../api/client";
+import type { TaskTypeInfo } from "../api/domain";
 import { ApiError } from "../api/errors";
 import { PageSkeleton } from "../components/PageSkeleton";
 import { QueryError } from "../components/QueryError";
@@ -38,9 +38,9 @@ export function NewJobPage() {
   const datasets = useQuery({
     queryKey: ["datasets", projectId, "all"],
     enabled: !!projectId,
-    queryFn: () => request<Paged<Dataset>>("GET", `/datasets?project_id=${projectId}&limit=500`),
+    queryFn: () => unwrap(api.GET("/api/v1/datasets", { params: { query: { project_id: projectId, limit: 500 } } })),
   });
-  const taskTypes = useQuery({ queryKey: ["task-types"], queryFn: () => request<TaskTypeInfo[]>("GET", "/task-types") });
+  const taskTypes = useQuery({ queryKey: ["task-types"], queryFn: () => unwrap(api.GET("/api/v1/task-types")) as Promise<unknown> as Promise<TaskTypeInfo[]> });
 
   const dataset = datasets.data?.items.find((d) => d.id === choice.dataset_id);
   const task = taskTypes.data?.find((tt) => tt.task_type === choice.task_type);
@@ -50,15 +50,15 @@ export function NewJobPage() {
 
   const submit = useMutation({
     mutationFn: () =>
-      request<Job>("POST", "/jobs", {
+      unwrap(api.POST("/api/v1/jobs", { body: {
         project_id: projectId,
         name: choice.name || `${dataset?.name ?? "job"} · ${t(`tasks.${choice.task_type}`)}`,
-        task_type: choice.task_type,
+        task_type: choice.task_type ?? "",
         trainer: trainer?.name,
-        dataset_id: choice.dataset_id,
+        dataset_id: choice.dataset_id ?? "",
         columns: mappingFor(choice.task_type ?? "", mapping),
         params: paramsFromValues(fields, params),
-      }),
+      } })),
     onSuccess: (job) => {
       void message.success(t("jobs.submitted"));
       navigate(`/jobs/${job.id}`);
