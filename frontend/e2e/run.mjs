@@ -221,13 +221,10 @@ async function flow(page, work) {
     await shot(page, "14-compare");
   });
 
-  await step(page, "jobs list, members, users and audit pages", async () => {
+  await step(page, "jobs list, users (field error), members, audit pages", async () => {
     await page.getByRole("menuitem", { name: "训练任务" }).click();
     await page.getByTestId("jobs-table").locator("[data-status=succeeded]").first().waitFor();
     await shot(page, "15-jobs");
-    await page.getByRole("menuitem", { name: "项目成员" }).click();
-    await page.getByText("admin").first().waitFor();
-    await shot(page, "16-members");
     await page.getByRole("menuitem", { name: "用户管理" }).click();
     await page.getByTestId("create-user").click();
     const dialog = page.getByRole("dialog");
@@ -241,6 +238,12 @@ async function flow(page, work) {
     await ok.click();
     await page.getByRole("cell", { name: "bob", exact: true }).first().waitFor();
     await shot(page, "18-users");
+    await page.getByRole("menuitem", { name: "项目成员" }).click();
+    await page.getByLabel("用户名").fill("bob");
+    await pick(page, "角色", "编辑者");
+    await page.getByRole("button", { name: "添加成员" }).click();
+    await page.getByRole("cell", { name: "bob", exact: true }).first().waitFor();
+    await shot(page, "16-members");
     await page.getByRole("menuitem", { name: "审计日志" }).click();
     await page.getByRole("cell", { name: "user.create" }).or(page.getByRole("cell", { name: /create/ })).first().waitFor();
     await shot(page, "19-audit");

@@ -66,20 +66,6 @@ export async function unwrap<T>(call: Promise<Result<T>>): Promise<T> {
   return data as T;
 }
 
-/** A JSON request to a path not (yet) in the generated schema. */
-export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const init: RequestInit = { method };
-  if (body !== undefined) {
-    init.body = JSON.stringify(body);
-    init.headers = { "Content-Type": "application/json" };
-  }
-  const response = await authFetch(new Request(`${origin}${API}${path}`, init));
-  const text = await response.text();
-  const parsed: unknown = text ? JSON.parse(text) : undefined;
-  if (!response.ok) throw toApiError(response.status, parsed);
-  return parsed as T;
-}
-
 /** Sign in with a username and password. */
 export async function login(username: string, password: string): Promise<void> {
   const form = new URLSearchParams({ username, password });
