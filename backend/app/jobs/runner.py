@@ -93,6 +93,7 @@ def claim_job(session: Session, settings: Settings, job_id: uuid.UUID, worker: s
         params=job.params,
         seed=job.seed,
         split_ratios=tuple(job.split_ratios),
+        model_storage_path=Path(settings.model_storage_path),
     )
     return Claim(job_id=job_id, attempt=attempt, spec=spec)
 
