@@ -256,7 +256,8 @@ class Trainer(ABC):
 
     @classmethod
     def check_params(cls, params: TrainerParams, *, model_storage_path: Path) -> None:
-        """Check what the params refer to (e.g. a base model) before queueing; raise TrainerError."""
+        """Check what params refer to (e.g. a base model) before queueing; raise TrainerError."""
+        return None  # most trainers have nothing to check
 
     @classmethod
     @abstractmethod

@@ -2,6 +2,7 @@
 
 import shutil
 import uuid
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -22,6 +23,7 @@ from app.jobs.outbox import after_commit
 from app.jobs.runner import job_dir
 from app.jobs.states import transition
 from app.projects.access import require_project_role, visible_project_ids
+from app.trainers.base import TrainerError
 from app.trainers.registry import UnknownTrainerError, get_trainer, missing_libraries
 from app.training.schemas import JobCreate, JobRead
 
@@ -79,6 +81,10 @@ def create_job(
             code="invalid_params",
             details=exc.errors(include_url=False, include_context=False),
         ) from exc
+    try:
+        trainer.check_params(params, model_storage_path=Path(settings.model_storage_path))
+    except TrainerError as exc:
+        raise UnprocessableInput(exc.message, code=exc.code) from exc
     if abs(sum(data.split_ratios) - 1) > 1e-6 or data.split_ratios[0] <= 0:
         raise UnprocessableInput(
             "split_ratios must sum to 1 with a positive train part.", code="invalid_split"

@@ -16,7 +16,7 @@ from app.trainers.tabular.data import (
     load_tabular,
     regression_metrics,
 )
-from app.trainers.tabular.features import FEATURES_FILE, encode, rows_to_frame
+from app.trainers.tabular.features import FEATURES_FILE, encode_rows
 
 
 class TabularTrainer(Trainer):
@@ -88,7 +88,7 @@ class TabularPredictor(Predictor):
 
     def predict(self, inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Label + probabilities per row (classification) or the value (regression)."""
-        matrix = encode(rows_to_frame(inputs, self.schema), self.schema)
+        matrix = encode_rows(inputs, self.schema)
         with self._lock:
             out = self.scores(matrix)
         if not self.classification:

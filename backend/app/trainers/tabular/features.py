@@ -77,34 +77,56 @@ def categorical_indices(schema: list[dict[str, Any]]) -> list[int]:
     return [j for j, entry in enumerate(schema) if entry["kind"] == "categorical"]
 
 
-def _check_value(row: int, name: str, kind: str, value: Any) -> None:
+NUMBER_TYPES = (int, float, bool, type(None))
+
+
+def _bad_value(row: int, name: str, kind: str, value: Any) -> PredictionInputError | None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return
+        return None
     if kind == "numeric" and (isinstance(value, bool) or not isinstance(value, int | float)):
-        raise PredictionInputError(
+        return PredictionInputError(
             f"Row {row}: column '{name}' must be a number, got {type(value).__name__}.",
             row=row,
             column=name,
         )
     if kind == "boolean" and not isinstance(value, bool | int):
-        raise PredictionInputError(
+        return PredictionInputError(
             f"Row {row}: column '{name}' must be true/false, got {type(value).__name__}.",
             row=row,
             column=name,
         )
+    return None
 
 
-def rows_to_frame(inputs: list[dict[str, Any]], schema: list[dict[str, Any]]) -> pd.DataFrame:
-    """Validate prediction rows (each feature present, right type) and build a frame."""
+def _column(inputs: list[dict[str, Any]], entry: dict[str, Any]) -> np.ndarray:
+    """One feature's encoded values, validating types (the first bad row is named)."""
+    name, kind = entry["name"], entry["kind"]
+    values = [row[name] for row in inputs]
+    if kind == "categorical":
+        codes = {c: float(i) for i, c in enumerate(entry["categories"])}
+        return np.array([np.nan if v is None else codes.get(str(v), np.nan) for v in values])
+    if not all(type(v) in NUMBER_TYPES for v in values) or (
+        kind == "numeric" and any(type(v) is bool for v in values)
+    ):
+        for i, value in enumerate(values):
+            error = _bad_value(i, name, kind, value)
+            if error is not None:
+                raise error
+    return np.array(values, dtype=np.float64)
+
+
+def encode_rows(inputs: list[dict[str, Any]], schema: list[dict[str, Any]]) -> np.ndarray:
+    """Validate prediction rows (each feature present, right type) and encode them."""
     names = [entry["name"] for entry in schema]
     for i, row in enumerate(inputs):
         if not isinstance(row, dict):
             raise PredictionInputError(f"Row {i}: expected an object of column values.", row=i)
-        missing = [name for name in names if name not in row]
-        if missing:
+        if len(row) < len(names) or not all(name in row for name in names):
+            missing = [name for name in names if name not in row]
             raise PredictionInputError(
                 f"Row {i}: missing column(s) {', '.join(missing)}.", row=i, column=missing[0]
             )
-        for entry in schema:
-            _check_value(i, entry["name"], entry["kind"], row[entry["name"]])
-    return pd.DataFrame.from_records(inputs, columns=names)
+    out = np.empty((len(inputs), len(schema)), dtype=np.float64)
+    for j, entry in enumerate(schema):
+        out[:, j] = _column(inputs, entry)
+    return out
