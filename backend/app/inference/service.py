@@ -85,13 +85,16 @@ def load_predictor(settings: Settings, version: ModelVersion) -> Predictor:
         raise ModelCorrupted(exc.message, code=exc.code) from exc
 
 
-def predict(settings: Settings, version: ModelVersion, inputs: list[dict[str, Any]]) -> list[dict]:
+def predict(
+    settings: Settings, version: ModelVersion, inputs: list[dict[str, Any] | str]
+) -> list[dict]:
     """Predict rows with the (cached) model; bad rows → 422 naming the row and column."""
     started = time.perf_counter()
     key = f"{version.id}:{version.artifact_dir}"
     predictor = CACHE.get(key, version.size_bytes, lambda: load_predictor(settings, version))
     try:
-        results = predictor.predict(inputs)
+        rows: list[Any] = list(inputs)  # strings reach text predictors; others reject them
+        results = predictor.predict(rows)
     except PredictionInputError as exc:
         raise UnprocessableInput(
             exc.message,

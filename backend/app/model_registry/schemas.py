@@ -59,9 +59,9 @@ class ModelVersionRead(ReadModel):
 
 
 class PredictRequest(InputModel):
-    """Rows to predict: each an object of column → value."""
+    """Rows to predict: each an object of column → value (text models also take plain strings)."""
 
-    inputs: list[dict[str, Any]] = Field(min_length=1, max_length=1000)
+    inputs: list[dict[str, Any] | str] = Field(min_length=1, max_length=1000)
 
 
 class PredictResponse(ReadModel):
