@@ -1,7 +1,7 @@
 """Stream a multipart upload to disk: size cap, sha256 while writing, never all in memory.
 
 Starlette's own form parser spools files without a size limit, so the body is parsed here,
-chunk by chunk, with python-multipart's push parser. File bytes are buffered up to
+chunk by chunk, with a push parser (`multipart.py`). File bytes are buffered up to
 FLUSH_BYTES and written (and hashed) in a worker thread, so the event loop never blocks on
 disk. Crossing the cap stops reading at once with 413.
 """
@@ -11,11 +11,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from python_multipart.multipart import MultipartParser, parse_options_header
+from python_multipart.multipart import parse_options_header
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from app.core.errors import PayloadTooLarge, UnprocessableInput
+from app.datasets.multipart import StreamingMultipartParser
 
 FLUSH_BYTES = 1024 * 1024
 MAX_FIELD_BYTES = 16 * 1024
@@ -163,7 +164,7 @@ async def receive_upload(
     if declared.isdigit() and int(declared) > max_bytes + FORM_OVERHEAD_BYTES:
         raise _too_large(max_bytes)
     state = _State()
-    parser = MultipartParser(_boundary(request), _callbacks(state))  # type: ignore[arg-type]
+    parser = StreamingMultipartParser(_boundary(request), _callbacks(state))
     sink: _Sink | None = None
     try:
         async for chunk in request.stream():
