@@ -7,7 +7,7 @@ import { Chart } from "./Chart";
 
 export function CurvesChart({ series, height = 320 }: { series: Record<string, Point[]>; height?: number }) {
   const { t } = useTranslation();
-  const names = useMemo(() => Object.keys(series).filter((k) => series[k].length > 1 || !k.startsWith("test/")), [series]);
+  const names = useMemo(() => Object.keys(series).filter((k) => series[k].length > 1 || !/(^|· )test\//.test(k)), [series]);
   const option = useMemo(
     () => ({
       animation: false,
