@@ -64,9 +64,10 @@ def encode(frame: pd.DataFrame, schema: list[dict[str, Any]]) -> np.ndarray:
     for j, entry in enumerate(schema):
         column = frame[entry["name"]]
         if entry["kind"] == "categorical":
-            codes = {c: i for i, c in enumerate(entry["categories"])}
-            values = column.astype(object).where(column.notna(), None)
-            out[:, j] = [codes.get(str(v), np.nan) if v is not None else np.nan for v in values]
+            text = column.astype("string")
+            codes = pd.Categorical(text, categories=entry["categories"]).codes.astype(np.float64)
+            codes[codes < 0] = np.nan
+            out[:, j] = codes
         else:
             out[:, j] = pd.to_numeric(column, errors="coerce").astype("float64").to_numpy()
     return out
