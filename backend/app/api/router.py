@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
+from app.base_models.router import router as base_models_router
 from app.datasets.router import router as datasets_router
 from app.datasets.router import upload_router as dataset_upload_router
 from app.model_registry.router import router as models_router
@@ -20,3 +21,4 @@ api_router.include_router(dataset_upload_router)
 api_router.include_router(datasets_router)
 api_router.include_router(jobs_router)
 api_router.include_router(models_router)
+api_router.include_router(base_models_router)

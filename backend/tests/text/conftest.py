@@ -147,3 +147,15 @@ def run_text(tmp_path: Path, model_storage: Path) -> Callable[..., TextRun]:
         return TextRun(work, done.returncode, done.stdout, done.stderr)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def api_base_models(storage_root: Path, text_data: dict[str, Path]) -> Path:
+    """The API's MODEL_STORAGE_PATH with base/tiny-bert and an incomplete base/broken-bert."""
+    root = storage_root / "models"
+    good = install_tiny_bert(root, text_data)
+    broken = root / "base" / "broken-bert"
+    broken.mkdir(parents=True, exist_ok=True)
+    for name in ("config.json", "tokenizer.json", "tokenizer_config.json"):
+        (broken / name).write_bytes((good / name).read_bytes())
+    return root

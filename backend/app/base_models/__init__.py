@@ -1,0 +1,1 @@
+"""Base models for fine-tuning: local folders under MODEL_STORAGE_PATH/base/ (admin endpoint)."""
