@@ -1,6 +1,6 @@
 """Convert an upload into the canonical Parquet file, in bounded memory.
 
-Text formats are first written as string columns to a staging Parquet file (batch by batch),
+Text formats are first written as string columns to a staging Arrow IPC file (batch by batch),
 then each column's type is inferred on its own (boolean, integer, float, datetime, else text),
 and the staging file is cast batch by batch into the canonical file. Values with leading
 zeros ("007") stay text, so identifiers and postcodes keep their digits.
@@ -46,25 +46,30 @@ def write_staging(path: Path, sniffed: Sniffed, staging: Path, sheet: str | None
     else:
         names, batches = READERS[sniffed.format](path, sniffed)
     schema = pa.schema([(name, pa.string()) for name in names])
-    rows = _write_grouped(staging, schema, batches, SCAN_ROWS)
+    with pa.OSFile(str(staging), "wb") as sink, pa.ipc.new_file(sink, schema) as writer:
+        rows = _write_grouped(writer, schema, batches, SCAN_ROWS)
     if rows == 0:
         raise UnprocessableInput("The file has a header but no data rows.", code="no_rows")
     return rows
 
 
-def _write_grouped(path: Path, schema: pa.Schema, batches: Batches, group_rows: int) -> int:
-    """Write batches as row groups of about `group_rows` rows; the number of rows."""
+def _write_grouped(
+    writer: pq.ParquetWriter | pa.ipc.RecordBatchFileWriter,
+    schema: pa.Schema,
+    batches: Batches,
+    group_rows: int,
+) -> int:
+    """Write batches regrouped into pieces of about `group_rows` rows; the number of rows."""
     rows, pending, pending_rows = 0, [], 0
-    with pq.ParquetWriter(path, schema) as writer:
-        for batch in batches:
-            pending.append(batch)
-            pending_rows += batch.num_rows
-            if pending_rows >= group_rows:
-                writer.write_table(pa.Table.from_batches(pending, schema))
-                rows, pending, pending_rows = rows + pending_rows, [], 0
-        if pending:
-            writer.write_table(pa.Table.from_batches(pending, schema))
-            rows += pending_rows
+    for batch in batches:
+        pending.append(batch)
+        pending_rows += batch.num_rows
+        if pending_rows >= group_rows:
+            writer.write_table(pa.Table.from_batches(pending, schema).combine_chunks())
+            rows, pending, pending_rows = rows + pending_rows, [], 0
+    if pending:
+        writer.write_table(pa.Table.from_batches(pending, schema).combine_chunks())
+        rows += pending_rows
     return rows
 
 
@@ -142,21 +147,30 @@ def _cast(values: pa.Array, target: pa.DataType, fmt: str | None) -> pa.Array:
     return pc.cast(cleaned, target)
 
 
+def _scan_staging(staging: Path) -> Batches:
+    """The staging file's batches, one in memory at a time."""
+    with pa.OSFile(str(staging), "rb") as source:
+        reader = pa.ipc.open_file(source)
+        for index in range(reader.num_record_batches):
+            yield reader.get_batch(index)
+
+
 def write_canonical(staging: Path, canonical: Path) -> None:
     """Infer each column's type from `staging` (one pass), then write the typed canonical file."""
-    source = pq.ParquetFile(staging)
-    names = source.schema_arrow.names
+    with pa.OSFile(str(staging), "rb") as source:
+        names = pa.ipc.open_file(source).schema.names
     candidates = [TypeCandidates() for _ in names]
-    for batch in scan_parquet(staging, SCAN_ROWS):
+    for batch in _scan_staging(staging):
         for candidate, values in zip(candidates, batch.columns, strict=True):
             candidate.add(values)
     inferred = [candidate.result() for candidate in candidates]
     schema = pa.schema([(n, t) for n, (t, _) in zip(names, inferred, strict=True)])
     typed = (
         pa.record_batch([_cast(b.column(i), t, f) for i, (t, f) in enumerate(inferred)], schema)
-        for b in scan_parquet(staging, SCAN_ROWS)
+        for b in _scan_staging(staging)
     )
-    _write_grouped(canonical, schema, typed, ROW_GROUP_ROWS)
+    with pq.ParquetWriter(canonical, schema) as writer:
+        _write_grouped(writer, schema, typed, ROW_GROUP_ROWS)
 
 
 def _plain_schema(schema: pa.Schema) -> pa.Schema:

@@ -11,7 +11,7 @@ from app.datasets.profile import column_summaries, profile_parquet
 from app.datasets.sniff import sniff
 from app.datasets.storage import CANONICAL_NAME
 
-STAGING_NAME = "staging.parquet"
+STAGING_NAME = "staging.arrow"
 
 
 @dataclass(frozen=True)
