@@ -80,6 +80,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/base-models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Base Models
+         * @description Folders under MODEL_STORAGE_PATH/base/ with what each lacks (config, tokenizer, weights).
+         */
+        get: operations["list_base_models"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/base-models/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Base Model
+         * @description One base model, validated.
+         */
+        get: operations["get_base_model"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/data/upload": {
         parameters: {
             query?: never;
@@ -805,6 +845,39 @@ export interface components {
             /** Project Id */
             project_id: string | null;
         };
+        /**
+         * BaseModelRead
+         * @description A base-model folder and whether it is usable (`problems` says what is missing).
+         */
+        BaseModelRead: {
+            /** Architectures */
+            architectures?: string[];
+            /** Hidden Size */
+            hidden_size?: number | null;
+            /** Max Position Embeddings */
+            max_position_embeddings?: number | null;
+            /** Model Type */
+            model_type?: string | null;
+            /** Name */
+            name: string;
+            /** Num Layers */
+            num_layers?: number | null;
+            /** Ok */
+            ok: boolean;
+            /** Parameters */
+            parameters?: number | null;
+            /** Path */
+            path: string;
+            /** Problems */
+            problems?: string[];
+            /**
+             * Size Bytes
+             * @default 0
+             */
+            size_bytes?: number;
+            /** Vocab Size */
+            vocab_size?: number | null;
+        };
         /** Body_login */
         Body_login: {
             /** Client Id */
@@ -1413,13 +1486,13 @@ export interface components {
         };
         /**
          * PredictRequest
-         * @description Rows to predict: each an object of column → value.
+         * @description Rows to predict: each an object of column → value (text models also take plain strings).
          */
         PredictRequest: {
             /** Inputs */
-            inputs: {
+            inputs: ({
                 [key: string]: unknown;
-            }[];
+            } | string)[];
         };
         /**
          * PredictResponse
@@ -1817,6 +1890,57 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TokenPair"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_base_models: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BaseModelRead"][];
+                };
+            };
+        };
+    };
+    get_base_model: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BaseModelRead"];
                 };
             };
             /** @description Validation Error */
