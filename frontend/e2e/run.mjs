@@ -221,7 +221,16 @@ async function flow(page, work) {
     await shot(page, "14-compare");
   });
 
-  await step(page, "jobs list, users (field error), members, audit pages", async () => {
+  await step(page, "dataset search, jobs list, users (field error), members, audit pages", async () => {
+    await page.getByRole("menuitem", { name: "数据集" }).click();
+    const search = page.getByPlaceholder("按名称搜索");
+    await search.fill("没有这个");
+    await search.press("Enter");
+    await page.getByText("还没有数据集").waitFor();
+    await search.fill("鸢尾");
+    await search.press("Enter");
+    await page.getByRole("link", { name: "鸢尾花.csv" }).waitFor();
+    await shot(page, "14b-datasets-search");
     await page.getByRole("menuitem", { name: "训练任务" }).click();
     await page.getByTestId("jobs-table").locator("[data-status=succeeded]").first().waitFor();
     await shot(page, "15-jobs");
