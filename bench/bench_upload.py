@@ -30,11 +30,36 @@ REPORT = ROOT / "docs" / "benchmarks.md"
 SECRET = "bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
 PASSWORD = "Correct-Horse-Battery-9"
 CATEGORIES = ["电子产品", "服装", "食品", "家居", "图书", "运动", "美妆", "玩具"]
-CITIES = ["北京", "上海", "广州", "深圳", "杭州", "成都", "武汉", "西安", "南京", "重庆"]
-WORDS = ["质量", "很好", "物流", "快", "包装", "一般", "满意", "推荐", "价格", "实惠", "客服"]
+CITIES = [
+    "北京",
+    "上海",
+    "广州",
+    "深圳",
+    "杭州",
+    "成都",
+    "武汉",
+    "西安",
+    "南京",
+    "重庆",
+]
+WORDS = [
+    "质量",
+    "很好",
+    "物流",
+    "快",
+    "包装",
+    "一般",
+    "满意",
+    "推荐",
+    "价格",
+    "实惠",
+    "客服",
+]
 
 
-def make_csv(path: Path, *, rows: int | None = None, target_bytes: int | None = None) -> int:
+def make_csv(
+    path: Path, *, rows: int | None = None, target_bytes: int | None = None
+) -> int:
     """Write a deterministic mixed-type CSV (Chinese text included); the number of rows."""
     rng = random.Random(42)
     written, count = 0, 0
@@ -42,7 +67,9 @@ def make_csv(path: Path, *, rows: int | None = None, target_bytes: int | None = 
         header = "id,amount,score,category,city,date,comment\n"
         handle.write(header)
         written += len(header.encode())
-        while (rows is None or count < rows) and (target_bytes is None or written < target_bytes):
+        while (rows is None or count < rows) and (
+            target_bytes is None or written < target_bytes
+        ):
             lines = []
             for _ in range(10_000):
                 comment = "".join(rng.choices(WORDS, k=rng.randint(2, 5)))
@@ -145,12 +172,18 @@ def _probe(base: str, stop: threading.Event, latencies: list[float]) -> None:
             stop.wait(0.02)
 
 
-def _upload(base: str, headers: dict[str, str], project: str, path: Path) -> tuple[float, dict]:
+def _upload(
+    base: str, headers: dict[str, str], project: str, path: Path
+) -> tuple[float, dict]:
     """POST the file with curl (a fast, streaming client), as a browser or script would."""
     command = ["curl", "-sS", "--fail-with-body", "-X", "POST"]
     for key, value in headers.items():
         command += ["-H", f"{key}: {value}"]
-    command += ["-F", f"file=@{path};type=text/csv", f"{base}/api/v1/data/upload?project_id={project}"]
+    command += [
+        "-F",
+        f"file=@{path};type=text/csv",
+        f"{base}/api/v1/data/upload?project_id={project}",
+    ]
     started = time.perf_counter()
     result = subprocess.run(command, check=True, capture_output=True)
     elapsed = time.perf_counter() - started
@@ -182,9 +215,22 @@ def run(megabytes: int, port: int) -> dict[str, float]:
         env = _prepare(work)
         log = (work / "server.log").open("w")
         server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
-             "--port", str(port), "--log-level", "warning"],
-            cwd=BACKEND, env=env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "app.main:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=BACKEND,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         try:
             for _ in range(300):
@@ -194,10 +240,13 @@ def run(megabytes: int, port: int) -> dict[str, float]:
                 except httpx.HTTPError:
                     time.sleep(0.1)
             token = httpx.post(
-                f"{base}/api/v1/auth/login", data={"username": "bench", "password": PASSWORD}
+                f"{base}/api/v1/auth/login",
+                data={"username": "bench", "password": PASSWORD},
             ).json()["access_token"]
             headers = {"Authorization": f"Bearer {token}"}
-            project = httpx.get(f"{base}/api/v1/projects", headers=headers).json()["items"][0]["id"]
+            project = httpx.get(f"{base}/api/v1/projects", headers=headers).json()[
+                "items"
+            ][0]["id"]
             small = work / "warmup.csv"
             make_csv(small, rows=20_000)
             _upload(base, headers, project, small)
@@ -243,28 +292,32 @@ def run(megabytes: int, port: int) -> dict[str, float]:
             "health_p99_ms": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))],
             "health_max_ms": ordered[-1],
             "row_count": body["row_count"],
+            "load_1m": os.getloadavg()[0],
         }
 
 
 def report(r: dict[str, float]) -> str:
     """The Markdown section for docs/benchmarks.md."""
     ok = lambda good: "met" if good else "**missed**"  # noqa: E731
-    return f"""## Upload: {r['size_mb']:.0f} MB CSV through the API (`bench/bench_upload.py`)
+    return f"""## Upload: {r["size_mb"]:.0f} MB CSV through the API (`bench/bench_upload.py`)
 
-{r['rows']:,} rows, real uvicorn on loopback, SQLite, embedded mode. Baseline: `cp` of the
+{r["rows"]:,} rows, real uvicorn on loopback, SQLite, embedded mode. Baseline: `cp` of the
 same file on the same disk (best of 3, page cache warm), measured in the same run.
 
 | measure | value | target |
 |---|---|---|
-| `cp` baseline | {r['copy_s']:.3f} s | |
-| upload, receive phase only (stream to disk + sha256) | {r['receive_s']:.2f} s = **{r['ratio_receive']:.1f}× cp** | ≤ 3× ({ok(r['ratio_receive'] <= 3)}) |
-| upload, whole request (receive + parse + type + Parquet + profile) | {r['upload_s']:.2f} s = **{r['ratio_total']:.1f}× cp** | ≤ 3× ({ok(r['ratio_total'] <= 3)}) |
-| of which conversion and profiling | {r['convert_s']:.2f} s | |
-| API process peak RSS growth | **{r['rss_growth_mb']:.0f} MB** (from {r['rss_before_mb']:.0f} MB; peak reset: {r['peak_reset']}) | ≤ 64 MB ({ok(r['rss_growth_mb'] <= 64)}) |
-| `/health` during the upload ({r['health_n']} probes) | p50 {r['health_p50_ms']:.1f} ms, **p99 {r['health_p99_ms']:.1f} ms**, max {r['health_max_ms']:.1f} ms | p99 ≤ 250 ms ({ok(r['health_p99_ms'] <= 250)}) |
+| `cp` baseline | {r["copy_s"]:.3f} s (copy + fsync: {r["copy_fsync_s"]:.3f} s) | |
+| upload, receive phase only (stream to disk + sha256) | {r["receive_s"]:.2f} s = **{r["ratio_receive"]:.1f}× cp** ({r["ratio_receive_fsync"]:.1f}× copy + fsync) | ≤ 3× ({ok(r["ratio_receive"] <= 3)}) |
+| upload, whole request (receive + parse + type + Parquet + profile) | {r["upload_s"]:.2f} s = **{r["ratio_total"]:.0f}× cp** ({r["ratio_total_fsync"]:.0f}× copy + fsync) | ≤ 3× ({ok(r["ratio_total"] <= 3)}) |
+| of which conversion and profiling | {r["convert_s"]:.2f} s | |
+| API process peak RSS growth | **{r["rss_growth_mb"]:.0f} MB** (from {r["rss_before_mb"]:.0f} MB; peak reset: {r["peak_reset"]}) | ≤ 64 MB ({ok(r["rss_growth_mb"] <= 64)}) |
+| `/health` during the upload ({r["health_n"]} probes) | p50 {r["health_p50_ms"]:.1f} ms, **p99 {r["health_p99_ms"]:.1f} ms**, max {r["health_max_ms"]:.1f} ms | p99 ≤ 250 ms ({ok(r["health_p99_ms"] <= 250)}) |
 
-The machine is shared (2 cores) with other work, so absolute times vary between runs;
-the ratios are against a baseline taken in the same run.
+The machine is shared (2 cores) with other work (1-minute load average at the end of this
+run: {r["load_1m"]:.1f}), so absolute times vary between runs; the ratios are against a
+baseline taken in the same run. The receive phase is bounded below by sha256 (~1 GB/s) and
+HTTP handling in Python; the whole request is dominated by the conversion to Parquet and
+the profile, which run once at upload (see the profiling benchmark).
 """
 
 

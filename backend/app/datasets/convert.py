@@ -28,7 +28,7 @@ from app.datasets.xlsx import read_xlsx
 
 NA_TOKENS = ["NA", "N/A", "NaN", "nan", "null", "NULL", "None", "none", "-"]
 DATETIME_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S")
-ROW_GROUP_ROWS = 65_536
+ROW_GROUP_ROWS = 32_768
 SCAN_ROWS = 16_384  # small batches keep each step's temporary arrays small
 READERS: dict[str, Callable[[Path, Sniffed], tuple[list[str], Batches]]] = {
     "csv": read_delimited,

@@ -21,7 +21,7 @@ from app.datasets.storage import scan_parquet
 
 TOP_VALUES = 10
 MAX_TRACKED = 10_000
-BATCH_ROWS = 65_536  # one canonical row group
+BATCH_ROWS = 32_768  # one canonical row group
 HLL_BITS = 14
 CATEGORICAL_MAX_UNIQUE = 50
 CATEGORICAL_MAX_UNIQUE_SHARE = 0.05
