@@ -45,7 +45,11 @@ def export_and_check(
     """
     path = ctx.output_dir / ONNX_FILE
     export_onnx(model, path)
-    args = {"pad_id": pad_id, "batch_size": p.eval_batch_size, "multi_label": p.multi_label}
+    args: dict[str, Any] = {
+        "pad_id": pad_id,
+        "batch_size": p.eval_batch_size,
+        "multi_label": p.multi_label,
+    }
     proba = onnx_probabilities(onnx_session(path), rows, **args)
     diff = float(np.abs(proba - torch_proba).max()) if len(rows) else 0.0
     passed = diff <= PARITY_TOLERANCE

@@ -59,7 +59,8 @@ def _optimizer(model: Any, cfg: LoopConfig, total_steps: int) -> tuple[Any, Any]
     import torch
     from transformers import get_linear_schedule_with_warmup
 
-    decay, no_decay = [], []
+    decay: list[Any] = []
+    no_decay: list[Any] = []
     for name, param in model.named_parameters():
         if param.requires_grad:
             plain = param.ndim < 2 or "LayerNorm" in name or "layer_norm" in name

@@ -6,11 +6,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from app.trainers.base import Predictor, Trainer, TrainerContext, TrainerParams, TrainResult
 from app.trainers.text.data import TEXT_META_FILE, TextData, class_weights, load_text
 from app.trainers.text.metrics import evaluate
 from app.trainers.text.transformer.base_model import resolve_base_model
-from app.trainers.text.transformer.checkpoints import BEST, Checkpoints
+from app.trainers.text.transformer.checkpoints import BEST, Checkpoints, LoopState
 from app.trainers.text.transformer.encode import encode_texts
 from app.trainers.text.transformer.export import export_and_check
 from app.trainers.text.transformer.loop import Loop, LoopConfig, TrainSet
@@ -84,6 +86,146 @@ def _save_model(model: Any, tokenizer: Any, folder: Path, p: TransformerParams) 
     return model
 
 
+class FineTune:
+    """One training run, in three steps: prepare (data, tokenizer, model), fit, finish."""
+
+    def __init__(self, ctx: TrainerContext) -> None:
+        import torch
+
+        self.ctx = ctx
+        self.p: TransformerParams = ctx.params  # type: ignore[assignment]
+        self.base = resolve_base_model(ctx.model_storage_path, self.p.base_model)
+        self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+    def prepare(self) -> None:
+        """Load and split the data, tokenize it, build the model."""
+        from transformers import AutoTokenizer
+
+        ctx, p = self.ctx, self.p
+        ctx.report_progress(0.0, message="loading data")
+        self.data = load_text(ctx, multi_label=p.multi_label, separator=p.label_separator)
+        ctx.log(
+            f"rows {self.data.rows()}; dropped empty {self.data.dropped_rows}, "
+            f"duplicates {self.data.duplicate_rows}"
+        )
+        self.tokenizer = AutoTokenizer.from_pretrained(str(self.base), local_files_only=True)
+        self.model = build_model(self.base, self.data, p, ctx.seed).to(self.device)
+        self.max_length = _max_length(ctx, self.tokenizer, self.model, p.max_length)
+        self.rows = {
+            split: encode_texts(self.tokenizer, texts, self.max_length, p.truncation)
+            for split, texts in self.data.texts.items()
+        }
+        self.pad_id = int(self.tokenizer.pad_token_id or 0)
+
+    def probabilities(self, model: Any, split: str) -> np.ndarray:
+        """PyTorch probabilities on one split."""
+        return torch_probabilities(
+            model,
+            self.rows[split],
+            pad_id=self.pad_id,
+            batch_size=self.p.eval_batch_size,
+            multi_label=self.p.multi_label,
+        )
+
+    def _validation_scores(self, model: Any) -> dict[str, float]:
+        if not self.rows["validation"]:
+            return {}
+        data = self.data
+        proba = self.probabilities(model, "validation")
+        return evaluate(
+            data.classes,
+            data.y["validation"],
+            proba,
+            data.texts["validation"],
+            multi_label=self.p.multi_label,
+        )[0]
+
+    def fit(self) -> LoopState:
+        """Run (or resume) the loop; the model ends with the best validation epoch's weights."""
+        p, data = self.p, self.data
+        weights = None
+        if p.class_weight == "balanced":
+            weights = class_weights(data.y["train"], len(data.classes))
+        train = TrainSet(self.rows["train"], data.y["train"], weights, self.pad_id)
+        checkpoints = Checkpoints(self.ctx.checkpoint_dir, p.checkpoint_limit)
+        config = _config(p, self.ctx.seed)
+        loop = Loop(
+            self.ctx, self.model, train, config, checkpoints, self._validation_scores, self.device
+        )
+        self.resumed = loop.resume()
+        if not self.resumed:
+            shutil.rmtree(self.ctx.checkpoint_dir / BEST, ignore_errors=True)
+        started = time.perf_counter()
+        self.ctx.report_progress(0.0, message=f"training on {self.device.type}")
+        state = loop.run()
+        self.train_seconds = time.perf_counter() - started
+        if state.best_score is not None:
+            checkpoints.load_best(self.model)
+        return state
+
+    def finish(self, state: LoopState) -> TrainResult:
+        """Score the test split, save the model, export to ONNX, describe the run."""
+        ctx, p, data = self.ctx, self.p, self.data
+        proba = self.probabilities(self.model, "test")
+        metrics, report = evaluate(
+            data.classes, data.y["test"], proba, data.texts["test"], multi_label=p.multi_label
+        )
+        ctx.report_metrics(metrics, split="test")
+        plain = _save_model(self.model, self.tokenizer, ctx.output_dir / MODEL_DIR, p)
+        meta: dict[str, Any] = {
+            "text_column": data.text_column,
+            "classes": data.classes,
+            "multi_label": p.multi_label,
+            "max_length": self.max_length,
+            "truncation": p.truncation,
+            "runtime": "pytorch",
+        }
+        export: dict[str, Any] = {}
+        if p.export_onnx:
+            ctx.report_progress(1.0, message="exporting to ONNX")
+            export = export_and_check(
+                ctx, plain, self.rows["test"], proba, data, meta, pad_id=self.pad_id, p=p
+            )
+        meta_text = json.dumps(meta, ensure_ascii=False)
+        (ctx.output_dir / TEXT_META_FILE).write_text(meta_text, encoding="utf-8")
+        report.update(
+            rows=data.rows(),
+            rows_dropped=data.dropped_rows,
+            duplicates_removed=data.duplicate_rows,
+            epochs=state.history,
+            export=export,
+        )
+        return TrainResult(
+            metrics=metrics,
+            artifacts=sorted(
+                str(f.relative_to(ctx.output_dir)) for f in ctx.output_dir.rglob("*") if f.is_file()
+            ),
+            model_format="onnx" if meta["runtime"] == "onnx" else "safetensors",
+            report=report,
+            info=self._info(state, meta, export),
+        )
+
+    def _info(self, state: LoopState, meta: dict[str, Any], export: dict[str, Any]) -> dict:
+        p = self.p
+        return {
+            "input_columns": [self.data.text_column],
+            "classes": self.data.classes,
+            "multi_label": p.multi_label,
+            "base_model": p.base_model,
+            "method": p.method,
+            "device": self.device.type,
+            "runtime": meta["runtime"],
+            "max_length": self.max_length,
+            "truncation": p.truncation,
+            "train_seconds": round(self.train_seconds, 3),
+            "resumed": self.resumed,
+            "best_epoch": state.best_epoch,
+            "stopped_early": state.stopped_early,
+            "optimizer_steps": state.step,
+            "export": export,
+        }
+
+
 class TransformerTrainer(Trainer):
     """Fine-tunes a local Hugging Face encoder; checkpoints, resume, ONNX serving."""
 
@@ -108,129 +250,8 @@ class TransformerTrainer(Trainer):
 
     def train(self, ctx: TrainerContext) -> TrainResult:
         """Tokenize, fine-tune with checkpoints, keep the best epoch, evaluate, save, export."""
-        import torch
-        from transformers import AutoTokenizer
-
         offline()
-        p: TransformerParams = ctx.params  # type: ignore[assignment]
-        base = resolve_base_model(ctx.model_storage_path, p.base_model)
-        ctx.report_progress(0.0, message="loading data")
-        data = load_text(ctx, multi_label=p.multi_label, separator=p.label_separator)
-        ctx.log(
-            f"rows {data.rows()}; dropped empty {data.dropped_rows}, "
-            f"duplicates {data.duplicate_rows}"
-        )
-        device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        tokenizer = AutoTokenizer.from_pretrained(str(base), local_files_only=True)
-        model = build_model(base, data, p, ctx.seed).to(device)
-        max_length = _max_length(ctx, tokenizer, model, p.max_length)
-        rows = {
-            s: encode_texts(tokenizer, t, max_length, p.truncation) for s, t in data.texts.items()
-        }
-        pad_id = int(tokenizer.pad_token_id or 0)
-        weights = (
-            class_weights(data.y["train"], len(data.classes))
-            if p.class_weight == "balanced"
-            else None
-        )
-
-        def score(m: Any) -> dict[str, float]:
-            if not rows["validation"]:
-                return {}
-            proba = torch_probabilities(
-                m,
-                rows["validation"],
-                pad_id=pad_id,
-                batch_size=p.eval_batch_size,
-                multi_label=p.multi_label,
-            )
-            return evaluate(
-                data.classes,
-                data.y["validation"],
-                proba,
-                data.texts["validation"],
-                multi_label=p.multi_label,
-            )[0]
-
-        checkpoints = Checkpoints(ctx.checkpoint_dir, p.checkpoint_limit)
-        loop = Loop(
-            ctx,
-            model,
-            TrainSet(rows["train"], data.y["train"], weights, pad_id),
-            _config(p, ctx.seed),
-            checkpoints,
-            score,
-            device,
-        )
-        resumed = loop.resume()
-        if not resumed:
-            shutil.rmtree(ctx.checkpoint_dir / BEST, ignore_errors=True)
-        started = time.perf_counter()
-        ctx.report_progress(0.0, message=f"training on {device.type}")
-        state = loop.run()
-        train_seconds = time.perf_counter() - started
-        if state.best_score is not None:
-            checkpoints.load_best(model)
-        proba = torch_probabilities(
-            model,
-            rows["test"],
-            pad_id=pad_id,
-            batch_size=p.eval_batch_size,
-            multi_label=p.multi_label,
-        )
-        metrics, report = evaluate(
-            data.classes, data.y["test"], proba, data.texts["test"], multi_label=p.multi_label
-        )
-        ctx.report_metrics(metrics, split="test")
-        plain = _save_model(model, tokenizer, ctx.output_dir / MODEL_DIR, p)
-        meta: dict[str, Any] = {
-            "text_column": data.text_column,
-            "classes": data.classes,
-            "multi_label": p.multi_label,
-            "max_length": max_length,
-            "truncation": p.truncation,
-            "runtime": "pytorch",
-        }
-        export: dict[str, Any] = {}
-        if p.export_onnx:
-            ctx.report_progress(1.0, message="exporting to ONNX")
-            export = export_and_check(
-                ctx, plain, rows["test"], proba, data, meta, pad_id=pad_id, p=p
-            )
-        (ctx.output_dir / TEXT_META_FILE).write_text(
-            json.dumps(meta, ensure_ascii=False), encoding="utf-8"
-        )
-        report.update(
-            rows=data.rows(),
-            rows_dropped=data.dropped_rows,
-            duplicates_removed=data.duplicate_rows,
-            epochs=state.history,
-            export=export,
-        )
-        info = {
-            "input_columns": [data.text_column],
-            "classes": data.classes,
-            "multi_label": p.multi_label,
-            "base_model": p.base_model,
-            "method": p.method,
-            "device": device.type,
-            "runtime": meta["runtime"],
-            "max_length": max_length,
-            "truncation": p.truncation,
-            "train_seconds": round(train_seconds, 3),
-            "resumed": resumed,
-            "best_epoch": state.best_epoch,
-            "stopped_early": state.stopped_early,
-            "optimizer_steps": state.step,
-            "export": export,
-        }
-        artifacts = sorted(
-            str(f.relative_to(ctx.output_dir)) for f in ctx.output_dir.rglob("*") if f.is_file()
-        )
-        fmt = "onnx" if meta["runtime"] == "onnx" else "safetensors"
-        return TrainResult(
-            metrics=metrics, artifacts=artifacts, model_format=fmt, report=report, info=info
-        )
-
-
-__all__ = ["TransformerTrainer"]
+        run = FineTune(ctx)
+        run.prepare()
+        state = run.fit()
+        return run.finish(state)
