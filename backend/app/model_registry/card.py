@@ -24,6 +24,23 @@ def _metrics_table(metrics: dict) -> str:
     return "\n".join(["| 指标 Metric | 值 Value |", "|---|---|", *rows])
 
 
+def _export_lines(export: dict) -> list[str]:
+    """The ONNX parity check (and INT8 change) of an exported text model."""
+    parity = export.get("onnx_parity")
+    if not parity:
+        return []
+    verdict = "通过 passed" if parity["passed"] else "未通过 failed (served with PyTorch)"
+    lines = [
+        "## ONNX 导出校验 / ONNX export check",
+        f"- ONNX Runtime vs PyTorch on {parity['rows']} {parity['split']} texts: max |Δp| = "
+        f"{parity['max_abs_probability_diff']:.2e} (tolerance {parity['tolerance']}) — {verdict}",
+    ]
+    if "int8" in export:
+        change = ", ".join(f"{k} {v:+.4f}" for k, v in export["int8"]["change"].items())
+        lines.append(f"- INT8 dynamic quantization (served): score change {change}")
+    return [*lines, ""]
+
+
 def model_card(version: ModelVersion) -> str:
     """README.md in Chinese and English: what it predicts, data, metrics, how to call it."""
     zh, en = TASK_NAMES.get(version.task_type, (version.task_type, version.task_type))
@@ -51,6 +68,7 @@ def model_card(version: ModelVersion) -> str:
         "## 测试集指标 / Held-out test metrics",
         _metrics_table(version.metrics),
         "",
+        *_export_lines(version.info.get("export") or {}),
         "## 调用方式 / How to call it",
         "```",
         f"POST /api/v1/models/{version.id}/predict",

@@ -1,6 +1,8 @@
 """Text classification through the API: upload → job → model → predict {"inputs": [text, …]},
 the base-model admin endpoints, and a broken base model refused before queueing."""
 
+import io
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -75,6 +77,9 @@ def test_train_and_predict_texts_through_the_api(
     assert {"accuracy", "macro_f1"} <= set(model["metrics"])
     if trainer == "transformer":
         assert model["info"]["export"]["onnx_parity"]["passed"] is True
+        package = jobs_client.get(f"/api/v1/models/{model['id']}/download", headers=headers)
+        card = zipfile.ZipFile(io.BytesIO(package.content)).read("README.md").decode()
+        assert "ONNX Runtime vs PyTorch on 20 test texts" in card and "passed" in card
     url = f"/api/v1/models/{model['id']}/predict"
     texts = EXAMPLES[language]
     response = jobs_client.post(url, headers=headers, json={"inputs": texts})
