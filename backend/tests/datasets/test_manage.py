@@ -164,3 +164,21 @@ def test_profile(client: TestClient, team: Team) -> None:
     assert (score["min"], score["max"], score["mean"]) == (1, 2, 1.5)
     assert comment["length"]["max"] == 4
     assert comment["length"]["min"] == 1
+
+
+def test_derived_dataset_keeps_lineage(client: TestClient, team: Team, dataset_id: str) -> None:
+    content = "名称,日期\n甲,2024-01-02\n乙,\n".encode()
+    child = upload(client, team.editor, team.project_id, "clean.csv", content, parent_id=dataset_id)
+    assert child.status_code == 201, child.text
+    assert child.json()["parent_id"] == dataset_id
+    rows = client.get(f"/api/v1/datasets/{child.json()['id']}/preview", headers=team.viewer)
+    assert rows.json()["rows"] == [
+        {"名称": "甲", "日期": "2024-01-02T00:00:00"},
+        {"名称": "乙", "日期": None},
+    ]
+    foreign = upload(client, team.outsider, team.outsider_project_id, "x.csv", content).json()
+    refused = upload(
+        client, team.editor, team.project_id, "c.csv", content, parent_id=foreign["id"]
+    )
+    assert refused.status_code == 422
+    assert refused.json()["error"]["code"] == "bad_parent"
