@@ -39,7 +39,7 @@ def job_settings() -> JobSettings:
     uid = uuid.uuid4().hex[:8]
     return JobSettings(
         heartbeat_seconds=0.3,
-        stale_after_seconds=4,
+        stale_after_seconds=10,
         reaper_interval_seconds=0.5,
         cancel_grace_seconds=3,
         max_attempts=2,
