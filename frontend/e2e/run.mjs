@@ -39,6 +39,19 @@ function makeCsv() {
   return lines.join("\n") + "\n";
 }
 
+function makeTextCsv() {
+  // Short Chinese reviews, two classes.
+  const good = ["质量很好", "非常满意", "物流很快", "推荐购买", "好用实惠"];
+  const bad = ["质量太差", "非常失望", "物流很慢", "不推荐", "坏了退货"];
+  const lines = ["内容,类别"];
+  for (let i = 0; i < 80; i++) {
+    const positive = i % 2 === 0;
+    const words = positive ? good : bad;
+    lines.push(`第${i + 1}单${words[i % 5]}，${words[(i + 2) % 5]},${positive ? "好评" : "差评"}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
 function startBackend(env, logFile) {
   const out = [];
   const child = spawn(python, ["-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", String(port)], {
@@ -91,6 +104,8 @@ const shot = (page, name) => page.screenshot({ path: join(shots, `${name}.png`),
 async function pick(page, label, option) {
   await page.getByLabel(label, { exact: true }).click();
   await page.locator(".ant-select-dropdown:visible .ant-select-item-option", { hasText: option }).first().click();
+  const open = page.locator(".ant-select-dropdown:visible");
+  for (let i = 0; i < 50 && (await open.count()) > 0; i++) await page.waitForTimeout(100);
 }
 
 async function api(token, method, path, body) {
@@ -261,7 +276,36 @@ async function flow(page, work) {
     await shot(page, "20-dashboard");
   });
 
+  await step(page, "text classification in Chinese: upload, wizard, live job, try it", async () => {
+    const reviews = join(work, "评论.csv");
+    writeFileSync(reviews, makeTextCsv());
+    await page.getByRole("menuitem", { name: "数据集" }).click();
+    await page.locator('input[type="file"]').setInputFiles(reviews);
+    await page.waitForURL(/\/datasets\/[0-9a-f-]{36}$/);
+    await page.getByRole("button", { name: "开始训练" }).click();
+    await page.getByRole("button", { name: "下一步" }).click();
+    await page.getByText("文本分类").click();
+    await page.getByRole("button", { name: "下一步" }).click();
+    await pick(page, "文本列", "内容");
+    await pick(page, "目标列", "类别");
+    await page.getByRole("button", { name: "下一步" }).click();
+    await page.getByRole("button", { name: "下一步" }).click();
+    await page.getByTestId("job-submit").click();
+    await page.waitForURL(/\/jobs\/[0-9a-f-]{36}$/);
+    const final = page.locator("[data-status=succeeded], [data-status=failed]").first();
+    await final.waitFor({ timeout: 100_000 });
+    if ((await final.getAttribute("data-status")) !== "succeeded") throw new Error("the text job failed");
+    await page.getByTestId("job-model-link").click();
+    await page.getByRole("tab", { name: "在线试用" }).click();
+    await page.getByLabel("内容").fill("质量很好，推荐购买");
+    await page.getByTestId("predict-submit").click();
+    await page.getByTestId("prediction-result").getByText("好评").first().waitFor();
+    await shot(page, "23-text-model-predict");
+  });
+
   await step(page, "switch the language to English", async () => {
+    await page.getByRole("menuitem", { name: "概览" }).click();
+    await page.getByText("最近的模型").waitFor();
     await page.getByTestId("lang-switch").click();
     await page.getByText("Recent models").waitFor();
     await page.getByRole("menuitem", { name: "Datasets" }).waitFor();
