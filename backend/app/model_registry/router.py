@@ -3,8 +3,10 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 
 from app.api.deps import ClientIP, CurrentUser, SessionDep, SettingsDep
 from app.core.schemas import Page
@@ -92,9 +94,27 @@ def download_model(version: CurrentModel, settings: SettingsDep) -> Response:
     )
 
 
-@router.post("/{model_id}/predict", operation_id="predict")
+async def predict_body(request: Request) -> PredictRequest:
+    """Parse and validate the body in one pass (pydantic-core), not json.loads + validation."""
+    try:
+        return PredictRequest.model_validate_json(await request.body())
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False)) from exc
+
+
+PREDICT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": PredictRequest.model_json_schema()}},
+    }
+}
+
+
+@router.post("/{model_id}/predict", operation_id="predict", openapi_extra=PREDICT_BODY)
 async def predict_rows(
-    data: PredictRequest, version: CurrentModel, settings: SettingsDep
+    data: Annotated[PredictRequest, Depends(predict_body)],
+    version: CurrentModel,
+    settings: SettingsDep,
 ) -> PredictResponse:
     """Predict up to 1,000 rows: label + probabilities per row, or the value (regression)."""
     rows = await run_in_threadpool(predict, settings, version, data.inputs)
