@@ -9,6 +9,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from app.core.config import Settings
+from app.core.security import create_access_token
 from app.db.models import User
 from tests.conftest import login
 
@@ -25,11 +27,16 @@ class Team:
     outsider_project_id: str
 
 
+def _bearer(user: User, settings: Settings) -> dict[str, str]:
+    """An access token minted like the login route does (skips a slow password check)."""
+    token = create_access_token(user.id, settings.jwt_secret_key, settings.access_token_minutes)
+    return {"Authorization": f"Bearer {token}"}
+
+
 @pytest.fixture
-def team(client: TestClient, make_user: Callable[..., User]) -> Team:
+def team(client: TestClient, make_user: Callable[..., User], settings: Settings) -> Team:
     """Alice owns 团队, Carol edits, Bob views; Mallory has her own project."""
-    for name in ("alice", "carol", "bob", "mallory"):
-        make_user(name)
+    users = {name: make_user(name) for name in ("alice", "carol", "bob", "mallory")}
     owner = login(client, "alice")
     project = client.post("/api/v1/projects", json={"name": "团队"}, headers=owner).json()
     for username, role in (("carol", "editor"), ("bob", "viewer")):
@@ -39,13 +46,13 @@ def team(client: TestClient, make_user: Callable[..., User]) -> Team:
             headers=owner,
         )
         assert response.status_code == 201, response.text
-    outsider = login(client, "mallory")
+    outsider = _bearer(users["mallory"], settings)
     other = client.post("/api/v1/projects", json={"name": "other"}, headers=outsider).json()
     return Team(
         project_id=project["id"],
         owner=owner,
-        editor=login(client, "carol"),
-        viewer=login(client, "bob"),
+        editor=_bearer(users["carol"], settings),
+        viewer=_bearer(users["bob"], settings),
         outsider=outsider,
         outsider_project_id=other["id"],
     )
