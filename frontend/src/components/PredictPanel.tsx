@@ -42,7 +42,7 @@ export function PredictPanel({ model }: { model: ModelVersion }) {
       {result && (
         <Descriptions style={{ marginTop: 16 }} bordered size="small" column={1} data-testid="prediction-result">
           {Object.entries(result).filter(([k]) => k !== "probabilities" && k !== "proba").map(([k, v]) => (
-            <Descriptions.Item key={k} label={k}>{typeof v === "object" ? JSON.stringify(v) : String(v)}</Descriptions.Item>
+            <Descriptions.Item key={k} label={k === "label" || k === "value" ? t("models.prediction") : k}>{typeof v === "object" ? JSON.stringify(v) : String(v)}</Descriptions.Item>
           ))}
           {probabilities && Object.entries(probabilities).map(([label, p]) => (
             <Descriptions.Item key={`p-${label}`} label={`${t("models.probability")} · ${label}`}>
