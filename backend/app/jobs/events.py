@@ -1,4 +1,9 @@
-"""Job events: stored rows (the cursor is the id) published on the bus after commit."""
+"""Job events: stored rows (the cursor is the id) published on the bus after commit.
+
+Every writer updates the job's row before it records events in the same transaction
+(`transition`, the supervisor's heartbeat batch), so the row lock orders one job's
+transactions and its event ids grow in commit order: a reader resuming after id N misses none.
+"""
 
 import uuid
 from typing import Any
