@@ -1,7 +1,11 @@
 """Text classification through the API: upload → job → model → predict {"inputs": [text, …]},
 the base-model admin endpoints, and a broken base model refused before queueing."""
 
+import contextlib
 import io
+import os
+import signal
+import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -150,3 +154,60 @@ def test_base_model_admin_endpoints(
     plain = jobs_client.get("/api/v1/base-models", headers=login(jobs_client, "plain"))
     assert plain.status_code == 403
     assert jobs_client.get("/api/v1/base-models").status_code == 401
+
+
+def _kill_trainer_of(job_id: str) -> int:
+    """SIGKILL the trainer child(ren) of a job, found by their command line; how many."""
+    killed = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"app.trainers" in argv and any(job_id.encode() in arg for arg in argv):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(entry.name), signal.SIGKILL)
+                killed += 1
+    return killed
+
+
+def test_killed_training_process_is_retried_and_resumes_from_checkpoint(
+    jobs_client: TestClient,  # noqa: F811
+    make_user: Callable[..., User],
+    text_data: dict[str, Path],
+    api_base_models: Path,
+) -> None:
+    make_user("kai")
+    headers = login(jobs_client, "kai")
+    project = personal_project(jobs_client, headers)
+    dataset = upload_csv(jobs_client, headers, project, pd.read_parquet(text_data["zh"]), "zh.csv")
+    params = {**TINY_PARAMS, "epochs": 3, "checkpoint_every_steps": 3, "export_onnx": False}
+    body = {
+        "project_id": project,
+        "name": "resume",
+        "task_type": "text_classification",
+        "trainer": "transformer",
+        "dataset_id": dataset["id"],
+        "columns": {"text": "review", "label": "sentiment"},
+        "params": params,
+        "max_attempts": 2,
+    }
+    created = jobs_client.post("/api/v1/jobs", headers=headers, json=body)
+    assert created.status_code == 201, created.text
+    job_id = created.json()["id"]
+    checkpoints = api_base_models / "jobs" / job_id / "checkpoints"
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and not any(checkpoints.glob("step-*")):
+        time.sleep(0.02)
+    assert _kill_trainer_of(job_id) >= 1
+    done = wait_for_job(jobs_client, headers, job_id, timeout=280)
+    assert done["status"] == "succeeded" and done["attempts"] == 2, done
+    resumed = jobs_client.get(f"/api/v1/models/{done['model_version_id']}", headers=headers).json()
+    assert resumed["info"]["resumed"] is True
+    whole = submit(jobs_client, headers, {**body, "name": "whole"})
+    assert whole["status"] == "succeeded" and whole["attempts"] == 1
+    model = jobs_client.get(f"/api/v1/models/{whole['model_version_id']}", headers=headers).json()
+    assert model["info"]["resumed"] is False
+    assert resumed["metrics"] == pytest.approx(model["metrics"], abs=1e-6)
