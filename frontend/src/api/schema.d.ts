@@ -1485,16 +1485,6 @@ export interface components {
             new_password: string;
         };
         /**
-         * PredictRequest
-         * @description Rows to predict: each an object of column → value (text models also take plain strings).
-         */
-        PredictRequest: {
-            /** Inputs */
-            inputs: ({
-                [key: string]: unknown;
-            } | string)[];
-        };
-        /**
          * PredictResponse
          * @description One result per input row, in order.
          */
@@ -2742,7 +2732,12 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["PredictRequest"];
+                "application/json": {
+                    /** Inputs */
+                    inputs: ({
+                        [key: string]: unknown;
+                    } | string)[];
+                };
             };
         };
         responses: {
