@@ -10,12 +10,6 @@ REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.mark.skipif(shutil.which("npm") is None, reason="npm not installed")
-@pytest.mark.xfail(
-    reason="KNOWN DEFECT: package-lock.json lacks vite 8.4's optional dependency "
-    "napi-windows-process-start-time (the registry reachable here answers 404 for it), so "
-    "`npm ci` in frontend/Dockerfile fails; regenerate the lock against the full npm registry",
-    strict=False,
-)
 def test_frontend_lockfile_allows_npm_ci(tmp_path: Path) -> None:
     """frontend/Dockerfile runs `npm ci`: it refuses a lock file out of sync with package.json."""
     for name in ("package.json", "package-lock.json"):
