@@ -8,7 +8,7 @@ PORT ?= 8000
 
 .PHONY: run setup venv migrate admin serve test test-sqlite test-postgres lint format bench worker beat clean deploy backup restore frontend frontend-test e2e base-model
 
-$(VENV)/.installed: backend/requirements.txt backend/requirements-dev.txt
+$(VENV)/.installed: backend/requirements.txt backend/requirements-ml.txt backend/requirements-dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r backend/requirements-dev.txt
@@ -27,10 +27,13 @@ admin: venv
 serve: venv
 	cd backend && $(PY) -m uvicorn app.main:app --host $(HOST) --port $(PORT)
 
-run: setup serve
+run: setup frontend serve
 
+# Backend suite (SQLite, then PostgreSQL + Redis), then the console's checks and the browser test.
 test: venv
+	bash scripts/system-deps.sh
 	bash scripts/test.sh
+	$(MAKE) frontend-test e2e
 
 lint: venv
 	cd backend && $(PY) -m ruff check app tests && $(PY) -m ruff format --check app tests && $(PY) -m mypy app
