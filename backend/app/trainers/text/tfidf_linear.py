@@ -25,6 +25,7 @@ from app.trainers.text.data import TEXT_META_FILE, TextData, input_texts, load_t
 from app.trainers.text.metrics import evaluate, prediction
 
 MODEL_FILE = "model.skops"
+VOCABULARY_FILE = "vocabulary.json"
 # Words: runs of letters/digits outside the CJK, kana and hangul blocks.
 WORD_PATTERN = r"[^\W_\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\u3040-\u30ff]{2,}"
 TRUSTED_TYPES = (
@@ -131,6 +132,53 @@ def build_pipeline(p: TfidfLinearParams, seed: int) -> Any:
     return Pipeline([("features", FeatureUnion(parts)), ("model", model)])
 
 
+def _vectorizers(pipeline: Any) -> list[tuple[str, Any]]:
+    return list(pipeline.named_steps["features"].transformer_list)
+
+
+def save_pipeline(pipeline: Any, folder: Path) -> None:
+    """skops for the estimators; the vocabularies as JSON term lists (fast for 10⁵–10⁶ terms).
+
+    `stop_words_` (every n-gram cut by max_features; introspection only) is dropped.
+    """
+    import skops.io as sio
+
+    vocabularies = {}
+    for name, vectorizer in _vectorizers(pipeline):
+        terms = [""] * len(vectorizer.vocabulary_)
+        for term, index in vectorizer.vocabulary_.items():
+            terms[index] = term
+        vocabularies[name] = terms
+        vectorizer.stop_words_ = None
+    kept = [v.__dict__.pop("vocabulary_") for _, v in _vectorizers(pipeline)]
+    try:
+        sio.dump(pipeline, folder / MODEL_FILE)
+    finally:
+        for (_, vectorizer), vocabulary in zip(_vectorizers(pipeline), kept, strict=True):
+            vectorizer.vocabulary_ = vocabulary
+    text = json.dumps(vocabularies, ensure_ascii=False)
+    (folder / VOCABULARY_FILE).write_text(text, encoding="utf-8")
+
+
+def load_pipeline(folder: Path) -> Any:
+    """Load the skops file (allowlisted types only) and reattach the vocabularies."""
+    import skops.io as sio
+
+    path = folder / MODEL_FILE
+    found = set(sio.get_untrusted_types(file=path))
+    untrusted = found - set(TRUSTED_TYPES)
+    if untrusted:
+        raise TrainerError(
+            f"Model file holds untrusted types: {', '.join(sorted(untrusted))}.",
+            code="model_untrusted",
+        )
+    pipeline = sio.load(path, trusted=sorted(found))
+    vocabularies = json.loads((folder / VOCABULARY_FILE).read_text(encoding="utf-8"))
+    for name, vectorizer in _vectorizers(pipeline):
+        vectorizer.vocabulary_ = {term: i for i, term in enumerate(vocabularies[name])}
+    return pipeline
+
+
 def _meta(data: TextData, p: TfidfLinearParams) -> dict[str, Any]:
     return {
         "text_column": data.text_column,
@@ -151,8 +199,6 @@ class TfidfLinearTrainer(Trainer):
 
     def train(self, ctx: TrainerContext) -> TrainResult:
         """Split, fit the pipeline on train, score validation and test, save with skops."""
-        import skops.io as sio
-
         p: TfidfLinearParams = ctx.params  # type: ignore[assignment]
         ctx.report_progress(0.0, message="loading data")
         data = load_text(ctx, multi_label=p.multi_label, separator=p.label_separator)
@@ -184,7 +230,7 @@ class TfidfLinearTrainer(Trainer):
         report["rows"] = data.rows()
         report["rows_dropped"] = data.dropped_rows
         report["duplicates_removed"] = data.duplicate_rows
-        sio.dump(pipeline, ctx.output_dir / MODEL_FILE)
+        save_pipeline(pipeline, ctx.output_dir)
         meta = _meta(data, p)
         (ctx.output_dir / TEXT_META_FILE).write_text(
             json.dumps(meta, ensure_ascii=False), encoding="utf-8"
@@ -197,7 +243,7 @@ class TfidfLinearTrainer(Trainer):
         }
         return TrainResult(
             metrics=metrics,
-            artifacts=[MODEL_FILE, TEXT_META_FILE],
+            artifacts=[MODEL_FILE, VOCABULARY_FILE, TEXT_META_FILE],
             model_format="skops",
             report=report,
             info=info,
@@ -220,21 +266,12 @@ class TfidfPredictor(Predictor):
     """Serves the skops pipeline; rows are strings or {text column: string}."""
 
     def __init__(self, artifact_dir: Path, metadata: dict[str, Any]) -> None:
-        import skops.io as sio
-
         super().__init__(artifact_dir, metadata)
         meta = json.loads((artifact_dir / TEXT_META_FILE).read_text(encoding="utf-8"))
         self.text_column: str = meta["text_column"]
         self.classes: list[str] = meta["classes"]
         self.multi_label: bool = meta["multi_label"]
-        path = artifact_dir / MODEL_FILE
-        untrusted = set(sio.get_untrusted_types(file=path)) - set(TRUSTED_TYPES)
-        if untrusted:
-            raise TrainerError(
-                f"Model file holds untrusted types: {', '.join(sorted(untrusted))}.",
-                code="model_untrusted",
-            )
-        self.pipeline = sio.load(path, trusted=sorted(set(sio.get_untrusted_types(file=path))))
+        self.pipeline = load_pipeline(artifact_dir)
         self._lock = threading.Lock()
 
     def input_columns(self) -> list[str]:
