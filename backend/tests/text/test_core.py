@@ -56,6 +56,7 @@ def test_truncation_policies_keep_head_tail_or_both(model_storage: Path) -> None
     assert head == prefix + full[:8] + suffix
     assert tail == prefix + full[-8:] + suffix
     assert both == prefix + full[:2] + full[-6:] + suffix
+    assert encode_texts(tokenizer, [], 10, "head") == []  # an empty split (validation 0)
     short = encode_texts(tokenizer, ["好"], 10, "head_tail")[0]
     assert len(short) == 3
 

@@ -42,6 +42,8 @@ def encode_texts(
     tokenizer: Any, texts: list[str], max_length: int, policy: Truncation
 ) -> list[list[int]]:
     """Token ids per text, special tokens added, truncated by the policy."""
+    if not texts:
+        return []
     prefix, suffix = special_tokens(tokenizer)
     budget = max_length - len(prefix) - len(suffix)
     if budget < 1:
