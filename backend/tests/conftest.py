@@ -33,8 +33,13 @@ def pytest_report_header() -> str:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked `postgres` run only in the PostgreSQL pass."""
+    """`postgres` tests run only in the PostgreSQL pass, which runs only tests using a database."""
     if TEST_DATABASE == "postgresql":
+        once = pytest.mark.skip(reason="uses no database; ran in the SQLite pass")
+        for item in items:
+            uses_db = "database_url" in getattr(item, "fixturenames", ())
+            if not uses_db and "postgres" not in item.keywords:
+                item.add_marker(once)
         return
     skip = pytest.mark.skip(reason="PostgreSQL-only test; runs in the PostgreSQL pass")
     for item in items:
