@@ -54,6 +54,23 @@ def test_tfidf_multi_label(run_text: Callable[..., TextRun], text_data: dict[str
     assert isinstance(predictor.predict(["Election results"])[0]["labels"], list)
 
 
+def test_transformer_multi_label_with_onnx(
+    run_text: Callable[..., TextRun], text_data: dict[str, Path]
+) -> None:
+    params = {**TINY_PARAMS, "multi_label": True, "epochs": 1}
+    run = run_text("transformer", text_data["multi"], {"text": "text", "label": "tags"}, params)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.result["info"]["classes"] == sorted(
+        ["business", "entertainment", "politics", "sports", "tech", "uk"]
+    )
+    assert {"micro_f1", "subset_accuracy", "hamming_loss"} <= set(run.result["metrics"])
+    assert run.result["info"]["export"]["onnx_parity"]["passed"]
+    predictor = TransformerTrainer.load_predictor(run.work / "output", {})
+    out = predictor.predict(["Election results in the UK"])[0]
+    assert isinstance(out["labels"], list)
+    assert set(out["probabilities"]) == set(run.result["info"]["classes"])
+
+
 def test_transformer_exports_onnx_with_parity_and_int8(
     run_text: Callable[..., TextRun], text_data: dict[str, Path]
 ) -> None:
