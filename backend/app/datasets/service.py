@@ -19,7 +19,7 @@ from app.datasets.storage import canonical_path, remove_dataset_files
 from app.datasets.validation import ValidationReport, validate_for_task
 from app.db.models import Dataset, User
 from app.db.pagination import paginate
-from app.projects.access import visible_project_ids
+from app.projects.access import scope_to_visible
 
 # Other domains register here what keeps a dataset from being deleted. Each check gets the
 # session and the dataset id and returns a human reason ("used by queued job …") or None.
@@ -121,12 +121,7 @@ def list_datasets(
     offset: int,
 ) -> tuple[list[Dataset], int]:
     """Datasets the user can see, filtered, searched by name and sorted."""
-    query = select(Dataset)
-    visible = visible_project_ids(session, user)
-    if visible is not None:
-        query = query.where(Dataset.project_id.in_(visible))
-    if project_id is not None:
-        query = query.where(Dataset.project_id == project_id)
+    query = scope_to_visible(session, user, select(Dataset), Dataset.project_id, project_id)
     if search:
         query = query.where(Dataset.name.ilike(f"%{_escape_like(search)}%", escape="\\"))
     column = SORT_COLUMNS[sort.lstrip("-")]

@@ -19,7 +19,6 @@ from app.model_registry.schemas import (
     PredictRequest,
     PredictResponse,
 )
-from app.projects.access import visible_project_ids
 
 router = APIRouter(prefix="/models", tags=["models"])
 
@@ -36,7 +35,7 @@ def list_models(
     """Model versions the caller can see, newest first."""
     items, total = service.list_versions(
         session,
-        project_ids=visible_project_ids(session, user),
+        user=user,
         project_id=project_id,
         task_type=task_type,
         limit=limit,

@@ -15,6 +15,7 @@ from app.db.pagination import paginate
 from app.jobs.outbox import after_commit
 from app.model_registry import storage
 from app.model_registry.schemas import ModelVersionUpdate
+from app.projects.access import scope_to_visible
 from app.trainers.registry import get_trainer
 
 
@@ -153,18 +154,16 @@ def delete_version(
 def list_versions(
     session: Session,
     *,
-    project_ids: list[uuid.UUID] | None,
+    user: User,
     project_id: uuid.UUID | None,
     task_type: str | None,
     limit: int,
     offset: int,
 ) -> tuple[list[ModelVersion], int]:
     """Versions visible to the caller, newest first, with the total count."""
-    query = select(ModelVersion)
-    if project_ids is not None:
-        query = query.where(ModelVersion.project_id.in_(project_ids))
-    if project_id is not None:
-        query = query.where(ModelVersion.project_id == project_id)
+    query = scope_to_visible(
+        session, user, select(ModelVersion), ModelVersion.project_id, project_id
+    )
     if task_type:
         query = query.where(ModelVersion.task_type == task_type)
     return paginate(

@@ -1,8 +1,9 @@
 """The one project access check used by every route: 404 when invisible, 403 when too weak."""
 
 import uuid
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.core.errors import Forbidden, NotFound
@@ -59,3 +60,19 @@ def visible_project_ids(session: Session, user: User) -> list[uuid.UUID] | None:
     return list(
         session.scalars(select(ProjectMember.project_id).where(ProjectMember.user_id == user.id))
     )
+
+
+def scope_to_visible(
+    session: Session,
+    user: User,
+    query: Select[Any],
+    project_column: Any,
+    project_id: uuid.UUID | None = None,
+) -> Select[Any]:
+    """Limit a list query to the user's projects, and to one project when given."""
+    visible = visible_project_ids(session, user)
+    if visible is not None:
+        query = query.where(project_column.in_(visible))
+    if project_id is not None:
+        query = query.where(project_column == project_id)
+    return query

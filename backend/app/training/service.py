@@ -22,7 +22,7 @@ from app.jobs import engine
 from app.jobs.outbox import after_commit
 from app.jobs.runner import job_dir
 from app.jobs.states import transition
-from app.projects.access import require_project_role, visible_project_ids
+from app.projects.access import require_project_role, scope_to_visible
 from app.trainers.base import TrainerError
 from app.trainers.registry import UnknownTrainerError, get_trainer, missing_libraries
 from app.training.schemas import JobCreate, JobRead
@@ -233,12 +233,7 @@ def list_jobs(
     offset: int,
 ) -> tuple[list[TrainingJob], int]:
     """Jobs visible to the user, newest first."""
-    query = select(TrainingJob)
-    visible = visible_project_ids(session, user)
-    if visible is not None:
-        query = query.where(TrainingJob.project_id.in_(visible))
-    if project_id is not None:
-        query = query.where(TrainingJob.project_id == project_id)
+    query = scope_to_visible(session, user, select(TrainingJob), TrainingJob.project_id, project_id)
     if status is not None:
         query = query.where(TrainingJob.status == status)
     if task_type:
