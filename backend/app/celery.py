@@ -19,7 +19,10 @@ def make_celery(settings: Settings | None = None, jobs: JobSettings | None = Non
     jobs = jobs or get_job_settings()
     broker = settings.redis_url or "redis://127.0.0.1:6379/0"
     celery_app = Celery(
-        "training_platform", broker=broker, backend=None, include=["app.jobs.tasks"]
+        "training_platform",
+        broker=broker,
+        backend=None,
+        include=["app.jobs.tasks", "app.datasets.tasks"],
     )
     celery_app.conf.update(
         task_acks_late=True,
@@ -30,6 +33,7 @@ def make_celery(settings: Settings | None = None, jobs: JobSettings | None = Non
         task_routes={
             "app.jobs.tasks.run_training_job": {"queue": jobs.training_queue},
             "app.jobs.tasks.reap_jobs": {"queue": jobs.default_queue},
+            "app.datasets.tasks.*": {"queue": jobs.default_queue},
         },
         broker_transport_options={
             "visibility_timeout": jobs.visibility_timeout,
@@ -44,6 +48,10 @@ def make_celery(settings: Settings | None = None, jobs: JobSettings | None = Non
         beat_schedule={
             "reap-jobs": {
                 "task": "app.jobs.tasks.reap_jobs",
+                "schedule": jobs.reaper_interval_seconds,
+            },
+            "reap-datasets": {
+                "task": "app.datasets.tasks.reap_datasets",
                 "schedule": jobs.reaper_interval_seconds,
             },
         },

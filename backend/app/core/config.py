@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     access_token_minutes: int = Field(15, ge=1)
     refresh_token_days: int = Field(7, ge=1)
     upload_max_size: int = Field(100 * 1024 * 1024, ge=1)
+    # Uploads up to this size are converted inside the request (bad input answers 4xx);
+    # larger ones are stored at once and converted in the background (status `processing`).
+    dataset_inline_max_bytes: int = Field(8 * 1024 * 1024, ge=0)
     data_storage_path: Path = DEFAULT_DATA_DIR / "datasets"
     model_storage_path: Path = DEFAULT_DATA_DIR / "models"
     log_dir: Path = DEFAULT_DATA_DIR / "logs"

@@ -17,6 +17,7 @@ from app.api.deps import (
 )
 from app.core.errors import NotFound
 from app.core.logging import user_id_var
+from app.datasets.service import require_ready
 from app.datasets.upload import Uploader
 from app.db.models import Dataset, ProjectRole, User
 from app.projects.access import require_project, require_project_role
@@ -52,6 +53,13 @@ def _dataset_dependency(minimum: ProjectRole) -> Callable[..., Dataset]:
 
 CurrentDataset = Annotated[Dataset, Depends(_dataset_dependency(ProjectRole.viewer))]
 EditableDataset = Annotated[Dataset, Depends(_dataset_dependency(ProjectRole.editor))]
+
+
+def _ready_dataset(dataset: CurrentDataset) -> Dataset:
+    return require_ready(dataset)
+
+
+ReadyDataset = Annotated[Dataset, Depends(_ready_dataset)]
 
 
 def get_uploader(

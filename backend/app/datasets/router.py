@@ -10,7 +10,12 @@ from fastapi.responses import FileResponse, StreamingResponse
 from app.api.deps import ClientIP, CurrentUser, DatabaseDep, SessionDep, SettingsDep
 from app.core.schemas import Page
 from app.datasets import export, service
-from app.datasets.dependencies import CurrentDataset, EditableDataset, UploaderDep
+from app.datasets.dependencies import (
+    CurrentDataset,
+    EditableDataset,
+    ReadyDataset,
+    UploaderDep,
+)
 from app.datasets.schemas import (
     DatasetPreview,
     DatasetProfile,
@@ -32,7 +37,9 @@ async def upload(
     """Upload a file (multipart `file`; `name`, `description`, `sheet`, `parent_id` optional).
 
     Give `?project_id=` in the query so access is checked before the body is read; a
-    `project_id` form field is accepted only when it comes before the file.
+    `project_id` form field is accepted only when it comes before the file. Files larger than
+    DATASET_INLINE_MAX_BYTES come back with status `processing` and are converted in the
+    background: poll `GET /datasets/{id}` until `ready` (or `failed`, with `error`).
     """
     return await upload_dataset(request, uploader=uploader, db=db, settings=settings, ip=ip)
 
@@ -94,7 +101,7 @@ def delete_dataset(
 
 @router.get("/{dataset_id}/preview", operation_id="preview_dataset")
 def preview_dataset(
-    dataset: CurrentDataset,
+    dataset: ReadyDataset,
     settings: SettingsDep,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
@@ -104,7 +111,7 @@ def preview_dataset(
 
 
 @router.get("/{dataset_id}/profile", operation_id="get_dataset_profile")
-def get_profile(dataset: CurrentDataset) -> DatasetProfile:
+def get_profile(dataset: ReadyDataset) -> DatasetProfile:
     """Row count and per-column statistics computed at upload."""
     return DatasetProfile(
         dataset_id=dataset.id, row_count=dataset.row_count, columns=dataset.profile["columns"]
@@ -113,7 +120,7 @@ def get_profile(dataset: CurrentDataset) -> DatasetProfile:
 
 @router.get("/{dataset_id}/download", operation_id="download_dataset", response_model=None)
 def download_dataset(
-    dataset: CurrentDataset,
+    dataset: ReadyDataset,
     settings: SettingsDep,
     format: Literal["original", "csv"] = "original",
 ) -> FileResponse | StreamingResponse:
@@ -135,7 +142,7 @@ def download_dataset(
 
 @router.post("/{dataset_id}/validate", operation_id="validate_dataset")
 def validate_dataset(
-    body: ValidateRequest, dataset: CurrentDataset, settings: SettingsDep
+    body: ValidateRequest, dataset: ReadyDataset, settings: SettingsDep
 ) -> ValidationReport:
     """Check the dataset for a task and column mapping: errors block training, warnings don't."""
     return service.validate(settings, dataset, task_type=body.task_type, columns=body.columns)

@@ -18,6 +18,14 @@ class DatasetColumn(BaseModel):
     inferred_type: Literal["text", "categorical", "numeric", "boolean", "datetime"]
 
 
+class DatasetError(BaseModel):
+    """Why a background conversion failed: a stable code and a message a person can act on."""
+
+    code: str
+    message: str
+    details: Any = None
+
+
 class DatasetRead(ReadModel):
     """A dataset as the API shows it."""
 
@@ -32,6 +40,10 @@ class DatasetRead(ReadModel):
     sha256: str
     row_count: int
     columns: list[DatasetColumn]
+    status: Literal["processing", "ready", "failed"] = Field(
+        description="Large uploads are `processing` until converted in the background."
+    )
+    error: DatasetError | None = Field(None, description="Set when `status` is `failed`.")
     parent_id: uuid.UUID | None
     created_by_id: uuid.UUID | None
     created_at: datetime

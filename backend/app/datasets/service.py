@@ -17,7 +17,7 @@ from app.datasets.receive import Received
 from app.datasets.schemas import DatasetPreview, DatasetUpdate
 from app.datasets.storage import canonical_path, remove_dataset_files
 from app.datasets.validation import ValidationReport, validate_for_task
-from app.db.models import Dataset, User
+from app.db.models import Dataset, DatasetStatus, User
 from app.db.pagination import paginate
 from app.projects.access import scope_to_visible
 
@@ -42,6 +42,25 @@ def load_frame(
     return pd.read_parquet(path, columns=columns)
 
 
+def require_ready(dataset: Dataset) -> Dataset:
+    """The dataset if its conversion is done; 409 naming its state otherwise."""
+    if dataset.status == DatasetStatus.processing:
+        raise Conflict(
+            f"Dataset '{dataset.name}' is still being converted; try again when its status "
+            "is 'ready'.",
+            code="dataset_not_ready",
+            details={"dataset_id": str(dataset.id), "status": dataset.status.value},
+        )
+    if dataset.status == DatasetStatus.failed:
+        reason = (dataset.error or {}).get("message", "")
+        raise Conflict(
+            f"Dataset '{dataset.name}' could not be converted: {reason}",
+            code="dataset_failed",
+            details={"dataset_id": str(dataset.id), "status": dataset.status.value},
+        )
+    return dataset
+
+
 def in_use_reasons(session: Session, dataset_id: uuid.UUID) -> list[str]:
     """Why the dataset cannot be deleted now (empty when it can)."""
     reasons = (check(session, dataset_id) for check in DATASET_IN_USE_CHECKS)
@@ -54,11 +73,14 @@ def create_dataset(
     dataset_id: uuid.UUID,
     project_id: uuid.UUID,
     received: Received,
-    ingested: Ingested,
+    ingested: Ingested | None,
     creator: User,
     ip: str | None,
 ) -> Dataset:
-    """Add the row of a converted upload and its audit entry (files are moved by the caller)."""
+    """Add the row of an upload and its audit entry (files are moved by the caller).
+
+    Without `ingested` (a large upload, converted in the background) the row is `processing`.
+    """
     fields = received.fields
     parent_id = _parent_in_project(session, fields.get("parent_id"), project_id)
     name = (fields.get("name") or received.filename)[:255]
@@ -68,13 +90,14 @@ def create_dataset(
         name=name,
         description=fields.get("description", ""),
         original_filename=received.filename,
-        format=ingested.format,
-        encoding=ingested.encoding,
+        format=ingested.format if ingested else "",
+        encoding=ingested.encoding if ingested else None,
         size_bytes=received.size,
         sha256=received.sha256,
-        row_count=ingested.row_count,
-        columns=ingested.columns,
-        profile=ingested.profile,
+        row_count=ingested.row_count if ingested else 0,
+        columns=ingested.columns if ingested else [],
+        profile=ingested.profile if ingested else {},
+        status=DatasetStatus.ready if ingested else DatasetStatus.processing,
         parent_id=parent_id,
         created_by_id=creator.id,
     )

@@ -1,9 +1,12 @@
 """The upload use case: authorise, stream to a staging folder, convert, then store atomically.
 
-Everything happens in DATA_STORAGE_PATH/.tmp/<dataset id>/ first; only after conversion and
-profiling succeed is that folder renamed to DATA_STORAGE_PATH/<project>/<dataset id>/ (one
-atomic rename on the same disk) and the row committed. Any failure removes the staging folder,
-and a failed commit removes the moved folder: no partial rows or files.
+Everything happens in DATA_STORAGE_PATH/.tmp/<dataset id>/ first; that folder becomes
+DATA_STORAGE_PATH/<project>/<dataset id>/ with one atomic rename on the same disk, and the
+row is committed; a failed commit removes the moved folder: no partial rows or files.
+Small uploads (≤ DATASET_INLINE_MAX_BYTES) are converted and profiled before that, so bad input
+answers 4xx and nothing is stored. Larger ones are stored at once with status `processing`
+and converted in the background (`processing.py`), so the request takes about as long as the
+bytes take to arrive; a conversion error then marks the dataset `failed` with the same message.
 """
 
 import logging
@@ -19,7 +22,9 @@ from app.core.config import Settings
 from app.core.errors import UnprocessableInput
 from app.core.metrics import UPLOADED_BYTES
 from app.datasets import service
+from app.datasets.background import dispatch_after_commit
 from app.datasets.ingest import Ingested, ingest
+from app.datasets.processing import UPLOAD_NAME, write_request
 from app.datasets.receive import Received, receive_upload
 from app.datasets.schemas import DatasetRead
 from app.datasets.storage import dataset_dir, original_path, remove_dataset_files, tmp_root
@@ -27,7 +32,6 @@ from app.db.models import ProjectRole, User
 from app.db.session import Database
 from app.projects.access import require_project
 
-UPLOAD_NAME = "upload.bin"
 logger = logging.getLogger("app.datasets.upload")
 
 
@@ -83,9 +87,15 @@ async def upload_dataset(
         if received.size == 0:
             raise UnprocessableInput("The file is empty.", code="empty_file")
         received_at = time.perf_counter()
-        ingested = await run_in_threadpool(
-            ingest, work / UPLOAD_NAME, received.filename, work, sheet=received.fields.get("sheet")
-        )
+        ingested = None
+        if received.size <= settings.dataset_inline_max_bytes:
+            ingested = await run_in_threadpool(
+                ingest,
+                work / UPLOAD_NAME,
+                received.filename,
+                work,
+                sheet=received.fields.get("sheet"),
+            )
         converted_at = time.perf_counter()
         stored = await run_in_threadpool(
             _store, db, settings, dataset_id, project[0], uploader, received, ingested, ip
@@ -94,12 +104,13 @@ async def upload_dataset(
     finally:
         shutil.rmtree(work, ignore_errors=True)
     logger.info(
-        "dataset %s uploaded: %d bytes received in %.3f s, converted and profiled in %.3f s, "
-        "stored in %.3f s",
+        "dataset %s uploaded: %d bytes received in %.3f s, converted and profiled in %.3f s "
+        "(%s), stored in %.3f s",
         dataset_id,
         received.size,
         received_at - started,
         converted_at - received_at,
+        "inline" if ingested else "in the background",
         time.perf_counter() - converted_at,
     )
     return stored
@@ -112,10 +123,13 @@ def _store(
     project_id: uuid.UUID,
     uploader: Uploader,
     received: Received,
-    ingested: Ingested,
+    ingested: Ingested | None,
     ip: str | None,
 ) -> DatasetRead:
-    """Commit the row and move the staging folder into place; undo the move if commit fails."""
+    """Commit the row and move the staging folder into place; undo the move if commit fails.
+
+    Without `ingested` the row is `processing` and its conversion is queued after commit.
+    """
     work = tmp_root(settings) / str(dataset_id)
     moved = False
     try:
@@ -131,8 +145,12 @@ def _store(
                 creator=creator,
                 ip=ip,
             )
-            original = original_path(settings, project_id, dataset_id, ingested.format)
-            (work / UPLOAD_NAME).rename(work / original.name)
+            if ingested is None:
+                write_request(work, received.filename, received.fields.get("sheet"))
+                dispatch_after_commit(session, dataset_id)
+            else:
+                original = original_path(settings, project_id, dataset_id, ingested.format)
+                (work / UPLOAD_NAME).rename(work / original.name)
             final = dataset_dir(settings, project_id, dataset_id)
             final.parent.mkdir(parents=True, exist_ok=True)
             work.rename(final)

@@ -1,4 +1,4 @@
-"""The process's job engine: event bus + dispatcher (+ local runner and reaper timer).
+"""The process's job engine: event bus + dispatchers (+ local runner, dataset processor, reaper).
 
 `build_engine` is the only place that branches on JOB_BACKEND (local | celery).
 """
@@ -8,6 +8,7 @@ import uuid
 from typing import Any, Protocol
 
 from app.core.config import Settings
+from app.datasets.background import DatasetDispatcher
 from app.db.session import Database
 from app.jobs.bus import EventBus, LocalBus, RedisBus
 from app.jobs.config import JobSettings, get_job_settings
@@ -32,6 +33,7 @@ class JobEngine:
         job_settings: JobSettings,
         bus: EventBus,
         dispatcher: Dispatcher,
+        datasets: DatasetDispatcher,
         services: list[Any] | None = None,
     ) -> None:
         self.settings = settings
@@ -39,6 +41,7 @@ class JobEngine:
         self.job_settings = job_settings
         self.bus = bus
         self.dispatcher = dispatcher
+        self.datasets = datasets
         self.services = services or []
 
     def start(self) -> None:
@@ -62,19 +65,29 @@ def build_engine(
     """The engine for this process (embedded mode: it also runs jobs and the reaper)."""
     job_settings = job_settings or get_job_settings()
     if settings.job_backend == "local":
+        from app.datasets.background import LocalDatasetProcessor
         from app.jobs.local import LocalRunnerService, ReaperTimer
 
         bus: EventBus = LocalBus()
         runner = LocalRunnerService(settings, db, job_settings)
-        engine = JobEngine(settings, db, job_settings, bus, runner)
-        engine.services = [runner, ReaperTimer(engine)]
+        processor = LocalDatasetProcessor(settings, db, job_settings)
+        engine = JobEngine(settings, db, job_settings, bus, runner, processor)
+        engine.services = [runner, processor, ReaperTimer(engine)]
         return engine
+    from app.datasets.background import CeleryDatasetDispatcher
     from app.jobs.celery_dispatch import CeleryDispatcher
 
     if not settings.redis_url:
         raise RuntimeError("JOB_BACKEND=celery needs REDIS_URL")
     bus = RedisBus(settings.redis_url, job_settings.events_prefix)
-    return JobEngine(settings, db, job_settings, bus, CeleryDispatcher(settings, job_settings))
+    return JobEngine(
+        settings,
+        db,
+        job_settings,
+        bus,
+        CeleryDispatcher(settings, job_settings),
+        CeleryDatasetDispatcher(settings, job_settings),
+    )
 
 
 def install(engine: JobEngine | None) -> None:

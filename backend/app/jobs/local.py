@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from app.core.config import Settings
+from app.datasets.background import reap_datasets
 from app.db.models.job import JobStatus, TrainingJob
 from app.db.session import Database
 from app.jobs.config import JobSettings
@@ -94,5 +95,6 @@ class ReaperTimer:
         while not self.stopped.wait(interval):
             try:
                 reap(self.engine.db, self.engine.job_settings)
+                reap_datasets(self.engine.db, self.engine.settings, self.engine.job_settings)
             except Exception:
                 logger.exception("reaper failed")

@@ -4,6 +4,8 @@ import threading
 import uuid
 
 from app.core.config import get_settings
+from app.datasets.background import reap_datasets
+from app.datasets.processing import process_dataset
 from app.db.session import Database
 from app.jobs import engine
 from app.jobs.reaper import reap
@@ -33,3 +35,15 @@ def reap_now() -> dict[str, int]:
     """One reaper pass with this worker's engine."""
     current = _engine()
     return reap(current.db, current.job_settings)
+
+
+def process_dataset_now(dataset_id: uuid.UUID) -> str:
+    """Convert one uploaded dataset with this worker's engine."""
+    current = _engine()
+    return process_dataset(current.db, current.settings, current.job_settings, dataset_id)
+
+
+def reap_datasets_now() -> dict[str, int]:
+    """One pass over stuck dataset conversions with this worker's engine."""
+    current = _engine()
+    return reap_datasets(current.db, current.settings, current.job_settings)

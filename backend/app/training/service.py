@@ -37,7 +37,7 @@ def _dataset(session: Session, project_id: uuid.UUID, dataset_id: uuid.UUID, fie
     dataset = session.get(Dataset, dataset_id)
     if dataset is None or dataset.project_id != project_id:
         raise NotFound(f"{field}: dataset not found in this project.", code="dataset_not_found")
-    return dataset
+    return datasets_service.require_ready(dataset)
 
 
 def _params(task_type: str, trainer_name: str | None) -> Any:

@@ -2,7 +2,7 @@
 
 from app.db.models.audit import AuditLog
 from app.db.models.auth import LoginAttempt, RefreshToken
-from app.db.models.dataset import Dataset
+from app.db.models.dataset import Dataset, DatasetStatus
 from app.db.models.job import JobEvent, JobKind, JobStatus, TrainingJob
 from app.db.models.model_version import ModelVersion
 from app.db.models.project import Project, ProjectMember, ProjectRole
@@ -11,6 +11,7 @@ from app.db.models.user import User, UserRole
 __all__ = [
     "AuditLog",
     "Dataset",
+    "DatasetStatus",
     "JobEvent",
     "JobKind",
     "JobStatus",

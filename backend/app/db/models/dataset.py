@@ -1,12 +1,23 @@
 """Datasets: an immutable uploaded table, stored once as canonical Parquet."""
 
+import enum
 import uuid
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, IdMixin, TimestampMixin
+from app.db.types import UTCDateTime
+
+
+class DatasetStatus(enum.StrEnum):
+    """Large uploads are converted in the background: processing → ready | failed."""
+
+    processing = "processing"
+    ready = "ready"
+    failed = "failed"
 
 
 class Dataset(IdMixin, TimestampMixin, Base):
@@ -33,3 +44,11 @@ class Dataset(IdMixin, TimestampMixin, Base):
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
+    status: Mapped[DatasetStatus] = mapped_column(
+        Enum(DatasetStatus, native_enum=False, length=16),
+        default=DatasetStatus.ready,
+        index=True,
+    )
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    processing_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

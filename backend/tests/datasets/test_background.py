@@ -1,0 +1,249 @@
+"""Large uploads: stored at once as `processing`, converted in a child process, then ready/failed."""
+
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from app.core.config import Settings
+from app.datasets.background import reap_datasets, remove_stale_staging
+from app.datasets.processing import process_dataset
+from app.datasets.storage import dataset_dir, tmp_root
+from app.db.base import utcnow
+from app.db.models import AuditLog, Dataset, DatasetStatus
+from app.db.session import Database
+from app.jobs.config import JobSettings
+from tests.datasets.conftest import Team, upload
+
+ROWS = 3000
+
+
+def _csv(rows: int = ROWS, bad_line: int | None = None) -> bytes:
+    lines = ["编号,城市,金额,备注"]
+    for i in range(rows):
+        extra = ",多余" if bad_line is not None and i + 2 == bad_line else ""
+        lines.append(f"{i},{'北京' if i % 2 else '上海'},{i * 1.5},第{i}行{extra}")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+@pytest.fixture
+def background(app: FastAPI, settings: Settings) -> Iterator[Settings]:
+    """Every upload of this test goes through the background conversion."""
+    app.state.settings = settings.model_copy(update={"dataset_inline_max_bytes": 0})
+    yield app.state.settings
+    app.state.settings = settings
+
+
+def _wait(client: TestClient, headers: dict[str, str], dataset_id: str) -> dict[str, Any]:
+    """Poll until the dataset leaves `processing` (bounded)."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        body: dict[str, Any] = client.get(f"/api/v1/datasets/{dataset_id}", headers=headers).json()
+        if body["status"] != "processing":
+            return body
+        time.sleep(0.2)
+    raise AssertionError(f"dataset {dataset_id} still processing")
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def test_large_upload_is_stored_at_once_then_converted(
+    client: TestClient, team: Team, background: Settings, db: Database
+) -> None:
+    raw = _csv()
+    response = upload(client, team.editor, team.project_id, "大表.csv", raw)
+    assert response.status_code == 201, response.text
+    created = response.json()
+    assert created["status"] == "processing"
+    assert created["row_count"] == 0 and created["columns"] == []
+
+    done = _wait(client, team.viewer, created["id"])
+    assert done["status"] == "ready", done
+    assert done["error"] is None
+    assert done["format"] == "csv" and done["encoding"] == "utf-8"
+    assert done["row_count"] == ROWS
+    assert [c["name"] for c in done["columns"]] == ["编号", "城市", "金额", "备注"]
+    profile = client.get(f"/api/v1/datasets/{created['id']}/profile", headers=team.viewer)
+    assert profile.json()["columns"][1]["top_values"][0]["count"] == ROWS // 2
+    preview = client.get(f"/api/v1/datasets/{created['id']}/preview?limit=2", headers=team.viewer)
+    assert preview.json()["rows"][1] == {"编号": 1, "城市": "北京", "金额": 1.5, "备注": "第1行"}
+    original = client.get(f"/api/v1/datasets/{created['id']}/download", headers=team.viewer)
+    assert original.content == raw
+    folder = dataset_dir(background, uuid.UUID(team.project_id), uuid.UUID(created["id"]))
+    assert _files(folder) == ["data.parquet", "original.csv"]
+    with db.session_scope() as session:
+        actions = session.scalars(
+            select(AuditLog.action).where(AuditLog.object_id == created["id"])
+        ).all()
+    assert list(actions) == ["dataset.create"]
+
+
+def test_bad_row_deep_in_a_large_file_fails_the_dataset_with_the_line(
+    client: TestClient, team: Team, background: Settings
+) -> None:
+    response = upload(client, team.editor, team.project_id, "坏.csv", _csv(bad_line=2500))
+    assert response.status_code == 201, response.text
+    dataset_id = response.json()["id"]
+
+    failed = _wait(client, team.viewer, dataset_id)
+    assert failed["status"] == "failed"
+    assert failed["error"]["code"] == "ragged_rows"
+    assert "2500" in failed["error"]["message"]
+    folder = dataset_dir(background, uuid.UUID(team.project_id), uuid.UUID(dataset_id))
+    assert not folder.exists()
+    preview = client.get(f"/api/v1/datasets/{dataset_id}/preview", headers=team.viewer)
+    assert preview.status_code == 409
+    assert preview.json()["error"]["code"] == "dataset_failed"
+    assert "2500" in preview.json()["error"]["message"]
+    assert client.delete(f"/api/v1/datasets/{dataset_id}", headers=team.editor).status_code == 204
+
+
+def _processing_row(
+    db: Database, settings: Settings, project_id: str, **values: Any
+) -> uuid.UUID:
+    """A `processing` dataset with its upload on disk, as an upload leaves it (not dispatched)."""
+    from app.datasets.processing import UPLOAD_NAME, write_request
+
+    dataset_id = uuid.uuid4()
+    folder = dataset_dir(settings, uuid.UUID(project_id), dataset_id)
+    folder.mkdir(parents=True)
+    raw = _csv(rows=50)
+    (folder / UPLOAD_NAME).write_bytes(raw)
+    write_request(folder, "t.csv", None)
+    with db.session_scope() as session:
+        session.add(
+            Dataset(
+                id=dataset_id,
+                project_id=uuid.UUID(project_id),
+                name="t.csv",
+                original_filename="t.csv",
+                format="",
+                size_bytes=len(raw),
+                sha256="0" * 64,
+                row_count=0,
+                columns=[],
+                profile={},
+                status=DatasetStatus.processing,
+                **values,
+            )
+        )
+    return dataset_id
+
+
+def test_a_processing_dataset_cannot_be_read_or_trained_on(
+    client: TestClient, team: Team, settings: Settings, db: Database
+) -> None:
+    dataset_id = _processing_row(db, settings, team.project_id, heartbeat_at=utcnow())
+    base = f"/api/v1/datasets/{dataset_id}"
+    for response in (
+        client.get(f"{base}/preview", headers=team.viewer),
+        client.get(f"{base}/profile", headers=team.viewer),
+        client.get(f"{base}/download", headers=team.viewer),
+        client.post(
+            f"{base}/validate",
+            json={"task_type": "text_classification", "columns": {"text": "备注", "label": "城市"}},
+            headers=team.viewer,
+        ),
+        client.post(
+            "/api/v1/jobs",
+            json={
+                "project_id": team.project_id,
+                "name": "too early",
+                "task_type": "text_classification",
+                "dataset_id": str(dataset_id),
+                "columns": {"text": "备注", "label": "城市"},
+            },
+            headers=team.editor,
+        ),
+    ):
+        assert response.status_code == 409, response.text
+        assert response.json()["error"]["code"] == "dataset_not_ready"
+    outsider = client.get(base, headers=team.outsider)
+    assert outsider.status_code == 404
+
+
+def test_a_live_claim_is_not_taken_twice(team: Team, settings: Settings, db: Database) -> None:
+    dataset_id = _processing_row(db, settings, team.project_id, heartbeat_at=utcnow())
+    assert process_dataset(db, settings, JobSettings(), dataset_id) == "skipped"
+    with db.session_scope() as session:
+        row = session.get(Dataset, dataset_id)
+        assert row is not None
+        assert row.status == DatasetStatus.processing and row.processing_attempts == 0
+
+
+def test_reaper_retries_a_conversion_whose_process_died(
+    client: TestClient, team: Team, settings: Settings, db: Database
+) -> None:
+    silent = utcnow() - timedelta(minutes=10)
+    dataset_id = _processing_row(
+        db, settings, team.project_id, heartbeat_at=silent, processing_attempts=1
+    )
+    counts = reap_datasets(db, settings, JobSettings())
+    assert counts["retried"] == 1
+    assert _wait(client, team.viewer, str(dataset_id))["row_count"] == 50
+
+
+def test_reaper_fails_a_conversion_after_the_last_attempt(
+    team: Team, settings: Settings, db: Database
+) -> None:
+    silent = utcnow() - timedelta(minutes=10)
+    job_settings = JobSettings()
+    dataset_id = _processing_row(
+        db,
+        settings,
+        team.project_id,
+        heartbeat_at=silent,
+        processing_attempts=job_settings.max_attempts,
+    )
+    assert reap_datasets(db, settings, job_settings)["failed"] == 1
+    with db.session_scope() as session:
+        row = session.get(Dataset, dataset_id)
+        assert row is not None and row.status == DatasetStatus.failed
+        assert row.error is not None and row.error["code"] == "conversion_interrupted"
+    assert not dataset_dir(settings, uuid.UUID(team.project_id), dataset_id).exists()
+
+
+def test_a_crashed_conversion_process_fails_the_dataset_with_a_reason(
+    team: Team, settings: Settings, db: Database
+) -> None:
+    dataset_id = _processing_row(db, settings, team.project_id)
+    crashing = JobSettings(python="/bin/false")  # the child exits 1 without a result
+    outcome = process_dataset(db, settings, crashing, dataset_id)
+    assert outcome == "failed (conversion_crashed)"
+    with db.session_scope() as session:
+        row = session.get(Dataset, dataset_id)
+        assert row is not None and row.error is not None
+        assert "exit status 1" in row.error["message"]
+
+
+def test_a_dataset_deleted_before_conversion_is_skipped(
+    client: TestClient, team: Team, settings: Settings, db: Database
+) -> None:
+    dataset_id = _processing_row(db, settings, team.project_id)
+    deleted = client.delete(f"/api/v1/datasets/{dataset_id}", headers=team.editor)
+    assert deleted.status_code == 204
+    assert process_dataset(db, settings, JobSettings(), dataset_id) == "skipped"
+    assert not dataset_dir(settings, uuid.UUID(team.project_id), dataset_id).exists()
+
+
+def test_stale_upload_staging_folders_are_removed(settings: Settings) -> None:
+    old, fresh = tmp_root(settings) / "old-upload", tmp_root(settings) / "fresh-upload"
+    for folder in (old, fresh):
+        folder.mkdir()
+        (folder / "upload.bin").write_bytes(b"partial")
+    an_hour_ago = time.time() - 3600
+    os.utime(old, (an_hour_ago, an_hour_ago))
+    assert remove_stale_staging(settings, max_age=600) == 1
+    assert not old.exists() and fresh.exists()
+    fresh.joinpath("upload.bin").unlink()
+    fresh.rmdir()
