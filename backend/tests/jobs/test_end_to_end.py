@@ -1,11 +1,17 @@
 """End to end on this pass's backend: upload scikit-learn's breast_cancer and diabetes tables as
-CSV through the real upload endpoint, train, follow the WebSocket, read the model, predict."""
+CSV through the real upload endpoint, train, follow the WebSocket, read the model, predict.
 
-from collections.abc import Callable
+breast_cancer is converted in the background (the Celery worker in the PostgreSQL pass, the
+embedded thread in the SQLite pass); diabetes inside the upload request.
+"""
+
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pandas as pd
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sklearn.datasets import load_breast_cancer, load_diabetes
 
@@ -14,8 +20,8 @@ from tests.conftest import login
 from tests.jobs.conftest import personal_project
 
 CASES = [
-    ("breast_cancer", load_breast_cancer, "tabular_classification", "accuracy"),
-    ("diabetes", load_diabetes, "tabular_regression", "r2"),
+    ("breast_cancer", load_breast_cancer, "tabular_classification", "accuracy", 0),
+    ("diabetes", load_diabetes, "tabular_regression", "r2", 8 * 1024 * 1024),
 ]
 
 
@@ -30,6 +36,18 @@ def upload_csv(
     )
     assert response.status_code == 201, response.text
     return response.json()
+
+
+def wait_until_ready(
+    client: TestClient, headers: dict[str, str], dataset: dict[str, Any]
+) -> dict[str, Any]:
+    """Poll a dataset converted in the background until it is ready (bounded)."""
+    deadline = time.monotonic() + 120
+    while dataset["status"] == "processing" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        dataset = client.get(f"/api/v1/datasets/{dataset['id']}", headers=headers).json()
+    assert dataset["status"] == "ready", dataset
+    return dataset
 
 
 def follow(client: TestClient, headers: dict[str, str], job_id: str) -> list[dict[str, Any]]:
@@ -49,20 +67,37 @@ def follow(client: TestClient, headers: dict[str, str], job_id: str) -> list[dic
     raise AssertionError("no final status on the WebSocket")
 
 
-@pytest.mark.parametrize(("name", "loader", "task_type", "metric"), CASES)
+@pytest.fixture
+def set_inline_max(jobs_app: FastAPI) -> Iterator[Callable[[int], None]]:
+    """Change DATASET_INLINE_MAX_BYTES of the jobs app for one test."""
+    original = jobs_app.state.settings
+
+    def setter(value: int) -> None:
+        jobs_app.state.settings = original.model_copy(update={"dataset_inline_max_bytes": value})
+
+    yield setter
+    jobs_app.state.settings = original
+
+
+@pytest.mark.parametrize(("name", "loader", "task_type", "metric", "inline_max"), CASES)
 def test_upload_train_follow_and_predict(
     jobs_client: TestClient,
     make_user: Callable[..., User],
+    set_inline_max: Callable[[int], None],
     name: str,
     loader: Callable[..., Any],
     task_type: str,
     metric: str,
+    inline_max: int,
 ) -> None:
+    set_inline_max(inline_max)
     make_user("e2e_user")
     headers = login(jobs_client, "e2e_user")
     project = personal_project(jobs_client, headers)
     frame = loader(as_frame=True).frame
     dataset = upload_csv(jobs_client, headers, project, frame, f"{name}.csv")
+    assert dataset["status"] == ("processing" if inline_max == 0 else "ready")
+    dataset = wait_until_ready(jobs_client, headers, dataset)
     job = jobs_client.post(
         "/api/v1/jobs",
         headers=headers,
