@@ -1,22 +1,29 @@
 """Stream a multipart upload to disk: size cap, sha256 while writing, never all in memory.
 
 Starlette's own form parser spools files without a size limit, so the body is parsed here,
-chunk by chunk, with a push parser (`multipart.py`). File bytes are buffered up to
-FLUSH_BYTES and written (and hashed) in a worker thread, so the event loop never blocks on
-disk. Crossing the cap stops reading at once with 413.
+chunk by chunk, with python-multipart's push parser. File bytes are buffered up to FLUSH_BYTES
+and written (and hashed) in a worker thread while the next buffer arrives, so the event loop
+never blocks on disk and at most two buffers are in memory. The file is fsynced before the
+dataset row is committed. Crossing the cap stops reading at once with 413.
 """
 
+import asyncio
 import hashlib
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import TYPE_CHECKING
 
-from python_multipart.multipart import parse_options_header
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from app.core.errors import PayloadTooLarge, UnprocessableInput
-from app.datasets.multipart import StreamingMultipartParser
+
+if TYPE_CHECKING:
+    from python_multipart.multipart import MultipartCallbacks
 
 FLUSH_BYTES = 1024 * 1024
 MAX_FIELD_BYTES = 16 * 1024
@@ -40,7 +47,10 @@ class _Sink:
             self.sha256.update(chunk)
             self.size += len(chunk)
 
-    def close(self) -> None:
+    def close(self, *, sync: bool) -> None:
+        if sync:
+            self.handle.flush()
+            os.fsync(self.handle.fileno())
         self.handle.close()
 
 
@@ -79,7 +89,7 @@ def display_filename(raw: str) -> str:
     return name[:255] or "upload"
 
 
-def _callbacks(state: _State) -> dict[str, Callable[..., None]]:
+def _callbacks(state: _State) -> "MultipartCallbacks":
     def on_part_begin() -> None:
         state.part_name, state.part_filename = None, None
         state.field_value.clear()
@@ -135,6 +145,17 @@ def _callbacks(state: _State) -> dict[str, Callable[..., None]]:
     }
 
 
+def _parse(parser: MultipartParser, chunk: bytes | None) -> None:
+    """Feed a chunk (None: the end of the body); a malformed body is 422."""
+    try:
+        if chunk is None:
+            parser.finalize()
+        else:
+            parser.write(chunk)
+    except MultipartParseError as exc:
+        raise UnprocessableInput(f"Malformed multipart body: {exc}", code="bad_form") from exc
+
+
 def _boundary(request: Request) -> bytes:
     content_type, params = parse_options_header(request.headers.get("content-type", ""))
     if content_type != b"multipart/form-data" or not params.get(b"boundary"):
@@ -164,11 +185,13 @@ async def receive_upload(
     if declared.isdigit() and int(declared) > max_bytes + FORM_OVERHEAD_BYTES:
         raise _too_large(max_bytes)
     state = _State()
-    parser = StreamingMultipartParser(_boundary(request), _callbacks(state))
+    parser = MultipartParser(_boundary(request), _callbacks(state))
     sink: _Sink | None = None
+    writing: asyncio.Future[None] | None = None
+    loop = asyncio.get_running_loop()
     try:
         async for chunk in request.stream():
-            parser.write(chunk)
+            _parse(parser, chunk)
             if state.errors:
                 raise UnprocessableInput(state.errors[0], code="bad_form")
             if state.file_bytes > max_bytes:
@@ -178,11 +201,20 @@ async def receive_upload(
                 sink = _Sink(target)
             if sink is not None and (state.pending_bytes >= FLUSH_BYTES or state.file_done):
                 chunks, state.pending, state.pending_bytes = state.pending, [], 0
-                await run_in_threadpool(sink.write, chunks)
-        parser.finalize()
-    finally:
+                if writing is not None:
+                    await writing
+                writing = loop.run_in_executor(None, sink.write, chunks)
+        _parse(parser, None)
+        if writing is not None:
+            await writing
+            writing = None
         if sink is not None:
-            sink.close()
+            await run_in_threadpool(sink.close, sync=True)
+    finally:
+        if writing is not None:
+            await asyncio.wait([writing])
+        if sink is not None and not sink.handle.closed:
+            sink.close(sync=False)
     if sink is None or not state.file_done:
         raise UnprocessableInput("The form has no complete 'file' field.", code="no_file")
     return Received(

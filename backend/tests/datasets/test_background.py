@@ -1,6 +1,7 @@
 """Large uploads: stored at once as `processing`, converted in a child process, then ready/failed."""
 
 import os
+import shutil
 import time
 import uuid
 from collections.abc import Iterator
@@ -32,6 +33,15 @@ def _csv(rows: int = ROWS, bad_line: int | None = None) -> bytes:
         extra = ",多余" if bad_line is not None and i + 2 == bad_line else ""
         lines.append(f"{i},{'北京' if i % 2 else '上海'},{i * 1.5},第{i}行{extra}")
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+@pytest.fixture(autouse=True)
+def _remove_files(settings: Settings) -> Iterator[None]:
+    """These tests leave dataset folders behind on purpose (rows removed); delete them after."""
+    yield
+    root = Path(settings.data_storage_path)
+    for entry in root.iterdir() if root.exists() else []:
+        shutil.rmtree(entry, ignore_errors=True)
 
 
 @pytest.fixture

@@ -159,3 +159,55 @@ def test_malformed_requests(client: TestClient, team: Team) -> None:
     assert late_project.json()["error"]["code"] == "project_required"
     bad_parent = upload(client, team.editor, team.project_id, "a.csv", b"a\n1\n", parent_id="nope")
     assert bad_parent.json()["error"]["code"] == "bad_parent"
+
+
+BOUNDARY = "----b0undary42"
+FILE_PART = (
+    b"------b0undary42\r\n"
+    b'Content-Disposition: form-data; name="file"; filename="a.csv"\r\n'
+    b"Content-Type: text/csv\r\n\r\n"
+    b"a,b\r\n1,2\r\n--not-the-boundary\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (FILE_PART, "no_file"),  # the body ends before the closing boundary
+        (b"------b0undary42XX", "bad_form"),
+        (b"------b0undary42\r\nno colon here\r\n\r\nx", "bad_form"),
+        (b"------b0undary42\r\nX-Long: " + b"X" * 20_000 + b"\r\n\r\n", "bad_form"),
+    ],
+)
+def test_malformed_multipart_bodies_are_refused_and_leave_nothing(
+    client: TestClient, team: Team, settings: Settings, body: bytes, code: str
+) -> None:
+    response = client.post(
+        "/api/v1/data/upload",
+        params={"project_id": team.project_id},
+        content=body,
+        headers={**team.editor, "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == code
+    assert list((Path(settings.data_storage_path) / ".tmp").iterdir()) == []
+
+
+def test_a_file_with_boundary_like_lines_arrives_intact(client: TestClient, team: Team) -> None:
+    data = "a\r\n--not-the-boundary\r\n------b0undary4x\r\n中\r\n".encode()
+    body = (
+        b"------b0undary42\r\n"
+        b'Content-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\n'
+        + data
+        + b"\r\n------b0undary42--\r\nepilogue"
+    )
+    response = client.post(
+        "/api/v1/data/upload",
+        params={"project_id": team.project_id},
+        content=body,
+        headers={**team.editor, "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["row_count"] == 3
+    download = client.get(f"/api/v1/datasets/{response.json()['id']}/download", headers=team.viewer)
+    assert download.content == data
