@@ -6,9 +6,7 @@ fails them with a reason; it also removes upload staging folders left by a crash
 """
 
 import logging
-import queue
 import shutil
-import threading
 import time
 import uuid
 from datetime import timedelta
@@ -26,10 +24,10 @@ from app.db.models import Dataset, DatasetStatus
 from app.db.session import Database
 from app.jobs.config import JobSettings
 from app.jobs.outbox import after_commit
+from app.jobs.queue_thread import QueueThread
 
 PROCESS_DATASET_TASK = "app.datasets.tasks.process_dataset"
 STAGING_MAX_AGE_SECONDS = 6 * 3600  # an upload still streaming after this is abandoned
-STOP_TIMEOUT_SECONDS = 30
 logger = logging.getLogger("app.datasets.background")
 
 
@@ -47,50 +45,29 @@ def dispatch_after_commit(session: Session, dataset_id: uuid.UUID) -> None:
     after_commit(session, lambda: engine.current().datasets.dispatch(dataset_id))
 
 
-class LocalDatasetProcessor:
+class LocalDatasetProcessor(QueueThread):
     """Embedded mode: one thread converts queued datasets, one at a time."""
 
+    name = "dataset-processor"
+
     def __init__(self, settings: Settings, db: Database, job_settings: JobSettings) -> None:
+        super().__init__()
         self.settings = settings
         self.db = db
         self.job_settings = job_settings
-        self.queue: queue.Queue[uuid.UUID | None] = queue.Queue()
-        self.shutdown = threading.Event()
-        self.thread: threading.Thread | None = None
 
-    def dispatch(self, dataset_id: uuid.UUID) -> None:
-        """Queue a committed dataset id."""
-        self.queue.put(dataset_id)
-
-    def start(self) -> None:
-        """Start the thread and queue every dataset a previous run left processing."""
-        self.shutdown.clear()
-        self.thread = threading.Thread(target=self._loop, name="dataset-processor", daemon=True)
-        self.thread.start()
+    def pending(self) -> list[uuid.UUID]:
+        """Datasets a previous run left processing."""
         with self.db.session_scope() as session:
-            for dataset_id in session.scalars(
-                select(Dataset.id).where(Dataset.status == DatasetStatus.processing)
-            ):
-                self.dispatch(dataset_id)
-
-    def stop(self) -> None:
-        """Stop the conversion in progress (its claim is released) and the thread."""
-        self.shutdown.set()
-        self.queue.put(None)
-        if self.thread is not None:
-            self.thread.join(STOP_TIMEOUT_SECONDS)
-
-    def _loop(self) -> None:
-        while not self.shutdown.is_set():
-            dataset_id = self.queue.get()
-            if dataset_id is None or self.shutdown.is_set():
-                return
-            try:
-                process_dataset(
-                    self.db, self.settings, self.job_settings, dataset_id, shutdown=self.shutdown
+            return list(
+                session.scalars(
+                    select(Dataset.id).where(Dataset.status == DatasetStatus.processing)
                 )
-            except Exception:
-                logger.exception("dataset %s: conversion error", dataset_id)
+            )
+
+    def handle(self, item_id: uuid.UUID) -> None:
+        """Convert one dataset (at shutdown the child is stopped and the claim released)."""
+        process_dataset(self.db, self.settings, self.job_settings, item_id, shutdown=self.shutdown)
 
 
 class CeleryDatasetDispatcher:

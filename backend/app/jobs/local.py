@@ -1,7 +1,6 @@
 """Embedded mode: the runner in a background thread of the API process, and a reaper timer."""
 
 import logging
-import queue
 import threading
 import uuid
 from typing import TYPE_CHECKING
@@ -13,6 +12,7 @@ from app.datasets.background import reap_datasets
 from app.db.models.job import JobStatus, TrainingJob
 from app.db.session import Database
 from app.jobs.config import JobSettings
+from app.jobs.queue_thread import STOP_TIMEOUT_SECONDS, QueueThread
 from app.jobs.reaper import reap
 from app.jobs.runner import run_job
 
@@ -20,54 +20,33 @@ if TYPE_CHECKING:
     from app.jobs.engine import JobEngine
 
 logger = logging.getLogger("app.jobs.local")
-STOP_TIMEOUT_SECONDS = 30
 
 
-class LocalRunnerService:
+class LocalRunnerService(QueueThread):
     """A dispatcher whose queue is consumed by one runner thread (jobs run one at a time)."""
 
+    name = "job-runner"
+
     def __init__(self, settings: Settings, db: Database, job_settings: JobSettings) -> None:
+        super().__init__()
         self.settings = settings
         self.db = db
         self.job_settings = job_settings
-        self.queue: queue.Queue[uuid.UUID | None] = queue.Queue()
-        self.shutdown = threading.Event()
-        self.thread: threading.Thread | None = None
 
-    def dispatch(self, job_id: uuid.UUID) -> None:
-        """Queue a committed job id."""
-        self.queue.put(job_id)
-
-    def start(self) -> None:
-        """Start the runner thread and queue every job left queued by a previous run."""
-        self.shutdown.clear()
-        self.thread = threading.Thread(target=self._loop, name="job-runner", daemon=True)
-        self.thread.start()
+    def pending(self) -> list[uuid.UUID]:
+        """Jobs a previous run left queued, oldest first."""
         with self.db.session_scope() as session:
-            pending = session.scalars(
-                select(TrainingJob.id)
-                .where(TrainingJob.status == JobStatus.queued)
-                .order_by(TrainingJob.queued_at)
+            return list(
+                session.scalars(
+                    select(TrainingJob.id)
+                    .where(TrainingJob.status == JobStatus.queued)
+                    .order_by(TrainingJob.queued_at)
+                )
             )
-            for job_id in pending:
-                self.dispatch(job_id)
 
-    def stop(self) -> None:
-        """Stop the running trainer (its job is queued again) and the thread."""
-        self.shutdown.set()
-        self.queue.put(None)
-        if self.thread is not None:
-            self.thread.join(STOP_TIMEOUT_SECONDS)
-
-    def _loop(self) -> None:
-        while not self.shutdown.is_set():
-            job_id = self.queue.get()
-            if job_id is None or self.shutdown.is_set():
-                return
-            try:
-                run_job(self.db, self.settings, self.job_settings, job_id, shutdown=self.shutdown)
-            except Exception:
-                logger.exception("job %s: runner error", job_id)
+    def handle(self, item_id: uuid.UUID) -> None:
+        """Run one job (at shutdown its trainer is stopped and the job queued again)."""
+        run_job(self.db, self.settings, self.job_settings, item_id, shutdown=self.shutdown)
 
 
 class ReaperTimer:
