@@ -50,12 +50,6 @@ class LocalDatasetProcessor(QueueThread):
 
     name = "dataset-processor"
 
-    def __init__(self, settings: Settings, db: Database, job_settings: JobSettings) -> None:
-        super().__init__()
-        self.settings = settings
-        self.db = db
-        self.job_settings = job_settings
-
     def pending(self) -> list[uuid.UUID]:
         """Datasets a previous run left processing."""
         with self.db.session_scope() as session:

@@ -7,11 +7,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from app.core.config import Settings
 from app.datasets.background import reap_datasets
 from app.db.models.job import JobStatus, TrainingJob
-from app.db.session import Database
-from app.jobs.config import JobSettings
 from app.jobs.queue_thread import STOP_TIMEOUT_SECONDS, QueueThread
 from app.jobs.reaper import reap
 from app.jobs.runner import run_job
@@ -26,12 +23,6 @@ class LocalRunnerService(QueueThread):
     """A dispatcher whose queue is consumed by one runner thread (jobs run one at a time)."""
 
     name = "job-runner"
-
-    def __init__(self, settings: Settings, db: Database, job_settings: JobSettings) -> None:
-        super().__init__()
-        self.settings = settings
-        self.db = db
-        self.job_settings = job_settings
 
     def pending(self) -> list[uuid.UUID]:
         """Jobs a previous run left queued, oldest first."""

@@ -6,6 +6,10 @@ import threading
 import uuid
 from collections.abc import Iterable
 
+from app.core.config import Settings
+from app.db.session import Database
+from app.jobs.config import JobSettings
+
 STOP_TIMEOUT_SECONDS = 30
 logger = logging.getLogger("app.jobs.queue_thread")
 
@@ -15,7 +19,10 @@ class QueueThread:
 
     name = "queue-thread"
 
-    def __init__(self) -> None:
+    def __init__(self, settings: Settings, db: Database, job_settings: JobSettings) -> None:
+        self.settings = settings
+        self.db = db
+        self.job_settings = job_settings
         self.queue: queue.Queue[uuid.UUID | None] = queue.Queue()
         self.shutdown = threading.Event()
         self.thread: threading.Thread | None = None

@@ -5,6 +5,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -170,6 +171,16 @@ FILE_PART = (
 )
 
 
+def _post_raw(client: TestClient, team: Team, body: bytes) -> httpx.Response:
+    """POST a hand-made multipart body with BOUNDARY."""
+    return client.post(
+        "/api/v1/data/upload",
+        params={"project_id": team.project_id},
+        content=body,
+        headers={**team.editor, "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
+    )
+
+
 @pytest.mark.parametrize(
     ("body", "code"),
     [
@@ -182,12 +193,7 @@ FILE_PART = (
 def test_malformed_multipart_bodies_are_refused_and_leave_nothing(
     client: TestClient, team: Team, settings: Settings, body: bytes, code: str
 ) -> None:
-    response = client.post(
-        "/api/v1/data/upload",
-        params={"project_id": team.project_id},
-        content=body,
-        headers={**team.editor, "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
-    )
+    response = _post_raw(client, team, body)
     assert response.status_code == 422, response.text
     assert response.json()["error"]["code"] == code
     assert list((Path(settings.data_storage_path) / ".tmp").iterdir()) == []
@@ -201,12 +207,7 @@ def test_a_file_with_boundary_like_lines_arrives_intact(client: TestClient, team
         + data
         + b"\r\n------b0undary42--\r\nepilogue"
     )
-    response = client.post(
-        "/api/v1/data/upload",
-        params={"project_id": team.project_id},
-        content=body,
-        headers={**team.editor, "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
-    )
+    response = _post_raw(client, team, body)
     assert response.status_code == 201, response.text
     assert response.json()["row_count"] == 3
     download = client.get(f"/api/v1/datasets/{response.json()['id']}/download", headers=team.viewer)
