@@ -6,6 +6,7 @@ import os
 import re
 import socket
 import ssl
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -20,9 +21,11 @@ from sqlalchemy import select
 from websockets.sync.client import connect
 
 from app.core.config import Settings
+from app.datasets.processing import process_dataset
 from app.db.models import JobEvent, JobStatus, Project, TrainingJob, User
 from app.db.session import Database
 from app.jobs.bus import RedisBus
+from app.jobs.config import JobSettings
 from app.jobs.events import event_payload
 from tests.conftest import PASSWORD, TEST_REDIS_URL, TEST_SECRET
 from tests.deploy.nginx_stack import (
@@ -317,7 +320,11 @@ def _upload() -> Upload:
 
 
 def test_100mb_upload_streams_through_nginx(
-    stack: Stack, app: FastAPI, make_user: Callable[..., User], db: Database
+    stack: Stack,
+    app: FastAPI,
+    make_user: Callable[..., User],
+    db: Database,
+    settings: Settings,
 ) -> None:
     if UPLOAD_PATH not in app.openapi()["paths"]:
         pytest.skip(f"{UPLOAD_PATH} is not in the app yet")
@@ -343,6 +350,19 @@ def test_100mb_upload_streams_through_nginx(
     dataset = response.json()
     assert dataset["size_bytes"] == upload.size >= UPLOAD_TARGET_BYTES
     assert dataset["sha256"] == upload.sha256()
+    assert dataset["status"] == "processing"  # converted in the background after the 201
+    # In Celery mode no worker runs here: convert as the worker would (in embedded mode a
+    # replica's own thread may win the claim, and this call is then a no-op).
+    process_dataset(db, settings, JobSettings(), uuid.UUID(dataset["id"]))
+    deadline = time.monotonic() + 120
+    while dataset["status"] == "processing" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        dataset = httpx.get(
+            stack.url(f"/api/v1/datasets/{dataset['id']}"),
+            headers={"Authorization": f"Bearer {token}"},
+            verify=stack.tls,
+        ).json()
+    assert dataset["status"] == "ready", dataset
     assert dataset["row_count"] == upload.blocks * ROWS_PER_BLOCK
     # Streamed: nginx never spooled the body to its disk (it warns when it does).
     assert "buffered to a temporary file" not in (stack.tmp / "error.log").read_text()
