@@ -92,11 +92,10 @@ class TabularPredictor(Predictor):
         with self._lock:
             out = self.scores(matrix)
         if not self.classification:
-            return [{"value": float(v)} for v in out]
-        results = []
-        for row in out:
-            probabilities = {str(c): float(p) for c, p in zip(self.classes, row, strict=True)}
-            results.append(
-                {"label": self.classes[int(np.argmax(row))], "probabilities": probabilities}
-            )
-        return results
+            return [{"value": value} for value in out.astype(np.float64).tolist()]
+        keys = [str(c) for c in self.classes]
+        labels = [self.classes[i] for i in np.argmax(out, axis=1).tolist()]
+        return [
+            {"label": label, "probabilities": dict(zip(keys, row, strict=True))}
+            for label, row in zip(labels, out.astype(np.float64).tolist(), strict=True)
+        ]

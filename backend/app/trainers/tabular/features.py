@@ -6,6 +6,7 @@ is saved as `features.json` next to the model so serving encodes rows exactly li
 """
 
 import math
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -78,7 +79,8 @@ def categorical_indices(schema: list[dict[str, Any]]) -> list[int]:
     return [j for j, entry in enumerate(schema) if entry["kind"] == "categorical"]
 
 
-NUMBER_TYPES = (int, float, bool, type(None))
+NUMBER_TYPES = frozenset({int, float, bool, type(None)})
+TEXT_TYPES = frozenset({str, type(None)})
 
 
 def _bad_value(row: int, name: str, kind: str, value: Any) -> PredictionInputError | None:
@@ -99,16 +101,17 @@ def _bad_value(row: int, name: str, kind: str, value: Any) -> PredictionInputErr
     return None
 
 
-def _column(inputs: list[dict[str, Any]], entry: dict[str, Any]) -> np.ndarray:
+def _column(values: tuple[Any, ...], entry: dict[str, Any]) -> np.ndarray:
     """One feature's encoded values, validating types (the first bad row is named)."""
     name, kind = entry["name"], entry["kind"]
-    values = [row[name] for row in inputs]
+    types = set(map(type, values))
     if kind == "categorical":
         codes = {c: float(i) for i, c in enumerate(entry["categories"])}
-        return np.array([np.nan if v is None else codes.get(str(v), np.nan) for v in values])
-    if not all(type(v) in NUMBER_TYPES for v in values) or (
-        kind == "numeric" and any(type(v) is bool for v in values)
-    ):
+        if not types <= TEXT_TYPES:
+            values = tuple(None if v is None else str(v) for v in values)
+        # unknown categories and None map to None, which numpy turns into NaN
+        return np.array(list(map(codes.get, values)), dtype=np.float64)
+    if not types <= NUMBER_TYPES or (kind == "numeric" and bool in types):
         for i, value in enumerate(values):
             error = _bad_value(i, name, kind, value)
             if error is not None:
@@ -116,18 +119,35 @@ def _column(inputs: list[dict[str, Any]], entry: dict[str, Any]) -> np.ndarray:
     return np.array(values, dtype=np.float64)
 
 
-def encode_rows(inputs: list[dict[str, Any]], schema: list[dict[str, Any]]) -> np.ndarray:
-    """Validate prediction rows (each feature present, right type) and encode them."""
-    names = [entry["name"] for entry in schema]
+def _first_bad_row(inputs: list[Any], names: list[str]) -> PredictionInputError | None:
+    """The error for the first row that is not an object or lacks a feature column."""
     for i, row in enumerate(inputs):
         if not isinstance(row, dict):
-            raise PredictionInputError(f"Row {i}: expected an object of column values.", row=i)
-        if len(row) < len(names) or not all(name in row for name in names):
-            missing = [name for name in names if name not in row]
-            raise PredictionInputError(
+            return PredictionInputError(f"Row {i}: expected an object of column values.", row=i)
+        missing = [name for name in names if name not in row]
+        if missing:
+            return PredictionInputError(
                 f"Row {i}: missing column(s) {', '.join(missing)}.", row=i, column=missing[0]
             )
+    return None
+
+
+def encode_rows(inputs: list[dict[str, Any]], schema: list[dict[str, Any]]) -> np.ndarray:
+    """Validate prediction rows (each feature present, right type) and encode them.
+
+    The feature values are picked from every row in one C-level pass (`itemgetter`) and
+    transposed into columns; each column is then type-checked and converted as a whole.
+    """
+    names = [entry["name"] for entry in schema]
     out = np.empty((len(inputs), len(schema)), dtype=np.float64)
+    if not inputs:
+        return out
+    pick = itemgetter(*names)
+    try:
+        picked = list(map(pick, inputs))
+    except (KeyError, TypeError) as exc:
+        raise _first_bad_row(inputs, names) or exc from None
+    columns = list(zip(*picked, strict=True)) if len(names) > 1 else [tuple(picked)]
     for j, entry in enumerate(schema):
-        out[:, j] = _column(inputs, entry)
+        out[:, j] = _column(columns[j], entry)
     return out

@@ -1,0 +1,71 @@
+"""Prediction-row encoding: same matrix as training, errors naming the row and column."""
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from app.trainers.base import PredictionInputError
+from app.trainers.tabular.features import encode, encode_rows, infer_schema
+from tests.trainers.conftest import frame_rows
+
+SCHEMA: list[dict[str, Any]] = [
+    {"name": "size", "kind": "numeric"},
+    {"name": "city", "kind": "categorical", "categories": ["1", "上海", "北京"]},
+    {"name": "flag", "kind": "boolean"},
+]
+
+
+def test_rows_encode_exactly_like_the_training_frame(tables: dict[str, Path]) -> None:
+    frame = pd.read_parquet(tables["cancer"]).drop(columns=["target"])
+    schema = infer_schema(frame, list(frame.columns))
+    assert {e["kind"] for e in schema} == {"numeric", "categorical", "boolean"}
+    rows = frame_rows(tables["cancer"], "target", len(frame))
+    np.testing.assert_array_equal(encode_rows(rows, schema), encode(frame, schema))
+
+
+def test_values_missing_unknown_and_mixed_types() -> None:
+    rows = [
+        {"size": 1, "city": "北京", "flag": True, "extra": "ignored"},
+        {"size": 2.5, "city": "深圳", "flag": 0},
+        {"size": None, "city": None, "flag": None},
+        {"size": float("nan"), "city": 1, "flag": 1.0},
+    ]
+    expected = [[1.0, 2.0, 1.0], [2.5, np.nan, 0.0], [np.nan] * 3, [np.nan, 0.0, 1.0]]
+    np.testing.assert_array_equal(encode_rows(rows, SCHEMA), np.array(expected))
+
+
+def test_one_feature_and_no_rows() -> None:
+    one = [{"name": "size", "kind": "numeric"}]
+    np.testing.assert_array_equal(encode_rows([{"size": 3}, {"size": 4.5}], one), [[3.0], [4.5]])
+    assert encode_rows([], SCHEMA).shape == (0, 3)
+    with pytest.raises(PredictionInputError, match="Row 1: missing column"):
+        encode_rows([{"size": 3}, {"other": 1}], one)
+
+
+@pytest.mark.parametrize(
+    ("rows", "row", "column", "message"),
+    [
+        ([{"size": 1, "city": "x", "flag": True}, {"size": 1}], 1, "city", "missing column"),
+        ([{"size": 1, "city": "x", "flag": True}, "text"], 1, None, "expected an object"),
+        ([{"size": 1, "city": "x", "flag": True}, None], 1, None, "expected an object"),
+        (
+            [{"size": 1, "city": "x", "flag": True}, {"size": "2", "city": "x", "flag": True}],
+            1,
+            "size",
+            "'size' must be a number, got str",
+        ),
+        ([{"size": True, "city": "x", "flag": True}], 0, "size", "must be a number, got bool"),
+        ([{"size": 1, "city": "x", "flag": "yes"}], 0, "flag", "must be true/false, got str"),
+        ([{"size": [1], "city": "x", "flag": True}], 0, "size", "must be a number, got list"),
+    ],
+)
+def test_errors_name_the_first_bad_row_and_column(
+    rows: list[Any], row: int, column: str | None, message: str
+) -> None:
+    with pytest.raises(PredictionInputError, match=message) as error:
+        encode_rows(rows, SCHEMA)
+    assert (error.value.row, error.value.column) == (row, column)
+    assert error.value.message.startswith(f"Row {row}: ")
