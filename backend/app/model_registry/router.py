@@ -18,6 +18,7 @@ from app.model_registry.schemas import (
     ModelVersionUpdate,
     PredictRequest,
     PredictResponse,
+    parse_predict_request,
 )
 
 router = APIRouter(prefix="/models", tags=["models"])
@@ -94,9 +95,9 @@ def download_model(version: CurrentModel, settings: SettingsDep) -> Response:
 
 
 async def predict_body(request: Request) -> PredictRequest:
-    """Parse and validate the body in one pass (pydantic-core), not json.loads + validation."""
+    """The parsed body (orjson and a shape check; pydantic names what is wrong)."""
     try:
-        return PredictRequest.model_validate_json(await request.body())
+        return parse_predict_request(await request.body())
     except ValidationError as exc:
         raise RequestValidationError(exc.errors(include_url=False)) from exc
 

@@ -4,7 +4,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import Field
+import orjson
+from pydantic import ConfigDict, Field
 
 from app.core.schemas import InputModel, ReadModel
 
@@ -58,10 +59,38 @@ class ModelVersionRead(ReadModel):
     updated_at: datetime
 
 
+MAX_PREDICT_ROWS = 1000
+ROW_TYPES = frozenset({dict, str})
+
+
 class PredictRequest(InputModel):
     """Rows to predict: each an object of column → value (text models also take plain strings)."""
 
-    inputs: list[dict[str, Any] | str] = Field(min_length=1, max_length=1000)
+    model_config = ConfigDict(str_strip_whitespace=False)  # texts are predicted as sent
+
+    inputs: list[dict[str, Any] | str] = Field(min_length=1, max_length=MAX_PREDICT_ROWS)
+
+
+def parse_predict_request(body: bytes) -> PredictRequest:
+    """Parse a predict body; pydantic validates only a body that fails the fast shape check.
+
+    orjson builds the rows about twice as fast as a pydantic-core validating parse of
+    `list[dict | str]` (which also copies every row); the shape check below accepts exactly
+    what `PredictRequest` accepts, so pydantic runs only to name what is wrong (or to parse
+    what orjson refuses, e.g. NaN literals). Columns and types are checked by the predictor.
+    """
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return PredictRequest.model_validate_json(body)
+    inputs = data.get("inputs") if type(data) is dict and len(data) == 1 else None
+    if (
+        type(inputs) is list
+        and 0 < len(inputs) <= MAX_PREDICT_ROWS
+        and set(map(type, inputs)) <= ROW_TYPES
+    ):
+        return PredictRequest.model_construct(inputs=inputs)
+    return PredictRequest.model_validate(data)
 
 
 class PredictResponse(ReadModel):

@@ -13,8 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sklearn.datasets import load_breast_cancer, load_diabetes
 
-from app.db.models import ProjectRole, User
+from app.db.models import ModelVersion, ProjectRole, User
 from app.inference.service import CACHE
+from app.trainers.registry import get_trainer
 from tests.conftest import login
 from tests.jobs.conftest import personal_project, wait_for_job
 
@@ -50,6 +51,16 @@ def train(
 def rows(frame: pd.DataFrame, n: int) -> list[dict[str, Any]]:
     """n rows without the target."""
     return frame.drop(columns=["target"]).head(n).to_dict("records")
+
+
+def in_process_predictor(client: TestClient, model: dict[str, Any]) -> Any:
+    """The model's predictor loaded straight from its files, outside the API."""
+    settings = client.app.state.settings
+    with client.app.state.db.session_scope() as session:
+        version = session.get(ModelVersion, uuid.UUID(model["id"]))
+        assert version is not None
+        root = Path(settings.model_storage_path) / version.artifact_dir
+    return get_trainer(model["task_type"], model["trainer"]).load_predictor(root, {})
 
 
 @pytest.fixture
@@ -162,6 +173,20 @@ def test_predict_labels_probabilities_values_and_errors(
     assert wrong.status_code == 422 and "mean area" in wrong.json()["error"]["message"]
     too_many = jobs_client.post(url, headers=frank, json={"inputs": rows(cancer, 1) * 1001})
     assert too_many.status_code == 422
+    not_a_row = jobs_client.post(url, headers=frank, json={"inputs": [rows(cancer, 1)[0], 7]})
+    assert not_a_row.status_code == 422
+    assert not_a_row.json()["error"]["details"][0]["field"].startswith("inputs.1")
+    cut = jobs_client.post(
+        url, headers={**frank, "Content-Type": "application/json"}, content=b'{"inputs": ['
+    )
+    assert cut.status_code == 422 and cut.json()["error"]["code"] == "validation_error"
+    full = rows(cancer, len(cancer)) + rows(cancer, 1000 - len(cancer))
+    late = [*full[:999], {k: v for k, v in full[999].items() if k != "worst area"}]
+    missing_late = jobs_client.post(url, headers=frank, json={"inputs": late})
+    assert missing_late.json()["error"]["details"] == {"row": 999, "column": "worst area"}
+    batch = jobs_client.post(url, headers=frank, json={"inputs": full})
+    assert batch.status_code == 200
+    assert batch.json()["predictions"] == in_process_predictor(jobs_client, model).predict(full)
     diabetes = load_diabetes(as_frame=True).frame
     regression = train(
         jobs_client,
