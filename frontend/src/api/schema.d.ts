@@ -134,7 +134,9 @@ export interface paths {
          * @description Upload a file (multipart `file`; `name`, `description`, `sheet`, `parent_id` optional).
          *
          *     Give `?project_id=` in the query so access is checked before the body is read; a
-         *     `project_id` form field is accepted only when it comes before the file.
+         *     `project_id` form field is accepted only when it comes before the file. Files larger than
+         *     DATASET_INLINE_MAX_BYTES come back with status `processing` and are converted in the
+         *     background: poll `GET /datasets/{id}` until `ready` (or `failed`, with `error`).
          */
         post: operations["upload_dataset"];
         delete?: never;
@@ -918,6 +920,18 @@ export interface components {
             name: string;
         };
         /**
+         * DatasetError
+         * @description Why a background conversion failed: a stable code and a message a person can act on.
+         */
+        DatasetError: {
+            /** Code */
+            code: string;
+            /** Details */
+            details?: unknown;
+            /** Message */
+            message: string;
+        };
+        /**
          * DatasetPreview
          * @description A window of rows, as JSON objects.
          */
@@ -970,6 +984,8 @@ export interface components {
             description: string;
             /** Encoding */
             encoding: string | null;
+            /** @description Set when `status` is `failed`. */
+            error?: components["schemas"]["DatasetError"] | null;
             /** Format */
             format: string;
             /**
@@ -994,6 +1010,12 @@ export interface components {
             sha256: string;
             /** Size Bytes */
             size_bytes: number;
+            /**
+             * Status
+             * @description Large uploads are `processing` until converted in the background.
+             * @enum {string}
+             */
+            status: "processing" | "ready" | "failed";
             /**
              * Updated At
              * Format: date-time
