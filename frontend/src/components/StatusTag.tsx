@@ -5,6 +5,7 @@ import { useTranslation } from "react-i18next";
 const COLORS: Record<string, string> = {
   queued: "default",
   running: "processing",
+  processing: "processing",
   cancelling: "warning",
   succeeded: "success",
   ready: "success",

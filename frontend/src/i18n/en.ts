@@ -55,6 +55,9 @@ const en: Messages = {
     dtype: "Type", missing: "Missing", unique: "Unique", stats: "Statistics",
     distribution: "Distribution", searchPlaceholder: "Search by name", noDatasets: "No datasets yet",
     errors: "Errors", warnings: "Warnings", cancelUpload: "Cancel upload", encoding: "Encoding",
+    processingHint: "The file is large and is being converted in the background; this page refreshes when it is done",
+    uploadedProcessing: "Uploaded {{name}}; the file is large and is being converted in the background",
+    failedTitle: "Conversion failed", failedHint: "Delete this dataset, fix the file and upload it again.",
   },
   jobs: {
     title: "Training jobs", new: "New training", dataset: "Dataset", taskType: "Task type",
@@ -67,6 +70,9 @@ const en: Messages = {
     selectDataset: "Choose a dataset", chooseTask: "Choose a task type",
     targetColumn: "Target column", textColumn: "Text column",
     featureColumns: "Feature columns (empty = all)", stage: "Stage", createdBy: "Created by",
+    datasetsProcessing: "Datasets still being converted can be chosen once ready: {{names}}",
+    datasetProcessing: "Dataset “{{name}}” is being converted in the background; it can be chosen once ready",
+    datasetFailed: "Dataset “{{name}}” failed to convert and cannot be trained on: {{message}}",
   },
   status: {
     queued: "Queued", running: "Running", succeeded: "Succeeded", failed: "Failed",

@@ -48,6 +48,9 @@ const zh = {
     column: "列", dtype: "类型", missing: "缺失", unique: "唯一值", stats: "统计", distribution: "分布",
     searchPlaceholder: "按名称搜索", noDatasets: "还没有数据集", errors: "错误", warnings: "警告",
     cancelUpload: "取消上传", encoding: "编码",
+    processingHint: "文件较大，正在后台转换，完成后自动刷新",
+    uploadedProcessing: "已上传 {{name}}，文件较大，正在后台转换",
+    failedTitle: "转换失败", failedHint: "请删除该数据集，修正文件后重新上传。",
   },
   jobs: {
     title: "训练任务", new: "新建训练", dataset: "数据集", taskType: "任务类型", mapping: "列映射",
@@ -59,6 +62,9 @@ const zh = {
     epoch: "轮", noMetrics: "暂无指标", selectDataset: "选择数据集", chooseTask: "选择任务类型",
     targetColumn: "目标列", textColumn: "文本列", featureColumns: "特征列（留空表示全部）",
     stage: "当前阶段", createdBy: "创建人",
+    datasetsProcessing: "正在后台转换的数据集就绪后即可选择：{{names}}",
+    datasetProcessing: "数据集「{{name}}」正在后台转换，就绪后即可选择",
+    datasetFailed: "数据集「{{name}}」转换失败，不能用于训练：{{message}}",
   },
   status: {
     queued: "排队中", running: "运行中", succeeded: "成功", failed: "失败", cancelled: "已取消",

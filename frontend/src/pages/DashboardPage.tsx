@@ -7,6 +7,7 @@ import { api, unwrap } from "../api/client";
 import { StatusTag } from "../components/StatusTag";
 import { useProject } from "../hooks/useProject";
 import { useMe } from "../hooks/useSession";
+import { isReady, pollWhileProcessing } from "../lib/datasets";
 import { formatTime } from "../lib/format";
 import { liveInterval } from "./JobsPage";
 
@@ -16,7 +17,12 @@ export function DashboardPage() {
   const me = useMe();
   const projectId = project?.id ?? "";
   const enabled = !!projectId;
-  const datasets = useQuery({ queryKey: ["datasets", projectId, "dash"], enabled, queryFn: () => unwrap(api.GET("/api/v1/datasets", { params: { query: { project_id: projectId, limit: 5 } } })) });
+  const datasets = useQuery({
+    queryKey: ["datasets", projectId, "dash"],
+    enabled,
+    queryFn: () => unwrap(api.GET("/api/v1/datasets", { params: { query: { project_id: projectId, limit: 5 } } })),
+    refetchInterval: (q) => pollWhileProcessing(q.state.data?.items),
+  });
   const jobs = useQuery({
     queryKey: ["jobs", projectId, "dash"],
     enabled,
@@ -78,7 +84,10 @@ export function DashboardPage() {
           <Card title={t("dashboard.datasets")} style={{ marginTop: 16 }}>
             <List loading={datasets.isLoading} dataSource={datasets.data?.items} locale={{ emptyText: t("datasets.noDatasets") }}
               renderItem={(d) => (
-                <List.Item><List.Item.Meta title={<Link to={`/datasets/${d.id}`}>{d.name}</Link>} description={`${d.row_count} × ${d.columns.length}`} /></List.Item>
+                <List.Item>
+                  <List.Item.Meta title={<Link to={`/datasets/${d.id}`}>{d.name}</Link>}
+                    description={isReady(d) ? `${d.row_count} × ${d.columns.length}` : <StatusTag status={d.status} />} />
+                </List.Item>
               )} />
           </Card>
           {me.data?.role === "admin" && (

@@ -1,4 +1,4 @@
-/** Datasets of the current project: upload, search, open, delete. */
+/** Datasets of the current project: upload, search, open, delete; refreshes while one is converted. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { App, Button, Card, Empty, Input, Popconfirm, Table } from "antd";
 import { useState } from "react";
@@ -7,8 +7,10 @@ import { Link, useNavigate } from "react-router-dom";
 import { api, unwrap } from "../api/client";
 import type { Dataset } from "../api/domain";
 import { QueryError } from "../components/QueryError";
+import { StatusTag } from "../components/StatusTag";
 import { UploadBox } from "../components/UploadBox";
 import { useProject } from "../hooks/useProject";
+import { isReady, pollWhileProcessing } from "../lib/datasets";
 import { formatBytes, formatTime } from "../lib/format";
 
 export function DatasetsPage() {
@@ -30,6 +32,7 @@ export function DatasetsPage() {
       const query = { project_id: projectId, search: search || undefined, limit: pageSize, offset: (page - 1) * pageSize };
       return unwrap(api.GET("/api/v1/datasets", { params: { query } }));
     },
+    refetchInterval: (query) => pollWhileProcessing(query.state.data?.items),
   });
   const remove = useMutation({
     mutationFn: (id: string) => unwrap(api.DELETE("/api/v1/datasets/{dataset_id}", { params: { path: { dataset_id: id } } })),
@@ -70,9 +73,10 @@ export function DatasetsPage() {
         pagination={{ current: page, pageSize, total: datasets.data?.total, onChange: setPage }}
         columns={[
           { title: t("common.name"), dataIndex: "name", render: (name: string, d) => <Link to={`/datasets/${d.id}`}>{name}</Link> },
-          { title: t("datasets.format"), dataIndex: "format" },
-          { title: t("datasets.rows"), dataIndex: "row_count" },
-          { title: t("datasets.columns"), dataIndex: "columns", render: (c: Dataset["columns"]) => c?.length ?? 0 },
+          { title: t("common.status"), dataIndex: "status", render: (status: Dataset["status"]) => <StatusTag status={status} /> },
+          { title: t("datasets.format"), dataIndex: "format", render: (f: string) => f || "—" },
+          { title: t("datasets.rows"), dataIndex: "row_count", render: (n: number, d) => (isReady(d) ? n : "—") },
+          { title: t("datasets.columns"), dataIndex: "columns", render: (c: Dataset["columns"], d) => (isReady(d) ? c.length : "—") },
           { title: t("datasets.size"), dataIndex: "size_bytes", render: formatBytes },
           { title: t("common.createdAt"), dataIndex: "created_at", render: formatTime },
           {
