@@ -1,6 +1,7 @@
-/** One dataset: summary, paged preview, column profile with charts, validation, delete. */
+/** One dataset: summary, paged preview, column profile with charts, validation, delete; a converting
+ * dataset shows its state and refreshes until ready, a failed one its error. */
 import { useMutation, useQuery } from "@tanstack/react-query";
-import { App, Button, Card, Col, Descriptions, Empty, Popconfirm, Row, Space, Table, Tabs } from "antd";
+import { Alert, App, Button, Card, Col, Descriptions, Empty, Popconfirm, Row, Space, Spin, Table, Tabs } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useParams } from "react-router-dom";
@@ -9,7 +10,9 @@ import type { Dataset } from "../api/domain";
 import { ColumnProfileCard } from "../components/ColumnProfileCard";
 import { PageSkeleton } from "../components/PageSkeleton";
 import { QueryError } from "../components/QueryError";
+import { StatusTag } from "../components/StatusTag";
 import { ValidationPanel } from "../components/ValidationPanel";
+import { isReady, pollWhileProcessing } from "../lib/datasets";
 import { formatBytes, formatTime } from "../lib/format";
 import { normalizePreview, normalizeProfile } from "../lib/profile";
 
@@ -66,12 +69,43 @@ function Profile({ dataset }: { dataset: Dataset }) {
   );
 }
 
+/** What a dataset that is not ready shows instead of its preview, profile and validation. */
+function NotReady({ dataset, onDelete, deleting }: { dataset: Dataset; onDelete: () => void; deleting: boolean }) {
+  const { t } = useTranslation();
+  if (dataset.status === "processing") {
+    return <Alert type="info" showIcon icon={<Spin size="small" />} title={t("datasets.processingHint")} data-testid="dataset-processing" />;
+  }
+  return (
+    <Alert
+      type="error"
+      showIcon
+      title={t("datasets.failedTitle")}
+      description={
+        <>
+          <div>{dataset.error?.message}</div>
+          <div>{t("datasets.failedHint")}</div>
+        </>
+      }
+      action={
+        <Popconfirm title={t("datasets.deleteConfirm", { name: dataset.name })} onConfirm={onDelete}>
+          <Button danger loading={deleting}>{t("common.delete")}</Button>
+        </Popconfirm>
+      }
+      data-testid="dataset-failed"
+    />
+  );
+}
+
 export function DatasetDetailPage() {
   const { id = "" } = useParams();
   const { t } = useTranslation();
   const { message } = App.useApp();
   const navigate = useNavigate();
-  const dataset = useQuery({ queryKey: ["dataset", id], queryFn: () => unwrap(api.GET("/api/v1/datasets/{dataset_id}", { params: { path: { dataset_id: id } } })) });
+  const dataset = useQuery({
+    queryKey: ["dataset", id],
+    queryFn: () => unwrap(api.GET("/api/v1/datasets/{dataset_id}", { params: { path: { dataset_id: id } } })),
+    refetchInterval: (query) => pollWhileProcessing(query.state.data ? [query.state.data] : undefined),
+  });
   const remove = useMutation({
     mutationFn: () => unwrap(api.DELETE("/api/v1/datasets/{dataset_id}", { params: { path: { dataset_id: id } } })),
     onSuccess: () => navigate("/datasets"),
@@ -81,13 +115,18 @@ export function DatasetDetailPage() {
   if (dataset.isLoading) return <PageSkeleton />;
   if (dataset.error || !dataset.data) return <QueryError error={dataset.error} onRetry={() => void dataset.refetch()} />;
   const d = dataset.data;
+  const ready = isReady(d);
   return (
     <Space orientation="vertical" style={{ width: "100%" }} size="middle">
       <Card
-        title={d.name}
+        title={<Space>{d.name}<StatusTag status={d.status} /></Space>}
         extra={
           <Space>
-            <Link to={`/jobs/new?dataset=${d.id}`}><Button type="primary">{t("dashboard.train")}</Button></Link>
+            {ready ? (
+              <Link to={`/jobs/new?dataset=${d.id}`}><Button type="primary">{t("dashboard.train")}</Button></Link>
+            ) : (
+              <Button type="primary" disabled>{t("dashboard.train")}</Button>
+            )}
             <Popconfirm title={t("datasets.deleteConfirm", { name: d.name })} onConfirm={() => remove.mutate()}>
               <Button danger>{t("common.delete")}</Button>
             </Popconfirm>
@@ -95,23 +134,27 @@ export function DatasetDetailPage() {
         }
       >
         <Descriptions size="small" column={4}>
-          <Descriptions.Item label={t("datasets.rows")}>{d.row_count}</Descriptions.Item>
-          <Descriptions.Item label={t("datasets.columns")}>{d.columns.length}</Descriptions.Item>
+          <Descriptions.Item label={t("datasets.rows")}>{ready ? d.row_count : "—"}</Descriptions.Item>
+          <Descriptions.Item label={t("datasets.columns")}>{ready ? d.columns.length : "—"}</Descriptions.Item>
           <Descriptions.Item label={t("datasets.size")}>{formatBytes(d.size_bytes)}</Descriptions.Item>
-          <Descriptions.Item label={t("datasets.format")}>{d.format}</Descriptions.Item>
+          <Descriptions.Item label={t("datasets.format")}>{d.format || "—"}</Descriptions.Item>
           <Descriptions.Item label={t("datasets.encoding")}>{d.encoding ?? "—"}</Descriptions.Item>
           <Descriptions.Item label={t("common.createdAt")}>{formatTime(d.created_at)}</Descriptions.Item>
         </Descriptions>
       </Card>
-      <Card>
-        <Tabs
-          items={[
-            { key: "preview", label: t("datasets.preview"), children: <Preview dataset={d} /> },
-            { key: "profile", label: t("datasets.profile"), children: <Profile dataset={d} /> },
-            { key: "validate", label: t("datasets.validation"), children: <ValidationPanel dataset={d} /> },
-          ]}
-        />
-      </Card>
+      {ready ? (
+        <Card>
+          <Tabs
+            items={[
+              { key: "preview", label: t("datasets.preview"), children: <Preview dataset={d} /> },
+              { key: "profile", label: t("datasets.profile"), children: <Profile dataset={d} /> },
+              { key: "validate", label: t("datasets.validation"), children: <ValidationPanel dataset={d} /> },
+            ]}
+          />
+        </Card>
+      ) : (
+        <NotReady dataset={d} onDelete={() => remove.mutate()} deleting={remove.isPending} />
+      )}
     </Space>
   );
 }
