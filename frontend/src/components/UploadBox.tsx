@@ -1,4 +1,5 @@
-/** Drag-and-drop upload with a real progress bar and a cancel button. */
+/** Drag-and-drop upload with a real progress bar and a cancel button; says when a large file is
+ * converted in the background. */
 import { InboxOutlined } from "@ant-design/icons";
 import { App, Button, Progress, Space, Typography, Upload } from "antd";
 import { useRef, useState } from "react";
@@ -36,7 +37,8 @@ export function UploadBox({ projectId, onUploaded }: Props) {
         onProgress: setPercent,
         signal: controller.signal,
       });
-      void message.success(`${t("datasets.uploaded")}: ${dataset.name}`);
+      if (dataset.status === "processing") void message.info(t("datasets.uploadedProcessing", { name: dataset.name }));
+      else void message.success(`${t("datasets.uploaded")}: ${dataset.name}`);
       onUploaded(dataset);
       setFile(null);
     } catch (err) {
