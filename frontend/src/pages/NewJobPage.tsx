@@ -1,7 +1,8 @@
-/** New training job as steps: dataset → task type → columns → parameters → review → submit. */
+/** New training job as steps: dataset → task type → columns → parameters → review → submit.
+ * Only ready datasets are offered; the list refreshes while some are still being converted. */
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { Alert, App, Button, Card, Descriptions, Form, Input, Radio, Select, Space, Steps, Typography } from "antd";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useNavigate, useSearchParams } from "react-router-dom";
 import { api, unwrap } from "../api/client";
@@ -11,6 +12,7 @@ import { PageSkeleton } from "../components/PageSkeleton";
 import { QueryError } from "../components/QueryError";
 import { SchemaFields } from "../components/SchemaForm";
 import { useProject } from "../hooks/useProject";
+import { isReady, pollWhileProcessing } from "../lib/datasets";
 import { fieldsFromSchema, initialValues, paramsFromValues } from "../lib/schema";
 import { mappingFor, type MappingValues } from "../lib/tasks";
 
@@ -34,19 +36,30 @@ export function NewJobPage() {
   const [params, setParams] = useState<Record<string, unknown>>({});
   const [mappingForm] = Form.useForm<MappingValues>();
   const [paramsForm] = Form.useForm();
+  const [datasetForm] = Form.useForm<Choice>();
 
   const datasets = useQuery({
     queryKey: ["datasets", projectId, "all"],
     enabled: !!projectId,
     queryFn: () => unwrap(api.GET("/api/v1/datasets", { params: { query: { project_id: projectId, limit: 500 } } })),
+    refetchInterval: (query) => pollWhileProcessing(query.state.data?.items),
   });
   const taskTypes = useQuery({ queryKey: ["task-types"], queryFn: () => unwrap(api.GET("/api/v1/task-types")) as Promise<unknown> as Promise<TaskTypeInfo[]> });
 
-  const dataset = datasets.data?.items.find((d) => d.id === choice.dataset_id);
+  const readyDatasets = (datasets.data?.items ?? []).filter(isReady);
+  const dataset = readyDatasets.find((d) => d.id === choice.dataset_id);
+  const asked = datasets.data?.items.find((d) => d.id === choice.dataset_id && !isReady(d));
+  const converting = (datasets.data?.items ?? []).filter((d) => d.status === "processing" && d !== asked);
   const task = taskTypes.data?.find((tt) => tt.task_type === choice.task_type);
   const trainer = task?.trainers.find((tr) => tr.name === (choice.trainer ?? task.default_trainer));
   const fields = trainer ? fieldsFromSchema(trainer.params_schema) : [];
   const columnOptions = (dataset?.columns ?? []).map((c) => ({ value: c.name, label: `${c.name} (${c.dtype})` }));
+
+  // The dataset asked for in the URL was still converting: pick it once it is ready.
+  const askedReadyId = step === 0 ? dataset?.id : undefined;
+  useEffect(() => {
+    if (askedReadyId && !datasetForm.getFieldValue("dataset_id")) datasetForm.setFieldValue("dataset_id", askedReadyId);
+  }, [askedReadyId, datasetForm]);
 
   const submit = useMutation({
     mutationFn: () =>
@@ -84,10 +97,16 @@ export function NewJobPage() {
   const isText = choice.task_type === "text_classification";
 
   const stepBody = [
-    <Form key="d" layout="vertical" initialValues={choice} onFinish={(v: Choice) => { setChoice({ ...choice, ...v }); setStep(1); }}>
+    <Form key="d" form={datasetForm} layout="vertical" initialValues={{ ...choice, dataset_id: dataset?.id }}
+      onFinish={(v: Choice) => { setChoice({ ...choice, ...v }); setStep(1); }}>
+      {asked?.status === "processing" && <Alert type="info" showIcon title={t("jobs.datasetProcessing", { name: asked.name })} style={{ marginBottom: 16 }} />}
+      {asked?.status === "failed" && <Alert type="error" showIcon title={t("jobs.datasetFailed", { name: asked.name, message: asked.error?.message ?? "" })} style={{ marginBottom: 16 }} />}
+      {converting.length > 0 && (
+        <Alert type="info" showIcon title={t("jobs.datasetsProcessing", { names: converting.map((d) => d.name).join(", ") })} style={{ marginBottom: 16 }} />
+      )}
       <Form.Item name="dataset_id" label={t("jobs.selectDataset")} rules={[{ required: true }]}>
         <Select showSearch optionFilterProp="label" data-testid="job-dataset"
-          options={datasets.data?.items.map((d) => ({ value: d.id, label: `${d.name} (${d.row_count} × ${d.columns.length})` }))} />
+          options={readyDatasets.map((d) => ({ value: d.id, label: `${d.name} (${d.row_count} × ${d.columns.length})` }))} />
       </Form.Item>
       <Form.Item name="name" label={t("jobs.name")}><Input placeholder={dataset?.name} /></Form.Item>
       <Button type="primary" htmlType="submit">{t("common.next")}</Button>
