@@ -1,7 +1,8 @@
 // End-to-end test in a real browser (Debian's chromium driven by playwright-core) against a real
 // backend in embedded mode (temporary SQLite, local job runner, the built console served at /).
-// Flow: log in → upload a CSV → tabular job → live status and curve → model → predict → compare
-// → members / admin pages → switch to English. Screenshots of every page: artifacts/screenshots/.
+// Flow: log in → upload a CSV → a large CSV converted in the background (and a large bad one that
+// fails) → tabular job → live status and curve → model → predict → compare → members / admin pages
+// → switch to English. Screenshots of every page: artifacts/screenshots/.
 // Usage: npm run build && npm run e2e   (env: CHROMIUM, PYTHON, E2E_PORT, SCREENSHOTS)
 import { spawn, execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync, readFileSync } from "node:fs";
@@ -21,6 +22,8 @@ const base = `http://127.0.0.1:${port}`;
 const shots = resolve(repo, process.env.SCREENSHOTS ?? "artifacts/screenshots");
 const ADMIN_PASSWORD = "Console-E2e-Passw0rd!";
 const STEP_TIMEOUT_MS = 120_000;
+// Uploads above this are converted in the background: the small CSVs stay inline, the large ones don't.
+const INLINE_MAX_BYTES = 16 * 1024;
 
 let passed = 0;
 let failed = 0;
@@ -50,6 +53,56 @@ function makeTextCsv() {
     lines.push(`第${i + 1}单${words[i % 5]}，${words[(i + 2) % 5]},${positive ? "好评" : "差评"}`);
   }
   return lines.join("\n") + "\n";
+}
+
+function makeLargeCsv({ ragged = false } = {}) {
+  // 4000 sales rows (about 120 KB, well above INLINE_MAX_BYTES); `ragged` adds a field to one row.
+  const lines = ["地区,数量,单价,渠道"];
+  const regions = ["华东", "华北", "华南", "西南"];
+  for (let i = 0; i < 4000; i++) {
+    lines.push(`${regions[i % 4]},${(i * 7) % 50 + 1},${(10 + ((i * 13) % 90) / 10).toFixed(2)},${i % 3 ? "线上" : "门店"}`);
+  }
+  if (ragged) lines[3001] += ",多余";
+  const text = lines.join("\n") + "\n";
+  if (Buffer.byteLength(text) <= INLINE_MAX_BYTES) throw new Error("the large CSV is not larger than INLINE_MAX_BYTES");
+  return text;
+}
+
+/** Drop a file on the datasets page's upload box; resolves with the upload's JSON answer. */
+async function upload(page, file) {
+  const answer = page.waitForResponse((r) => r.url().includes("/api/v1/data/upload") && r.request().method() === "POST");
+  await page.locator('input[type="file"]').setInputFiles(file);
+  const response = await answer;
+  if (!response.ok()) throw new Error(`upload answered ${response.status()}: ${await response.text()}`);
+  const dataset = await response.json();
+  await page.waitForURL(/\/datasets\/[0-9a-f-]{36}$/);
+  return dataset;
+}
+
+/** Watch the detail page's status tag, without reloading, until the conversion settles. */
+async function watchStatus(page, firstShot) {
+  const seen = [];
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    const status = await page.getByTestId("dataset-status").locator("[data-status]").getAttribute("data-status", { timeout: 5000 }).catch(() => null);
+    if (status && seen.at(-1) !== status) {
+      seen.push(status);
+      if (status === "processing") await shot(page, firstShot);
+    }
+    if (status === "ready" || status === "failed") return seen;
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`the dataset did not settle; statuses seen: ${seen.join(" → ")}`);
+}
+
+/** The labels the new-job form offers in its dataset select. */
+async function datasetChoices(page) {
+  await page.getByLabel("选择数据集", { exact: true }).click();
+  const options = page.locator(".ant-select-dropdown:visible .ant-select-item-option");
+  await options.first().waitFor();
+  const labels = await options.allTextContents();
+  await page.keyboard.press("Escape");
+  return labels;
 }
 
 function startBackend(env, logFile) {
@@ -143,9 +196,10 @@ async function flow(page, work) {
   let datasetId = "";
   await step(page, "upload a CSV with progress and open its detail", async () => {
     await page.getByRole("menuitem", { name: "数据集" }).click();
-    await page.locator('input[type="file"]').setInputFiles(csv);
-    await page.waitForURL(/\/datasets\/[0-9a-f-]{36}$/);
+    const uploaded = await upload(page, csv);
+    if (uploaded.status !== "ready") throw new Error(`a small upload should be converted inline, got ${uploaded.status}`);
     datasetId = page.url().split("/").pop();
+    await page.getByTestId("dataset-status").getByText("就绪").waitFor();
     await page.getByTestId("preview-table").getByText("setosa").first().waitFor();
     await shot(page, "03-dataset-preview");
   });
@@ -160,6 +214,50 @@ async function flow(page, work) {
     await page.getByRole("button", { name: "运行校验" }).click();
     await page.getByTestId("validation-report").getByText("通过").waitFor();
     await shot(page, "05-dataset-validation");
+  });
+
+  await step(page, "a large CSV is converted in the background and its page refreshes itself", async () => {
+    const big = join(work, "销售大表.csv");
+    writeFileSync(big, makeLargeCsv());
+    await page.getByRole("menuitem", { name: "数据集" }).click();
+    const uploaded = await upload(page, big);
+    if (uploaded.status !== "processing") throw new Error(`expected a background conversion, the upload answered ${uploaded.status}`);
+    await page.getByText("已上传 销售大表.csv，文件较大，正在后台转换").waitFor();
+    const seen = await watchStatus(page, "05b-dataset-processing");
+    if (seen.at(-1) !== "ready") throw new Error(`conversion ended ${seen.at(-1)}`);
+    await page.getByTestId("dataset-status").getByText("就绪").waitFor();
+    await page.getByTestId("preview-table").getByText("华东").first().waitFor();
+    await page.getByText("4000", { exact: true }).waitFor();
+    await shot(page, "05c-dataset-converted");
+    console.log(`     statuses seen without reloading: ${seen.join(" → ")}`);
+    await page.getByRole("menuitem", { name: "数据集" }).click();
+    await page.getByRole("row", { name: /销售大表\.csv/ }).locator("[data-status=ready]").waitFor();
+  });
+
+  await step(page, "a large bad CSV fails in the background: its error, not offered for training, deleted", async () => {
+    const bad = join(work, "坏表.csv");
+    writeFileSync(bad, makeLargeCsv({ ragged: true }));
+    const uploaded = await upload(page, bad);
+    if (uploaded.status !== "processing") throw new Error(`expected a background conversion, the upload answered ${uploaded.status}`);
+    const badId = page.url().split("/").pop();
+    const seen = await watchStatus(page, "05d-bad-dataset-processing");
+    if (seen.at(-1) !== "failed") throw new Error(`conversion ended ${seen.at(-1)}`);
+    const alert = page.getByTestId("dataset-failed");
+    await alert.getByText("转换失败").waitFor();
+    await alert.getByText(/line 3002 has 5 fields/).waitFor();
+    await shot(page, "05e-dataset-failed");
+    await page.goto(`${base}/jobs/new?dataset=${badId}`);
+    await page.getByText("数据集「坏表.csv」转换失败，不能用于训练").waitFor();
+    const choices = await datasetChoices(page);
+    if (choices.some((c) => c.includes("坏表")) || !choices.some((c) => c.includes("销售大表"))) {
+      throw new Error(`the new-job form offers: ${choices.join(", ")}`);
+    }
+    await page.goto(`${base}/datasets/${badId}`);
+    await page.getByTestId("dataset-failed").getByRole("button", { name: /删\s*除/ }).click();
+    await page.locator(".ant-popconfirm:visible").getByRole("button", { name: /确\s*定/ }).click();
+    await page.waitForURL(/\/datasets$/);
+    await page.getByRole("link", { name: "销售大表.csv" }).waitFor();
+    if (await page.getByRole("link", { name: "坏表.csv" }).count()) throw new Error("the failed dataset is still listed");
   });
 
   await step(page, "new training job through the steps", async () => {
@@ -328,6 +426,7 @@ async function main() {
     MODEL_STORAGE_PATH: join(work, "models"),
     LOG_DIR: join(work, "logs"),
     LOG_LEVEL: "WARNING",
+    DATASET_INLINE_MAX_BYTES: String(INLINE_MAX_BYTES),
     SERVE_FRONTEND: "true",
     FRONTEND_DIST: dist,
     JOB_BACKEND: "local",

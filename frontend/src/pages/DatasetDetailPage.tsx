@@ -119,7 +119,7 @@ export function DatasetDetailPage() {
   return (
     <Space orientation="vertical" style={{ width: "100%" }} size="middle">
       <Card
-        title={<Space>{d.name}<StatusTag status={d.status} /></Space>}
+        title={<Space>{d.name}<span data-testid="dataset-status"><StatusTag status={d.status} /></span></Space>}
         extra={
           <Space>
             {ready ? (
