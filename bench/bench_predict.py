@@ -2,14 +2,19 @@
 
 A LightGBM model is trained through a real uvicorn API (embedded mode) on a 20k x 50
 synthetic table. Then batches of 1 and 1,000 rows are predicted (a) in-process with the same
-predictor class the API uses, and (b) with `POST /api/v1/models/{id}/predict` over loopback
-(keep-alive). Rows per second, ratio (b)/(a). Writes its section of docs/benchmarks.md.
+predictor class the API uses, given the same row dicts, and (b) with
+`POST /api/v1/models/{id}/predict` over loopback (keep-alive, pre-encoded body). (a) and (b)
+alternate in rounds; rows per second are the median of the rounds, ratio (b)/(a). The
+in-process parse of the same body (`parse_predict_request`) is timed too, to show what the
+request adds. Prints JSON and writes its section of docs/benchmarks.md.
 
-    .venv/bin/python bench/bench_predict.py [--seconds 5]
+    .venv/bin/python bench/bench_predict.py [--seconds 2] [--rounds 3]
 """
 
 import argparse
 import json
+import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -34,16 +39,19 @@ def rate(call: Any, rows: int, seconds: float) -> float:
 
 
 def main() -> None:
-    """Train once, measure both paths for both batch sizes, write the report."""
+    """Train once, measure both paths for both batch sizes in alternating rounds, report."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--seconds", type=float, default=2.0, help="per path and round")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--port", type=int, default=17120)
     args = parser.parse_args()
+    from app.model_registry.schemas import parse_predict_request
     from app.trainers.registry import get_trainer
 
     frame = synthetic_table(20_000)
     inputs = frame.drop(columns=["target"]).head(1000).to_dict("records")
-    results = {}
+    load_start = os.getloadavg()[0]
+    results: dict[int, dict[str, Any]] = {}
     with Stack(args.port) as stack:
         job = stack.wait(stack.submit(stack.upload(frame, "predict"), {"n_estimators": 100}))
         model_id = job["model_version_id"]
@@ -55,43 +63,68 @@ def main() -> None:
             url = f"/api/v1/models/{model_id}/predict"
             for size in (1, 1000):
                 batch = inputs[:size]
-                local = rate(lambda b=batch: predictor.predict(b), size, args.seconds)
-
                 body = json.dumps({"inputs": batch}).encode()
 
                 def remote(content: bytes = body) -> None:
                     client.post(url, content=content,
                                 headers={"Content-Type": "application/json"}).raise_for_status()
 
-                api = rate(remote, size, args.seconds)
-                results[size] = (local, api)
-                print(f"batch {size}: in-process {local:.0f} rows/s, API {api:.0f} rows/s",
-                      flush=True)
+                local, api = [], []
+                for _ in range(args.rounds):
+                    local.append(rate(lambda b=batch: predictor.predict(b), size, args.seconds))
+                    api.append(rate(remote, size, args.seconds))
+                parse = rate(lambda c=body: parse_predict_request(c), 1, args.seconds)
+                results[size] = {
+                    "body_bytes": len(body), "local": statistics.median(local),
+                    "api": statistics.median(api), "local_rounds": local, "api_rounds": api,
+                    "parse_ms": 1000 / parse,
+                }
+                results[size]["ratio"] = results[size]["api"] / results[size]["local"]
+    load_end = os.getloadavg()[0]
+    print(json.dumps({"results": results, "load_1m": [load_start, load_end]}, indent=1))
     lines = []
-    for size, (local, api) in results.items():
-        target = "≥ 0.5 (" + ("met" if api / local >= 0.5 else "**missed**") + ")"
-        lines.append(f"| {size:,} | {local:,.0f} rows/s | {api:,.0f} rows/s | "
-                     f"**{api / local:.2f}** | {target if size == 1000 else ''} |")
+    for size, r in results.items():
+        target = "≥ 0.5 (" + ("met" if r["ratio"] >= 0.5 else "**missed**") + ")"
+        lines.append(
+            f"| {size:,} | {r['body_bytes'] / 1000:,.1f} kB | {r['local']:,.0f} rows/s "
+            f"({size / r['local'] * 1000:.2f} ms) | {r['api']:,.0f} rows/s "
+            f"({size / r['api'] * 1000:.2f} ms) | {r['parse_ms']:.2f} ms | **{r['ratio']:.2f}** "
+            f"| {target if size == 1000 else ''} |")
     table = "\n".join(lines)
+    verdict = "met" if results[1000]["ratio"] >= 0.5 else "missed"
     write_section("bench_predict", f"""
 ## Prediction throughput (`bench/bench_predict.py`)
 
 LightGBM model (100 rounds) trained through the API on a 20k × 50 synthetic table (45 numeric,
 5 categorical columns). (a) the same `LightGBMPredictor` the API uses, called in-process with
-the row dicts; (b) `POST /api/v1/models/{{id}}/predict` on a real uvicorn over loopback with a
-keep-alive client sending a pre-encoded body (server-side JSON parsing, auth, project check,
-row validation and the JSON response included; the client's own encoding excluded). About
-{args.seconds:.0f} s per measurement, same run, shared 2-core machine.
+the same row dicts (validation, encoding, LightGBM, result dicts); (b)
+`POST /api/v1/models/{{id}}/predict` on a real uvicorn (httptools) over loopback with a
+keep-alive client sending a pre-encoded body: body parse, token check, user and model lookups,
+project check, row validation and the JSON response included, the client's own encoding
+excluded. (a) and (b) alternate {args.rounds} times, about {args.seconds:.0f} s each; the table
+gives the medians. "body parse" is `parse_predict_request` on the same body, in-process. Same
+run, shared 2-core machine, 1-minute load average {load_start:.2f} at the start and
+{load_end:.2f} at the end (this benchmark itself keeps about one core busy).
 
-| batch rows | (a) in-process | (b) API | (b)/(a) | target |
-|---|---|---|---|---|
+| batch rows | body | (a) in-process | (b) API | body parse | (b)/(a) | target |
+|---|---|---|---|---|---|---|
 {table}
 
-Where (b) loses: each request pays the HTTP round trip, token check, user and model lookups
-and the project check (about 6 ms here, which is all of batch 1); a 1,000-row batch is a
-1.3 MB JSON body (50,000 values) that is parsed in one pydantic-core pass (~17 ms) and moved
-through uvicorn, against ~40 ms of in-process prediction. The 0.5 target for 1,000-row batches
-is not met on this loaded machine; a columnar request format would be the next step.
+Where (b) loses, from timers around each stage of the server in a profiling run of the same
+setup: every request pays ~9 ms on the server before and after the model (median at batch 1:
+~5.5 ms in the dependencies, i.e. token check, user and model lookups and project check, each
+a thread-pool hop; the rest routing, the prediction's own hop and the response), plus the
+client's round trip. A 1,000-row request adds the body parse (column "body parse": orjson and
+a shape check; the validating pydantic-core parse it replaced took ~15 ms), and its feature
+encoding takes ~11 ms instead of ~6 ms in (a): each request brings freshly parsed, cache-cold
+row objects while (a) reuses one list (~8.5 ms in-process on fresh rows), and garbage
+collection in the larger server process costs ~2 ms more (gone with gc disabled). The predictor was made about 2× faster
+(one-pass feature picking, whole-column checks, result dicts from `tolist()`: in-process
+1,000 rows 25–32 ms → 13–14 ms, API 58–65 ms → ~43 ms per request, in runs before and after
+the change on this machine), which raises (b) in rows/s but raises the baseline (a) more:
+the fixed request cost and the JSON parse now outweigh the model, and the 0.5 target for
+1,000-row batches is {verdict}. A columnar body would parse in ~3.5 ms instead of ~6.5 ms but
+its in-process baseline would shrink as much, so it was not added.
 """)
 
 
