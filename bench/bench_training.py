@@ -5,7 +5,10 @@ save) vs (b) the same training submitted through the API of a real uvicorn (embe
 until `succeeded`, in one run on a 100k x 50 synthetic table. Then, with a real Celery
 worker + Redis, the submit → running latency of small jobs. Writes docs/benchmarks.md.
 
-    .venv/bin/python bench/bench_training.py [--rows 100000] [--rounds 120]
+    .venv/bin/python bench/bench_training.py [--rows 100000] [--rounds 1500] [--pairs 3]
+
+The rounds make the direct training last over 20 s on a quiet 2-core machine (the target is
+for jobs of 20 s or more; the script says "missed" when the shortest direct run is shorter).
 """
 
 import argparse
@@ -17,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +35,7 @@ SECRET = "bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
 PASSWORD = "Correct-Horse-Battery-9"
 REDIS_URL = "redis://127.0.0.1:6379/12"
 PY = sys.executable
+POLL_SECONDS = 1.0  # overhead runs: slow polling, the end comes from the job's finished_at
 
 
 def write_section(name: str, body: str) -> None:
@@ -136,7 +140,7 @@ class Stack:
         return str(response.json()["items"][0]["id"])
 
     def upload(self, frame: pd.DataFrame, name: str) -> str:
-        """Upload the frame as Parquet; the dataset id."""
+        """Upload the frame as Parquet and wait until it is `ready`; the dataset id."""
         path = self.root / f"{name}.parquet"
         frame.to_parquet(path)
         with path.open("rb") as handle:
@@ -144,7 +148,15 @@ class Stack:
                                   headers=self.headers, timeout=300,
                                   files={"file": (path.name, handle, "application/octet-stream")})
         response.raise_for_status()
-        return str(response.json()["id"])
+        dataset = response.json()
+        deadline = time.monotonic() + 600
+        while dataset["status"] == "processing" and time.monotonic() < deadline:
+            time.sleep(0.1)
+            dataset = httpx.get(f"{self.base}/api/v1/datasets/{dataset['id']}",
+                                headers=self.headers).json()
+        if dataset["status"] != "ready":
+            raise RuntimeError(f"dataset {dataset['id']} is {dataset['status']}")
+        return str(dataset["id"])
 
     def submit(self, dataset: str, params: dict[str, Any], name: str = "bench") -> str:
         """Create a LightGBM classification job; its id."""
@@ -157,14 +169,14 @@ class Stack:
         return str(response.json()["id"])
 
     def wait(self, job_id: str, statuses: tuple[str, ...] = ("succeeded", "failed"),
-             timeout: float = 900) -> dict[str, Any]:
-        """Poll (every 50 ms, bounded) until the job reaches one of `statuses`."""
+             timeout: float = 900, interval: float = 0.05) -> dict[str, Any]:
+        """Poll (every `interval` s, bounded) until the job reaches one of `statuses`."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             job = httpx.get(f"{self.base}/api/v1/jobs/{job_id}", headers=self.headers).json()
             if job["status"] in statuses:
                 return dict(job)
-            time.sleep(0.05)
+            time.sleep(interval)
         raise RuntimeError(f"job {job_id} timed out")
 
 
@@ -206,10 +218,11 @@ def overhead(rows: int, rounds: int, port: int, pairs: int) -> dict[str, Any]:
         path = stack.root / "synthetic.parquet"
         for i in range(pairs):
             direct.append(direct_seconds(path, rounds, stack.root / f"direct{i}.txt"))
-            started = time.perf_counter()
-            job = stack.wait(stack.submit(dataset, params))
-            api.append(time.perf_counter() - started)
+            started = datetime.now(UTC)
+            job = stack.wait(stack.submit(dataset, params), interval=POLL_SECONDS)
             assert job["status"] == "succeeded", job
+            finished = datetime.fromisoformat(job["finished_at"])
+            api.append((finished - started).total_seconds())
             trainer.append(job["duration_seconds"])
     ratios = [b / a for a, b in zip(direct, api, strict=True)]
     return {"direct": direct, "api": api, "trainer": trainer, "ratios": ratios}
@@ -234,17 +247,19 @@ def main() -> None:
     """Run both measurements and write the report section."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=120)
+    parser.add_argument("--rounds", type=int, default=1500)
     parser.add_argument("--queue-jobs", type=int, default=20)
-    parser.add_argument("--pairs", type=int, default=2)
+    parser.add_argument("--pairs", type=int, default=3)
     parser.add_argument("--port", type=int, default=17100)
     args = parser.parse_args()
+    load_start = os.getloadavg()[0]
     result = overhead(args.rows, args.rounds, args.port, args.pairs)
     ratio = statistics.median(result["ratios"])
     print(f"overhead: {result}  median ratio {ratio:.3f}", flush=True)
     latencies = queue_latency(args.port + 1, args.queue_jobs)
     p50 = statistics.median(latencies)
     print(f"queue latency p50 {p50:.3f}s max {max(latencies):.3f}s", flush=True)
+    load_end = os.getloadavg()[0]
     met = "met" if ratio <= 1.15 and min(result["direct"]) >= 20 else "**missed**"
     runs = "; ".join(f"{a:.1f} s / {b:.1f} s = {b / a:.3f}" for a, b in
                      zip(result["direct"], result["api"], strict=True))
@@ -255,9 +270,14 @@ Synthetic table {args.rows:,} rows × 50 columns (45 numeric, 5 categorical), bi
 LightGBM {args.rounds} rounds, no early stopping. (a) a fresh `python` process that reads the
 Parquet, splits, trains, predicts the test split and saves the model; (b) the same training
 submitted to a real uvicorn API (embedded mode, SQLite, runner thread + trainer child
-process), timed from `POST /api/v1/jobs` until `GET` shows `succeeded` (50 ms polling).
-(a) and (b) alternate {args.pairs} times in one run on a shared 2-core machine (other
-engineers' test suites were running: absolute times are noisy, compare each pair).
+process), timed from just before `POST /api/v1/jobs` until the job's `finished_at` (set when
+the model is registered and the job marked `succeeded`; same machine clock), with the client
+polling once a second (a 50 ms poll loop, ~20 requests/s, competes with the 2-thread
+training for the 2 cores: in a trial run the same 600-round job took 22.5 and 24.4 s with it
+and 16.5 and 12.6 s with 1 s polling).
+(a) and (b) alternate {args.pairs} times in one run on a shared 2-core machine (1-minute load
+average {load_start:.2f} before the run and {load_end:.2f} at its end, which includes this
+benchmark's own 2-thread training; absolute times move with other work, compare each pair).
 
 | measure | value | target |
 |---|---|---|
@@ -269,6 +289,11 @@ engineers' test suites were running: absolute times are noisy, compare each pair
 (b) includes what the platform adds: params/dataset validation, the after-commit enqueue,
 the claim, the child process start, the platform's own feature encoding, per-round progress
 and metric events, the held-out metrics report, feature importance and model registration.
+Most of it is inside the trainer process: run alone on the same table (1,500 rounds, in a
+separate run) it took 24.5 s: 0.7 s to its first event, 3.0 s to load, split, encode and
+bin the data, 19.5 s of rounds, 1.3 s for the report, importance and files (checkpoints
+every 50 rounds cost nothing measurable). Around the process the API adds ~1–1.5 s
+(compare (b) with the trainer process time).
 """)
 
 
