@@ -1,4 +1,4 @@
-"""Large uploads: stored at once as `processing`, converted in a child process, then ready/failed."""
+"""Large uploads: stored at once as `processing`, converted in a child, then ready or failed."""
 
 import os
 import shutil
@@ -118,9 +118,7 @@ def test_bad_row_deep_in_a_large_file_fails_the_dataset_with_the_line(
     assert client.delete(f"/api/v1/datasets/{dataset_id}", headers=team.editor).status_code == 204
 
 
-def _processing_row(
-    db: Database, settings: Settings, project_id: str, **values: Any
-) -> uuid.UUID:
+def _processing_row(db: Database, settings: Settings, project_id: str, **values: Any) -> uuid.UUID:
     """A `processing` dataset with its upload on disk, as an upload leaves it (not dispatched)."""
     from app.datasets.processing import UPLOAD_NAME, write_request
 
