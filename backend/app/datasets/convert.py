@@ -1,13 +1,17 @@
-"""Convert an upload into the canonical Parquet file, in bounded memory.
+"""Convert an upload into the canonical Parquet file.
 
-Text formats are first written as string columns to a staging Arrow IPC file (batch by batch),
-then each column's type is inferred on its own (boolean, integer, float, datetime, else text),
-and the staging file is cast batch by batch into the canonical file. Values with leading
-zeros ("007") stay text, so identifiers and postcodes keep their digits.
+Text formats are read whole into string columns (CSV/TSV on all cores with pyarrow), then
+each column's type is inferred on its own (boolean, integer, float, datetime, else text),
+columns in parallel, and the typed table is written once. Values with leading zeros ("007")
+stay text, so identifiers and postcodes keep their digits. Conversion runs in a child process
+for large uploads, so holding the table in memory (a few times the file's size, and uploads
+are capped) never grows the API or worker processes.
 """
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -17,160 +21,99 @@ from app.core.errors import UnprocessableInput
 from app.datasets.readers import (
     Batches,
     check_column_names,
-    read_delimited,
+    read_delimited_table,
     read_json_array,
     read_jsonl,
     read_txt,
 )
 from app.datasets.sniff import Sniffed
-from app.datasets.storage import scan_parquet
 from app.datasets.xlsx import read_xlsx
 
-NA_TOKENS = ["NA", "N/A", "NaN", "nan", "null", "NULL", "None", "none", "-"]
+NA_TOKENS = pa.array(["NA", "N/A", "NaN", "nan", "null", "NULL", "None", "none", "-"])
+BOOLEAN_TOKENS = pa.array(["true", "false"])
 DATETIME_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S")
+NUMBER_TYPES = {"int": pa.int64(), "float": pa.float64()}
+CANDIDATES = ("bool", *NUMBER_TYPES, *DATETIME_FORMATS)
+LEADING_ZERO = r"^[+-]?0[0-9]"  # "007" stays text: identifiers and postcodes keep their digits
+SAMPLE_ROWS = 10_000
 ROW_GROUP_ROWS = 32_768
-SCAN_ROWS = 16_384  # small batches keep each step's temporary arrays small
+MAX_PARQUET_BYTES = 2 * 1024**3  # uncompressed, as the file's metadata declares it
 READERS: dict[str, Callable[[Path, Sniffed], tuple[list[str], Batches]]] = {
-    "csv": read_delimited,
-    "tsv": read_delimited,
     "txt": read_txt,
     "jsonl": read_jsonl,
     "json": read_json_array,
 }
+Item = TypeVar("Item")
+Result = TypeVar("Result")
 
 
-def write_staging(path: Path, sniffed: Sniffed, staging: Path, sheet: str | None) -> int:
-    """Parse the upload into string columns in `staging`; the number of rows."""
-    if sniffed.format == "xlsx":
-        names, batches = read_xlsx(path, sheet)
+def map_columns(action: Callable[[Item], Result], items: list[Item]) -> list[Result]:
+    """`action` over each item on all cores (Arrow's kernels release the GIL), in order."""
+    with ThreadPoolExecutor(max_workers=pa.cpu_count()) as pool:
+        return list(pool.map(action, items))
+
+
+def read_strings(path: Path, sniffed: Sniffed, sheet: str | None) -> pa.Table:
+    """The upload as a table of string columns; 422 when it has no data rows."""
+    if sniffed.format in ("csv", "tsv"):
+        table = read_delimited_table(path, sniffed)
     else:
-        names, batches = READERS[sniffed.format](path, sniffed)
-    schema = pa.schema([(name, pa.string()) for name in names])
-    with pa.OSFile(str(staging), "wb") as sink, pa.ipc.new_file(sink, schema) as writer:
-        rows = _write_grouped(writer, schema, batches, SCAN_ROWS)
-    if rows == 0:
+        if sniffed.format == "xlsx":
+            names, batches = read_xlsx(path, sheet)
+        else:
+            names, batches = READERS[sniffed.format](path, sniffed)
+        schema = pa.schema([(name, pa.string()) for name in names])
+        table = pa.Table.from_batches(batches, schema)
+    if table.num_rows == 0:
         raise UnprocessableInput("The file has a header but no data rows.", code="no_rows")
-    return rows
+    return table
 
 
-def _write_grouped(
-    writer: pq.ParquetWriter | pa.ipc.RecordBatchFileWriter,
-    schema: pa.Schema,
-    batches: Batches,
-    group_rows: int,
-) -> int:
-    """Write batches regrouped into pieces of about `group_rows` rows; the number of rows."""
-    rows, pending, pending_rows = 0, [], 0
-    for batch in batches:
-        pending.append(batch)
-        pending_rows += batch.num_rows
-        if pending_rows >= group_rows:
-            writer.write_table(pa.Table.from_batches(pending, schema).combine_chunks())
-            rows, pending, pending_rows = rows + pending_rows, [], 0
-    if pending:
-        writer.write_table(pa.Table.from_batches(pending, schema).combine_chunks())
-        rows += pending_rows
-    return rows
-
-
-def _present(values: pa.Array) -> pa.Array:
-    """Trimmed values that are not null and not a missing-value token."""
+def _cleaned(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Trimmed values, with missing-value tokens as nulls."""
     trimmed = pc.utf8_trim_whitespace(values)
-    mask = pc.and_(pc.is_valid(trimmed), pc.invert(pc.is_in(trimmed, pa.array(NA_TOKENS))))
-    return trimmed.filter(mask)
+    return pc.if_else(pc.is_in(trimmed, NA_TOKENS), pa.scalar(None, pa.string()), trimmed)
 
 
-def _parses(values: pa.Array, target: pa.DataType) -> bool:
-    try:
-        pc.cast(values, target)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return False
-    return True
-
-
-def _parses_datetime(values: pa.Array, fmt: str) -> bool:
-    try:
-        pc.strptime(values, format=fmt, unit="s")
-    except pa.ArrowInvalid:
-        return False
-    return True
-
-
-class TypeCandidates:
-    """The types a column may still have; each batch of values can only rule some out."""
-
-    def __init__(self) -> None:
-        self.seen = False
-        self.candidates: list[str] = ["bool", "int", "float", *DATETIME_FORMATS]
-
-    def add(self, values: pa.Array) -> None:
-        """Drop the candidates that some present value of this batch does not parse as."""
-        present = _present(values)
-        if len(present) == 0:
-            return
-        self.seen = True
-        if "bool" in self.candidates:
-            lowered = pc.utf8_lower(present)
-            if not pc.all(pc.is_in(lowered, pa.array(["true", "false"]))).as_py():
-                self.candidates.remove("bool")
-        if pc.any(pc.match_substring_regex(present, r"^[+-]?0[0-9]")).as_py():
-            self.candidates = [c for c in self.candidates if c not in ("int", "float")]
-        checks = {"int": pa.int64(), "float": pa.float64()}
-        self.candidates = [
-            c
-            for c in self.candidates
-            if c == "bool"
-            or (_parses(present, checks[c]) if c in checks else _parses_datetime(present, c))
-        ]
-
-    def result(self) -> tuple[pa.DataType, str | None]:
-        """The narrowest remaining type (text when nothing else fits or nothing was present)."""
-        if not self.seen or not self.candidates:
-            return pa.string(), None
-        first = self.candidates[0]
-        types = {"bool": pa.bool_(), "int": pa.int64(), "float": pa.float64()}
-        if first in types:
-            return types[first], None
-        return pa.timestamp("s"), first
-
-
-def _cast(values: pa.Array, target: pa.DataType, fmt: str | None) -> pa.Array:
-    if target == pa.string():
-        return values
-    trimmed = pc.utf8_trim_whitespace(values)
-    missing = pc.is_in(trimmed, pa.array(NA_TOKENS))
-    cleaned = pc.if_else(missing, pa.scalar(None, pa.string()), trimmed)
-    if target == pa.bool_():
+def _typed(cleaned: pa.ChunkedArray, candidate: str) -> pa.ChunkedArray | None:
+    """`cleaned` as the candidate type, or None when some value does not parse as it."""
+    if candidate == "bool":
+        if not pc.all(pc.is_in(pc.utf8_lower(cleaned), BOOLEAN_TOKENS)).as_py():
+            return None
         return pc.equal(pc.utf8_lower(cleaned), "true")
-    if fmt is not None:
-        return pc.strptime(cleaned, format=fmt, unit="s")
-    return pc.cast(cleaned, target)
+    try:
+        if candidate in NUMBER_TYPES:
+            if pc.any(pc.match_substring_regex(cleaned, LEADING_ZERO)).as_py():
+                return None
+            return pc.cast(cleaned, NUMBER_TYPES[candidate])
+        return pc.strptime(cleaned, format=candidate, unit="ms")
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
 
 
-def _scan_staging(staging: Path) -> Batches:
-    """The staging file's batches, one in memory at a time."""
-    with pa.OSFile(str(staging), "rb") as source:
-        reader = pa.ipc.open_file(source)
-        for index in range(reader.num_record_batches):
-            yield reader.get_batch(index)
+def cast_column(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The column as the narrowest type all its present values parse as, else as text.
+
+    Candidates in order: boolean, integer, float, each of DATETIME_FORMATS. They are tried on
+    the first SAMPLE_ROWS values first, so a text column costs almost nothing.
+    """
+    sample = _cleaned(values.slice(0, SAMPLE_ROWS))
+    candidates = [c for c in CANDIDATES if _typed(sample, c) is not None]
+    if not candidates:
+        return values
+    cleaned = _cleaned(values)
+    if cleaned.null_count == len(cleaned):
+        return values
+    for candidate in candidates:
+        typed = _typed(cleaned, candidate)
+        if typed is not None:
+            return typed
+    return values
 
 
-def write_canonical(staging: Path, canonical: Path) -> None:
-    """Infer each column's type from `staging` (one pass), then write the typed canonical file."""
-    with pa.OSFile(str(staging), "rb") as source:
-        names = pa.ipc.open_file(source).schema.names
-    candidates = [TypeCandidates() for _ in names]
-    for batch in _scan_staging(staging):
-        for candidate, values in zip(candidates, batch.columns, strict=True):
-            candidate.add(values)
-    inferred = [candidate.result() for candidate in candidates]
-    schema = pa.schema([(n, t) for n, (t, _) in zip(names, inferred, strict=True)])
-    typed = (
-        pa.record_batch([_cast(b.column(i), t, f) for i, (t, f) in enumerate(inferred)], schema)
-        for b in _scan_staging(staging)
-    )
-    with pq.ParquetWriter(canonical, schema) as writer:
-        _write_grouped(writer, schema, typed, ROW_GROUP_ROWS)
+def type_columns(table: pa.Table) -> pa.Table:
+    """Each string column cast to its own inferred type."""
+    return pa.table(map_columns(cast_column, table.columns), names=table.column_names)
 
 
 def _plain_schema(schema: pa.Schema) -> pa.Schema:
@@ -183,14 +126,22 @@ def _plain_schema(schema: pa.Schema) -> pa.Schema:
     )
 
 
-def copy_parquet(path: Path, canonical: Path) -> int:
-    """Check an uploaded Parquet file and rewrite it as the canonical file; the row count."""
+def read_parquet(path: Path) -> pa.Table:
+    """An uploaded Parquet file as a table, checked (declared size, names, flat types, rows)."""
     try:
         source = pq.ParquetFile(path)
     except (pa.ArrowInvalid, OSError) as exc:
         raise UnprocessableInput(
             f"Cannot read the Parquet file: {exc}.", code="bad_parquet"
         ) from exc
+    metadata = source.metadata
+    declared = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
+    if declared > MAX_PARQUET_BYTES:
+        raise UnprocessableInput(
+            f"The Parquet file would unpack to {declared // 1024**2} MB "
+            f"(at most {MAX_PARQUET_BYTES // 1024**2} MB).",
+            code="parquet_too_large",
+        )
     schema = _plain_schema(source.schema_arrow)
     check_column_names(schema.names)
     for field in schema:
@@ -200,14 +151,20 @@ def copy_parquet(path: Path, canonical: Path) -> int:
                 code="unsupported_column_type",
                 details={"column": field.name},
             )
-    if source.metadata.num_rows == 0:
+    if metadata.num_rows == 0:
         raise UnprocessableInput("The Parquet file has no rows.", code="no_rows")
     try:
-        with pq.ParquetWriter(canonical, schema) as writer:
-            for batch in scan_parquet(path, SCAN_ROWS):
-                writer.write_table(pa.Table.from_batches([batch]).cast(schema))
+        return source.read().cast(schema)
     except (pa.ArrowInvalid, OSError) as exc:
         raise UnprocessableInput(
             f"Cannot read the Parquet file: {exc}.", code="bad_parquet"
         ) from exc
-    return int(source.metadata.num_rows)
+
+
+def write_canonical(table: pa.Table, canonical: Path, repetitive: list[str]) -> None:
+    """Write the typed table as the canonical Parquet file.
+
+    Only the `repetitive` columns are dictionary-encoded: for mostly distinct values the
+    dictionary is built, found too large and dropped, which wastes most of the write.
+    """
+    pq.write_table(table, canonical, row_group_size=ROW_GROUP_ROWS, use_dictionary=repetitive)

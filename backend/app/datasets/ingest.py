@@ -6,12 +6,10 @@ from typing import Any
 
 import pyarrow as pa
 
-from app.datasets.convert import copy_parquet, write_canonical, write_staging
-from app.datasets.profile import column_summaries, profile_parquet
+from app.datasets.convert import read_parquet, read_strings, type_columns, write_canonical
+from app.datasets.profile import column_summaries, profile_table
 from app.datasets.sniff import sniff
 from app.datasets.storage import CANONICAL_NAME
-
-STAGING_NAME = "staging.arrow"
 
 
 @dataclass(frozen=True)
@@ -42,17 +40,13 @@ def ingest(source: Path, filename: str, work_dir: Path, *, sheet: str | None = N
     """Detect, parse, type and profile `source`, writing the canonical file into `work_dir`."""
     use_returning_allocator()
     sniffed = sniff(source, filename)
-    canonical = work_dir / CANONICAL_NAME
     if sniffed.format == "parquet":
-        copy_parquet(source, canonical)
+        table = read_parquet(source)
     else:
-        staging = work_dir / STAGING_NAME
-        try:
-            write_staging(source, sniffed, staging, sheet)
-            write_canonical(staging, canonical)
-        finally:
-            staging.unlink(missing_ok=True)
-    profile = profile_parquet(canonical)
+        table = type_columns(read_strings(source, sniffed, sheet))
+    profile = profile_table(table)
+    repetitive = [c["name"] for c in profile["columns"] if c["unique"] <= table.num_rows // 10]
+    write_canonical(table, work_dir / CANONICAL_NAME, repetitive)
     return Ingested(
         format=sniffed.format,
         encoding=sniffed.encoding,

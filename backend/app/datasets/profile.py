@@ -1,28 +1,20 @@
-"""Profile the canonical Parquet file in one streaming pass, in bounded memory.
+"""Profile a typed table: row count and exact per-column statistics, columns in parallel.
 
-Counts, sums, min/max and text-length histograms are exact. Distinct values are tracked
-exactly up to MAX_TRACKED per column; past that the unique count is a HyperLogLog estimate
-(fed the distinct values seen so far, then every later value)
-(about 1% error, `unique_approx: true`) and top values keep the MAX_TRACKED most frequent
-candidates seen (space-saving style), so their counts may be slight undercounts.
+Per column: missing and unique counts, the most frequent values, min/max (numbers and
+datetimes), mean and standard deviation (numbers), text-length percentiles, and the inferred
+kind (text, categorical, numeric, boolean, datetime).
 """
 
 import math
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
-from pandas.util import hash_array
 
-from app.datasets.storage import scan_parquet
+from app.datasets.convert import map_columns
 
 TOP_VALUES = 10
-MAX_TRACKED = 10_000
-BATCH_ROWS = 32_768  # one canonical row group
-HLL_BITS = 14
 CATEGORICAL_MAX_UNIQUE = 50
 CATEGORICAL_MAX_UNIQUE_SHARE = 0.05
 CATEGORICAL_MAX_MEAN_LENGTH = 40
@@ -41,141 +33,50 @@ def _json_value(value: Any) -> Any:
     return _number(value)
 
 
-class _HyperLogLog:
-    """Distinct-count estimate from 2**HLL_BITS registers of 64-bit hashes."""
-
-    def __init__(self) -> None:
-        self.registers = np.zeros(1 << HLL_BITS, dtype=np.uint8)
-
-    def add(self, values: pa.Array) -> None:
-        hashes = hash_array(values.to_numpy(zero_copy_only=False), categorize=False)
-        index = (hashes >> np.uint64(64 - HLL_BITS)).astype(np.int64)
-        rest = (hashes << np.uint64(HLL_BITS)) | np.uint64(1 << (HLL_BITS - 1))
-        _, exponent = np.frexp(rest.astype(np.float64))
-        np.maximum.at(self.registers, index, (65 - exponent).astype(np.uint8))
-
-    def estimate(self) -> int:
-        m = len(self.registers)
-        raw = 0.7213 / (1 + 1.079 / m) * m * m / float(np.sum(2.0 ** -self.registers.astype(float)))
-        zeros = int(np.count_nonzero(self.registers == 0))
-        if raw <= 2.5 * m and zeros:
-            return round(m * math.log(m / zeros))
-        return round(raw)
+def _is_text(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
 
 
-class _Column:
-    """Running statistics of one column."""
-
-    def __init__(self, name: str, kind: pa.DataType) -> None:
-        self.name, self.kind = name, kind
-        self.rows = self.missing = 0
-        self.counts: list[pa.Table] = []
-        self.count_rows = 0
-        self.overflowed = False
-        self.hll = _HyperLogLog()
-        self.numeric = pa.types.is_integer(kind) or pa.types.is_floating(kind)
-        self.text = pa.types.is_string(kind) or pa.types.is_large_string(kind)
-        self.total = self.squares = 0.0
-        self.low: Any = None
-        self.high: Any = None
-        self.lengths = np.zeros(0, dtype=np.int64)
-
-    def add(self, values: pa.Array) -> None:
-        self.rows += len(values)
-        self.missing += values.null_count
-        present = values.drop_null()
-        if len(present) == 0:
-            return
-        self._track_values(present)
-        if self.numeric or pa.types.is_temporal(self.kind):
-            bounds = pc.min_max(present)
-            low, high = bounds["min"].as_py(), bounds["max"].as_py()
-            self.low = low if self.low is None else min(self.low, low)
-            self.high = high if self.high is None else max(self.high, high)
-        if self.numeric:
-            as_float = pc.cast(present, pa.float64())
-            self.total += pc.sum(as_float).as_py()
-            self.squares += pc.sum(pc.multiply(as_float, as_float)).as_py()
-        if self.text:
-            counts = np.bincount(pc.utf8_length(present).to_numpy())
-            size = max(len(counts), len(self.lengths))
-            self.lengths = np.pad(self.lengths, (0, size - len(self.lengths)))
-            self.lengths[: len(counts)] += counts
-
-    def _track_values(self, present: pa.Array) -> None:
-        if self.overflowed:
-            self.hll.add(present)
-        counts = pc.value_counts(present)
-        self.counts.append(pa.table({"values": counts.field(0), "counts": counts.field(1)}))
-        self.count_rows += len(counts)
-        if self.count_rows > 2 * MAX_TRACKED:
-            self._compact()
-
-    def _compact(self) -> pa.Table:
-        """Merge the per-batch counts; keep the MAX_TRACKED most frequent once past it."""
-        merged = (
-            pa.concat_tables(self.counts)
-            .group_by("values", use_threads=False)
-            .aggregate([("counts", "sum")])
-        )
-        merged = merged.rename_columns(["values", "counts"])
-        if merged.num_rows > MAX_TRACKED:
-            if not self.overflowed:  # every distinct value so far, once: same registers
-                self.hll.add(merged.column("values").combine_chunks())
-            self.overflowed = True
-            order = pc.select_k_unstable(merged, MAX_TRACKED, [("counts", "descending")])
-            merged = merged.take(order)
-        self.counts, self.count_rows = [merged], merged.num_rows
-        return merged
-
-    def unique(self, merged: pa.Table) -> int:
-        return self.hll.estimate() if self.overflowed else merged.num_rows
-
-    def inferred_type(self, unique: int) -> str:
-        if pa.types.is_boolean(self.kind):
-            return "boolean"
-        if self.numeric or pa.types.is_decimal(self.kind):
-            return "numeric"
-        if pa.types.is_temporal(self.kind):
-            return "datetime"
-        present = self.rows - self.missing
-        if not self.text or not present:
-            return "text"
-        mean_length = float(np.dot(np.arange(len(self.lengths)), self.lengths)) / present
-        limit = max(CATEGORICAL_MAX_UNIQUE, int(present * CATEGORICAL_MAX_UNIQUE_SHARE))
-        short = mean_length <= CATEGORICAL_MAX_MEAN_LENGTH
-        return "categorical" if unique <= limit and short and unique < present else "text"
-
-    def summary(self) -> dict[str, Any]:
-        merged = self._compact() if self.counts else None
-        unique = self.unique(merged) if merged is not None else 0
-        inferred = self.inferred_type(unique)
-        result: dict[str, Any] = {
-            "name": self.name,
-            "dtype": str(self.kind),
-            "inferred_type": inferred,
-            "missing": self.missing,
-            "unique": unique,
-            "unique_approx": self.overflowed,
-        }
-        present = self.rows - self.missing
-        if inferred in ("numeric", "datetime"):
-            result.update(min=_json_value(self.low), max=_json_value(self.high))
-        if inferred == "numeric" and present:
-            mean = self.total / present
-            variance = (self.squares - present * mean * mean) / (present - 1) if present > 1 else 0
-            result.update(mean=_number(mean), std=_number(math.sqrt(max(variance, 0.0))))
-        if self.text and present:
-            result["length"] = _length_stats(self.lengths, present)
-        result["top_values"] = _top_values(merged) if merged is not None else []
-        return result
+def _is_numeric(kind: pa.DataType) -> bool:
+    return pa.types.is_integer(kind) or pa.types.is_floating(kind)
 
 
-def _top_values(merged: pa.Table) -> list[dict[str, Any]]:
+def _inferred_type(kind: pa.DataType, present: int, unique: int, mean_length: float) -> str:
+    if pa.types.is_boolean(kind):
+        return "boolean"
+    if _is_numeric(kind) or pa.types.is_decimal(kind):
+        return "numeric"
+    if pa.types.is_temporal(kind):
+        return "datetime"
+    if not _is_text(kind) or not present:
+        return "text"
+    limit = max(CATEGORICAL_MAX_UNIQUE, int(present * CATEGORICAL_MAX_UNIQUE_SHARE))
+    short = mean_length <= CATEGORICAL_MAX_MEAN_LENGTH
+    return "categorical" if unique <= limit and short and unique < present else "text"
+
+
+def _value_counts(present: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
+    """Each distinct value and how often it occurs (numbers: sorted by numpy, which is faster)."""
+    if _is_numeric(present.type):
+        values, counts = np.unique(present.to_numpy(), return_counts=True)
+        return pa.array(values, present.type), counts
+    encoded = pc.dictionary_encode(present.combine_chunks())
+    counts = np.bincount(encoded.indices.to_numpy(), minlength=len(encoded.dictionary))
+    return encoded.dictionary, counts
+
+
+def _top_values(values: pa.Array, counts: np.ndarray) -> list[dict[str, Any]]:
     """The most frequent values, most frequent first (ties by value, so stable)."""
-    order = pc.sort_indices(merged, [("counts", "descending"), ("values", "ascending")])
-    top = merged.take(order[:TOP_VALUES]).to_pylist()
-    return [{"value": _json_value(row["values"]), "count": row["counts"]} for row in top]
+    if not len(counts):
+        return []
+    if len(counts) > TOP_VALUES:
+        kth = np.partition(counts, len(counts) - TOP_VALUES)[len(counts) - TOP_VALUES]
+        keep = np.flatnonzero(counts >= kth)
+        values, counts = values.take(pa.array(keep)), counts[keep]
+    table = pa.table({"values": values, "counts": counts})
+    keys = [("counts", "descending"), ("values", "ascending")]
+    top = table.take(pc.select_k_unstable(table, min(TOP_VALUES, len(table)), keys))
+    return [{"value": _json_value(r["values"]), "count": r["counts"]} for r in top.to_pylist()]
 
 
 def _length_stats(histogram: np.ndarray, present: int) -> dict[str, Any]:
@@ -190,17 +91,46 @@ def _length_stats(histogram: np.ndarray, present: int) -> dict[str, Any]:
     return stats
 
 
-def profile_parquet(path: Path) -> dict[str, Any]:
-    """The dataset profile: row count and per-column statistics, in one streaming pass."""
-    source = pq.ParquetFile(path)
-    columns = [_Column(f.name, f.type) for f in source.schema_arrow]
-    for batch in scan_parquet(path, BATCH_ROWS):
-        for column, values in zip(columns, batch.columns, strict=True):
-            column.add(values)
-    return {
-        "row_count": int(source.metadata.num_rows),
-        "columns": [column.summary() for column in columns],
+def profile_column(name: str, values: pa.ChunkedArray) -> dict[str, Any]:
+    """One column's statistics."""
+    kind = values.type
+    present = values.drop_null()
+    distinct, counts = _value_counts(present)
+    result: dict[str, Any] = {
+        "name": name,
+        "dtype": str(kind),
+        "missing": values.null_count,
+        "unique": len(counts),
     }
+    mean_length = 0.0
+    if _is_text(kind) and len(present):
+        histogram = np.bincount(pc.utf8_length(present).to_numpy())
+        result["length"] = _length_stats(histogram, len(present))
+        mean_length = result["length"]["mean"]
+    inferred = _inferred_type(kind, len(present), len(counts), mean_length)
+    result["inferred_type"] = inferred
+    if inferred in ("numeric", "datetime") and len(present):
+        bounds = pc.min_max(present)
+        result.update(
+            min=_json_value(bounds["min"].as_py()), max=_json_value(bounds["max"].as_py())
+        )
+    if inferred == "numeric" and len(present):
+        as_float = pc.cast(present, pa.float64())
+        result.update(
+            mean=_number(pc.mean(as_float).as_py()),
+            std=_number(pc.stddev(as_float, ddof=1).as_py() if len(present) > 1 else 0.0),
+        )
+    result["top_values"] = _top_values(distinct, counts)
+    return result
+
+
+def profile_table(table: pa.Table) -> dict[str, Any]:
+    """The dataset profile: row count and per-column statistics."""
+    columns = map_columns(
+        lambda item: profile_column(*item),
+        list(zip(table.column_names, table.columns, strict=True)),
+    )
+    return {"row_count": table.num_rows, "columns": columns}
 
 
 def column_summaries(profile: dict[str, Any]) -> list[dict[str, Any]]:

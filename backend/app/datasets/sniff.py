@@ -2,11 +2,14 @@
 
 Encodings are tried in a fixed order: a byte-order mark, then strict UTF-8, then GB18030.
 GB18030 is never tried first: it accepts almost any byte string, UTF-8 included, and
-would silently garble it. Each candidate is checked over the whole file, incrementally.
+would silently garble it. Each candidate is checked over the whole file, incrementally,
+except a CSV/TSV whose start is UTF-8: pyarrow checks UTF-8 as it parses, and only when it
+finds a bad byte is the whole file checked (`verify_encoding`).
 """
 
 import codecs
 import csv
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,13 +44,17 @@ EXTENSIONS = {
 
 @dataclass(frozen=True)
 class Sniffed:
-    """What the file is: format, encoding and BOM length (text), CSV dialect."""
+    """What the file is: format, encoding and BOM length (text), CSV dialect.
+
+    `encoding_verified` is False while only the first SAMPLE_BYTES are known to decode.
+    """
 
     format: str
     encoding: str | None = None
     bom_length: int = 0
     delimiter: str = ","
     quotechar: str = '"'
+    encoding_verified: bool = True
 
 
 def _extension(filename: str) -> str | None:
@@ -104,11 +111,24 @@ def _undecodable(offset: int, line: int) -> UnprocessableInput:
     )
 
 
-def _text_sample(path: Path, encoding: str, bom_length: int) -> str:
-    with path.open("rb") as handle:
-        handle.seek(bom_length)
-        raw = handle.read(SAMPLE_BYTES)
-    return raw.decode(encoding, errors="ignore")
+def _sample_encoding(head: bytes) -> tuple[str, int]:
+    """The encoding and BOM length that the file's first bytes suggest (not yet verified)."""
+    for bom, encoding in BOMS:
+        if head.startswith(bom):
+            return encoding, len(bom)
+    try:
+        codecs.getincrementaldecoder("utf-8")("strict").decode(head)
+    except UnicodeDecodeError:
+        return FALLBACK_ENCODINGS[-1], 0
+    return "utf-8", 0
+
+
+def verify_encoding(path: Path, sniffed: Sniffed) -> Sniffed:
+    """`sniffed` with the encoding that the whole file decodes with, or 422 naming the line."""
+    encoding, bom_length = detect_encoding(path)
+    return dataclasses.replace(
+        sniffed, encoding=encoding, bom_length=bom_length, encoding_verified=True
+    )
 
 
 def sniff(path: Path, filename: str) -> Sniffed:
@@ -129,11 +149,15 @@ def sniff(path: Path, filename: str) -> Sniffed:
             "CSV, TSV, JSON Lines, JSON, TXT, Parquet or XLSX.",
             code="unknown_format",
         )
-    encoding, bom_length = detect_encoding(path)
-    sample = _text_sample(path, encoding, bom_length)
+    encoding, bom_length = _sample_encoding(head)
+    sample = head[bom_length:].decode(encoding, errors="ignore")
     if not sample.strip():
+        detect_encoding(path)  # bad bytes after a blank start: name them
         raise UnprocessableInput("The file contains only whitespace.", code="empty_file")
-    return _sniff_text(sample, ext, encoding, bom_length)
+    sniffed = _sniff_text(sample, ext, encoding, bom_length)
+    if sniffed.format in ("csv", "tsv") and encoding == "utf-8":
+        return dataclasses.replace(sniffed, encoding_verified=False)
+    return verify_encoding(path, sniffed)
 
 
 def _sniff_text(sample: str, ext: str | None, encoding: str, bom_length: int) -> Sniffed:

@@ -1,40 +1,71 @@
-"""The streaming profile: exact below the tracking cap, estimated (and flagged) above it."""
-
-from pathlib import Path
+"""The profile: exact counts, heavy hitters, numeric moments, length percentiles, types."""
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from app.datasets.profile import MAX_TRACKED, profile_parquet
+from app.datasets.convert import type_columns
+from app.datasets.profile import profile_table
 
 
-def test_high_cardinality_is_estimated_and_heavy_hitters_kept(tmp_path: Path) -> None:
-    distinct = 3 * MAX_TRACKED
+def test_high_cardinality_counts_are_exact_and_heavy_hitters_kept() -> None:
+    distinct = 30_000
     values = [f"用户{i}" for i in range(distinct)] + ["常见"] * 5000
     numbers = np.arange(len(values), dtype=np.int64)
-    path = tmp_path / "p.parquet"
-    pq.write_table(pa.table({"name": values, "n": numbers}), path, row_group_size=7000)
-    profile = profile_parquet(path)
+    table = pa.Table.from_batches(pa.table({"name": values, "n": numbers}).to_batches(7000))
+    profile = profile_table(table)
     name, n = profile["columns"]
-    assert name["unique_approx"] is True
-    assert abs(name["unique"] - (distinct + 1)) / (distinct + 1) < 0.03
+    assert profile["row_count"] == len(values)
+    assert name["unique"] == distinct + 1
     assert name["top_values"][0] == {"value": "常见", "count": 5000}
+    assert [t["value"] for t in name["top_values"][1:4]] == ["用户0", "用户1", "用户10"]
+    assert n["unique"] == len(values)
     assert n["mean"] == numbers.mean()
     assert abs(n["std"] - numbers.std(ddof=1)) < 1e-6 * numbers.std()
     assert (n["min"], n["max"]) == (0, len(values) - 1)
+    assert n["top_values"][:2] == [{"value": 0, "count": 1}, {"value": 1, "count": 1}]
 
 
-def test_low_cardinality_is_exact_with_length_percentiles(tmp_path: Path) -> None:
+def test_low_cardinality_text_has_exact_length_percentiles() -> None:
     rng = np.random.default_rng(0)
     lengths = rng.integers(1, 60, size=20_000)
     values = ["字" * int(k) for k in lengths]
-    path = tmp_path / "p.parquet"
-    pq.write_table(pa.table({"t": values}), path, row_group_size=3000)
-    column = profile_parquet(path)["columns"][0]
-    assert column["unique_approx"] is False
+    column = profile_table(pa.table({"t": values}))["columns"][0]
     assert column["unique"] == len(set(values))
+    assert column["inferred_type"] == "categorical"
     stats = column["length"]
     for p in (50, 90, 99):
         assert stats[f"p{p}"] == int(np.percentile(lengths, p, method="inverted_cdf"))
     assert (stats["min"], stats["max"]) == (lengths.min(), lengths.max())
+
+
+def test_types_are_inferred_per_column_from_all_rows() -> None:
+    """A value past the first sample that does not parse keeps its column as text."""
+    rows = 25_000
+    late_text = [str(i) for i in range(rows - 1)] + ["n/a?"]
+    table = pa.table(
+        {
+            "int": [str(i) for i in range(rows)],
+            "late_text": late_text,
+            "zip": ["0" + str(i % 9 + 1) for i in range(rows)],
+            "flag": ["True" if i % 2 else "false" for i in range(rows)],
+            "day": [f"2024-01-{i % 28 + 1:02d}" for i in range(rows)],
+            "gaps": [" 1.5 " if i % 3 else "NA" for i in range(rows)],
+            "empty": pa.array([None] * rows, pa.string()),
+        }
+    )
+    typed = type_columns(table)
+    assert [str(t) for t in typed.schema.types] == [
+        "int64",
+        "string",
+        "string",
+        "bool",
+        "timestamp[ms]",
+        "double",
+        "string",
+    ]
+    columns = {c["name"]: c for c in profile_table(typed)["columns"]}
+    assert columns["gaps"]["missing"] == len(range(0, rows, 3))
+    assert columns["gaps"]["mean"] == 1.5
+    assert columns["flag"]["inferred_type"] == "boolean"
+    assert columns["day"]["min"] == "2024-01-01T00:00:00"
+    assert columns["empty"]["top_values"] == [] and columns["empty"]["missing"] == rows
