@@ -6,12 +6,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from app.core.config import Settings
+from app.datasets import convert
 from app.datasets.readers import MAX_COLUMNS
 from app.db.models import Dataset
 from app.main import create_app
@@ -56,6 +59,8 @@ BAD_INPUTS = [
     ("x.xlsx", b"just text, not a workbook", "unknown_format", ".xlsx"),
     ("x.zip", _many_parts()[:0] + b"PK\x03\x04garbage", "bad_xlsx", "damaged"),
     ("bad.csv", b"a,b\n1,2\n\xff\xfe\xfa\xfb,3\n", "undecodable_text", "line 3"),
+    # UTF-8 for its first 64 KB, then bytes that are neither UTF-8 nor GB18030
+    ("late.csv", b"a,b\n" + b"1,2\n" * 20_000 + b"\xff\xfe,3\n", "undecodable_text", "line 20002"),
     ("ragged.csv", b"a,b,c\n1,2,3\n4,5\n", "ragged_rows", "line 3 has 2 fields"),
     ("ragged2.csv", b"a,b\n1,2\n3,4\n5,6,7\n", "ragged_rows", "line 4 has 3 fields"),
     ("bad.jsonl", b'{"a": 1}\n{"a": 2,\n', "malformed_json", "line 2"),
@@ -101,6 +106,22 @@ def test_bad_input_is_refused_and_nothing_is_stored(
     error = response.json()["error"]
     assert error["code"] == code
     assert message in error["message"]
+    _assert_nothing_stored(app, settings)
+
+
+def test_parquet_declaring_too_much_data_is_refused(
+    client: TestClient,
+    team: Team,
+    app: FastAPI,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(convert, "MAX_PARQUET_BYTES", 1000)
+    buffer = io.BytesIO()
+    pq.write_table(pa.table({"x": list(range(1000))}), buffer)
+    response = upload(client, team.editor, team.project_id, "big.parquet", buffer.getvalue())
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "parquet_too_large"
     _assert_nothing_stored(app, settings)
 
 

@@ -128,6 +128,21 @@ def test_formats_are_detected_and_converted(
     assert rows["rows"] == [{"a": 1, "b": "x"}, {"a": 2, "b": "y"}]
 
 
+def test_gbk_after_a_long_ascii_start_is_detected(client: TestClient, team: Team) -> None:
+    """The first 64 KB look like UTF-8; pyarrow finds the GBK bytes and the file is re-read."""
+    raw = ("id,名字\n" + "".join(f"{i},abc\n" for i in range(20_000)) + "20000,张三\n").encode(
+        "gbk"
+    )
+    response = upload(client, team.editor, team.project_id, "late.csv", raw)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert (body["encoding"], body["row_count"]) == ("gb18030", 20_001)
+    rows = client.get(
+        f"/api/v1/datasets/{body['id']}/preview?offset=20000&limit=1", headers=team.viewer
+    ).json()
+    assert rows["rows"] == [{"id": 20000, "名字": "张三"}]
+
+
 def test_parquet_and_txt(client: TestClient, team: Team) -> None:
     buffer = io.BytesIO()
     pd.DataFrame({"x": [1.5, 2.5], "y": pd.Categorical(["a", "b"])}).to_parquet(buffer)
