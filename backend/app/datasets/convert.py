@@ -111,11 +111,6 @@ def cast_column(values: pa.ChunkedArray) -> pa.ChunkedArray:
     return values
 
 
-def type_columns(table: pa.Table) -> pa.Table:
-    """Each string column cast to its own inferred type."""
-    return pa.table(map_columns(cast_column, table.columns), names=table.column_names)
-
-
 def _plain_schema(schema: pa.Schema) -> pa.Schema:
     """The schema with dictionary-encoded (categorical) columns as their value type."""
     return pa.schema(

@@ -6,7 +6,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from app.datasets.convert import read_parquet, read_strings, type_columns, write_canonical
+from app.datasets.convert import cast_column, read_parquet, read_strings, write_canonical
 from app.datasets.profile import column_summaries, profile_table
 from app.datasets.sniff import sniff
 from app.datasets.storage import CANONICAL_NAME
@@ -41,10 +41,9 @@ def ingest(source: Path, filename: str, work_dir: Path, *, sheet: str | None = N
     use_returning_allocator()
     sniffed = sniff(source, filename)
     if sniffed.format == "parquet":
-        table = read_parquet(source)
+        table, profile = profile_table(read_parquet(source))
     else:
-        table = type_columns(read_strings(source, sniffed, sheet))
-    profile = profile_table(table)
+        table, profile = profile_table(read_strings(source, sniffed, sheet), cast=cast_column)
     repetitive = [c["name"] for c in profile["columns"] if c["unique"] <= table.num_rows // 10]
     write_canonical(table, work_dir / CANONICAL_NAME, repetitive)
     return Ingested(

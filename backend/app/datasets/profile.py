@@ -1,4 +1,4 @@
-"""Profile a typed table: row count and exact per-column statistics, columns in parallel.
+"""Profile a table: row count and exact per-column statistics, columns in parallel.
 
 Per column: missing and unique counts, the most frequent values, min/max (numbers and
 datetimes), mean and standard deviation (numbers), text-length percentiles, and the inferred
@@ -6,6 +6,7 @@ kind (text, categorical, numeric, boolean, datetime).
 """
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -124,13 +125,22 @@ def profile_column(name: str, values: pa.ChunkedArray) -> dict[str, Any]:
     return result
 
 
-def profile_table(table: pa.Table) -> dict[str, Any]:
-    """The dataset profile: row count and per-column statistics."""
-    columns = map_columns(
-        lambda item: profile_column(*item),
-        list(zip(table.column_names, table.columns, strict=True)),
-    )
-    return {"row_count": table.num_rows, "columns": columns}
+def profile_table(
+    table: pa.Table, cast: Callable[[pa.ChunkedArray], pa.ChunkedArray] | None = None
+) -> tuple[pa.Table, dict[str, Any]]:
+    """Each column cast (when `cast` is given) and profiled, columns in parallel.
+
+    The typed table and the dataset profile: row count and per-column statistics.
+    """
+
+    def prepare(index: int) -> tuple[pa.ChunkedArray, dict[str, Any]]:
+        values = table.column(index)
+        typed = cast(values) if cast else values
+        return typed, profile_column(table.column_names[index], typed)
+
+    prepared = map_columns(prepare, list(range(table.num_columns)))
+    typed = pa.table([values for values, _ in prepared], names=table.column_names)
+    return typed, {"row_count": table.num_rows, "columns": [p for _, p in prepared]}
 
 
 def column_summaries(profile: dict[str, Any]) -> list[dict[str, Any]]:

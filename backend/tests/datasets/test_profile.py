@@ -3,7 +3,7 @@
 import numpy as np
 import pyarrow as pa
 
-from app.datasets.convert import type_columns
+from app.datasets.convert import cast_column
 from app.datasets.profile import profile_table
 
 
@@ -12,7 +12,7 @@ def test_high_cardinality_counts_are_exact_and_heavy_hitters_kept() -> None:
     values = [f"用户{i}" for i in range(distinct)] + ["常见"] * 5000
     numbers = np.arange(len(values), dtype=np.int64)
     table = pa.Table.from_batches(pa.table({"name": values, "n": numbers}).to_batches(7000))
-    profile = profile_table(table)
+    _, profile = profile_table(table)
     name, n = profile["columns"]
     assert profile["row_count"] == len(values)
     assert name["unique"] == distinct + 1
@@ -29,7 +29,7 @@ def test_low_cardinality_text_has_exact_length_percentiles() -> None:
     rng = np.random.default_rng(0)
     lengths = rng.integers(1, 60, size=20_000)
     values = ["字" * int(k) for k in lengths]
-    column = profile_table(pa.table({"t": values}))["columns"][0]
+    column = profile_table(pa.table({"t": values}))[1]["columns"][0]
     assert column["unique"] == len(set(values))
     assert column["inferred_type"] == "categorical"
     stats = column["length"]
@@ -53,7 +53,7 @@ def test_types_are_inferred_per_column_from_all_rows() -> None:
             "empty": pa.array([None] * rows, pa.string()),
         }
     )
-    typed = type_columns(table)
+    typed, profile = profile_table(table, cast=cast_column)
     assert [str(t) for t in typed.schema.types] == [
         "int64",
         "string",
@@ -63,7 +63,7 @@ def test_types_are_inferred_per_column_from_all_rows() -> None:
         "double",
         "string",
     ]
-    columns = {c["name"]: c for c in profile_table(typed)["columns"]}
+    columns = {c["name"]: c for c in profile["columns"]}
     assert columns["gaps"]["missing"] == len(range(0, rows, 3))
     assert columns["gaps"]["mean"] == 1.5
     assert columns["flag"]["inferred_type"] == "boolean"
