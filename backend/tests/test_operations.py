@@ -39,8 +39,13 @@ def test_validation_error_names_field(client: TestClient, admin_headers: dict[st
 
 def test_metrics_by_route_template(client: TestClient, admin_headers: dict[str, str]) -> None:
     client.get("/api/v1/users/me", headers=admin_headers)
+    missing = "0b4e7f1a-5c1d-4f7e-9a52-3f0c8d6e2b19"
+    client.get(f"/api/v1/projects/{missing}", headers=admin_headers)
+    client.get("/api/v1/nope")
     text = client.get("/metrics").text
     assert 'http_requests_total{method="GET",route="/api/v1/users/me",status="200"}' in text
+    assert 'route="/api/v1/projects/{project_id}",status="404"}' in text
+    assert missing not in text and 'route="unmatched",status="404"}' in text
     assert "http_request_duration_seconds_bucket" in text
     assert "training_platform_build_info" in text
 

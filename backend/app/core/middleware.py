@@ -5,8 +5,8 @@ import re
 import time
 import uuid
 
+from fastapi.routing import iter_route_contexts
 from starlette.responses import JSONResponse
-from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.logging import request_id_var, user_id_var
@@ -24,15 +24,13 @@ _INTERNAL_ERROR = {
 }
 
 
-def _route_template(scope: Scope) -> str:
-    """The matched route's path template, so metrics do not explode per id."""
-    app = scope.get("app")
-    router = getattr(app, "router", None)
-    for route in getattr(router, "routes", []):
-        match, _ = route.matches(scope)
-        if match == Match.FULL:
-            return str(getattr(route, "path", scope["path"]))
-    return "unmatched"
+def _route_templates(app: object) -> dict[int, tuple[object, str]]:
+    """Every route of the app with its full path template (prefixes included), by object id."""
+    routes = getattr(app, "routes", [])
+    return {
+        id(context.original_route): (context.original_route, str(context.path_format))
+        for context in iter_route_contexts(routes)
+    }
 
 
 class RequestContextMiddleware:
@@ -41,6 +39,19 @@ class RequestContextMiddleware:
     def __init__(self, app: ASGIApp, *, metrics_enabled: bool = True) -> None:
         self.app = app
         self.metrics_enabled = metrics_enabled
+        self._templates: dict[int, tuple[object, str]] | None = None
+
+    def _route_template(self, scope: Scope) -> str:
+        """The matched route's full path template, so metrics and logs do not explode per id."""
+        route = scope.get("route")
+        if route is None:
+            return "unmatched"
+        if self._templates is None:
+            self._templates = _route_templates(scope.get("app"))
+        known = self._templates.get(id(route))
+        if known is not None and known[0] is route:
+            return known[1]
+        return str(getattr(route, "path", "unmatched"))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Wrap one HTTP request."""
@@ -78,7 +89,7 @@ class RequestContextMiddleware:
             await JSONResponse(_INTERNAL_ERROR, status_code=500)(scope, receive, send_wrapper)
         finally:
             duration = time.perf_counter() - start
-            route = _route_template(scope)
+            route = self._route_template(scope)
             if self.metrics_enabled:
                 REQUESTS.labels(scope["method"], route, str(status)).inc()
                 REQUEST_LATENCY.labels(scope["method"], route).observe(duration)
