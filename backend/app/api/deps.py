@@ -1,10 +1,11 @@
 """Shared route dependencies: DB session (the unit of work), current user, project access."""
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 import jwt
+from anyio import CancelScope, CapacityLimiter, to_thread
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
@@ -20,22 +21,42 @@ from app.projects.access import require_project
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login", auto_error=False)
 
 
-def get_database(request: Request) -> Database:
+# Dependencies that touch no I/O are `async def`: FastAPI runs them on the event loop instead
+# of sending each through the thread pool (a round trip per dependency per request).
+
+
+async def get_database(request: Request) -> Database:
     """The process's database handle."""
     db: Database = request.app.state.db
     return db
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     """The app's settings."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    """The request's unit of work: commits when the route returns, rolls back on error."""
-    with get_database(request).session_scope() as session:
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    """The request's unit of work: commits when the route returns, rolls back on error.
+
+    Opening a session does no I/O (it connects on its first query), so it is opened on the
+    event loop; the commit or rollback and the close run in a worker thread, shielded from
+    cancellation and outside the pool's limit, as FastAPI runs a sync generator's exit.
+    """
+    db: Database = request.app.state.db
+    unit = db.session_scope()
+    session = unit.__enter__()
+    try:
         yield session
+    except BaseException as exc:
+        with CancelScope(shield=True):
+            await to_thread.run_sync(
+                unit.__exit__, type(exc), exc, exc.__traceback__, limiter=CapacityLimiter(1)
+            )
+        raise
+    with CancelScope(shield=True):
+        await to_thread.run_sync(unit.__exit__, None, None, None, limiter=CapacityLimiter(1))
 
 
 SessionDep = Annotated[Session, Depends(get_db, scope="function")]
@@ -43,7 +64,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 
 
-def client_ip(request: Request) -> str:
+async def client_ip(request: Request) -> str:
     """The caller's address (uvicorn applies trusted proxy headers)."""
     return request.client.host if request.client else "unknown"
 
