@@ -5,6 +5,7 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends
+from sqlalchemy.orm import defer
 
 from app.api.deps import CurrentUser, SessionDep
 from app.core.errors import NotFound
@@ -14,7 +15,8 @@ from app.projects.access import require_project_role
 
 def _version_dependency(minimum: ProjectRole) -> Callable[..., ModelVersion]:
     def dependency(model_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> ModelVersion:
-        version = session.get(ModelVersion, model_id)
+        # the held-out report (tens of kB of JSON) is loaded only by the routes that read it
+        version = session.get(ModelVersion, model_id, options=[defer(ModelVersion.report)])
         if version is None:
             raise NotFound("Model not found.", code="model_not_found")
         require_project_role(
