@@ -1,5 +1,6 @@
 """Application factory: `uvicorn app.main:app`."""
 
+import gc
 import logging
 import sys
 from collections.abc import AsyncIterator
@@ -94,3 +95,8 @@ def _app_or_exit() -> FastAPI:
 
 
 app = _app_or_exit()
+# What is loaded by now (libraries, routes, schemas: about a million objects) lives as long as
+# the process. Freezing it keeps the collector's full passes, which request garbage sets off
+# every few seconds under load, from walking all of it each time (~0.3 s per pass otherwise).
+gc.collect()
+gc.freeze()
