@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 
 from app.datasets.convert import cast_column, read_parquet, read_strings, write_canonical
 from app.datasets.profile import column_summaries, profile_table
@@ -23,22 +22,8 @@ class Ingested:
     profile: dict[str, Any]
 
 
-def use_returning_allocator() -> None:
-    """Make Arrow hand freed memory back to the OS at once (jemalloc, no decay).
-
-    The default allocator keeps freed pages, so an API process that converted one large
-    upload would keep its peak size. Falls back to the system allocator.
-    """
-    try:
-        pa.jemalloc_set_decay_ms(0)
-        pa.set_memory_pool(pa.jemalloc_memory_pool())
-    except NotImplementedError:
-        pa.set_memory_pool(pa.system_memory_pool())
-
-
 def ingest(source: Path, filename: str, work_dir: Path, *, sheet: str | None = None) -> Ingested:
     """Detect, parse, type and profile `source`, writing the canonical file into `work_dir`."""
-    use_returning_allocator()
     sniffed = sniff(source, filename)
     if sniffed.format == "parquet":
         table, profile = profile_table(read_parquet(source))
