@@ -1,6 +1,7 @@
 """Test fixtures: a real database (SQLite or PostgreSQL per TEST_DATABASE), the app, users."""
 
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -117,7 +118,7 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 
 @pytest.fixture(autouse=True)
 def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Empty every table after each test that used the database."""
+    """Empty every table, and remove the dataset files, after each test that used the database."""
     uses_db = "database_url" in request.fixturenames
     database: Database | None = request.getfixturevalue("db") if uses_db else None
     yield
@@ -126,6 +127,7 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
     with database.engine.begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(table.delete())
+    shutil.rmtree(request.getfixturevalue("settings").data_storage_path, ignore_errors=True)
 
 
 @pytest.fixture

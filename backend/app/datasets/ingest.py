@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-
 from app.datasets.convert import cast_column, read_parquet, read_strings, write_canonical
 from app.datasets.profile import column_summaries, profile_table
 from app.datasets.sniff import sniff
