@@ -48,8 +48,22 @@ def _labels(frame: pd.DataFrame, target: str, classification: bool) -> tuple[pd.
     return usable, len(frame) - len(usable)
 
 
+def _targets(values: pd.Series, classes: list[Any], classification: bool) -> np.ndarray:
+    """Class indices (unknown labels → -1) or float values; distinct labels are looked up once."""
+    if not classification:
+        return values.to_numpy(dtype=np.float64)
+    index = {str(c): i for i, c in enumerate(classes)}
+    codes, uniques = pd.factorize(values)
+    lookup = [index.get(str(_python(u)), -1) for u in uniques]
+    return np.array([*lookup, -1], dtype=np.int64)[codes]
+
+
 def load_tabular(ctx: TrainerContext, *, classification: bool) -> TabularData:
-    """Read the canonical Parquet, drop unlabeled rows, split (seeded, stratified), encode."""
+    """Read the canonical Parquet, drop unlabeled rows, split (seeded, stratified), encode.
+
+    The table is encoded once (categories from the training rows) and the splits are taken
+    as rows of the matrix, without copying the table per split.
+    """
     frame = pd.read_parquet(ctx.dataset_path)
     target, features = resolve_columns(frame, ctx.columns)
     frame, dropped = _labels(frame, target, classification)
@@ -59,29 +73,28 @@ def load_tabular(ctx: TrainerContext, *, classification: bool) -> TabularData:
         )
     classes: list[Any] = []
     if classification:
-        classes = sorted({_python(v) for v in frame[target].tolist()}, key=lambda v: str(v))
+        distinct = {_python(v) for v in pd.unique(frame[target])}
+        classes = sorted(distinct, key=lambda v: str(v))
         if len(classes) < 2:
             raise TrainerError(f"Target '{target}' has a single class.", code="single_class")
     labels = frame[target].tolist() if classification else None
     parts = split_indices(len(frame), labels=labels, seed=ctx.seed, ratios=ctx.split_ratios)
-    pieces = {name: frame.iloc[rows] for name, rows in parts.items()}
+    extra = None
     if ctx.validation_dataset_path is not None:
         extra, _ = _labels(pd.read_parquet(ctx.validation_dataset_path), target, classification)
-        pieces["train"] = pd.concat([pieces["train"], pieces["validation"]])
-        pieces["validation"] = extra
-    if len(pieces["test"]) == 0:
+        parts["train"] = np.concatenate([parts["train"], parts["validation"]])
+    if len(parts["test"]) == 0:
         raise TrainerError("The test split is empty; raise the test ratio.", code="empty_split")
-    schema = infer_schema(pieces["train"], features)
-    data = TabularData(classification, target, schema, {}, {}, pieces["test"], classes, dropped)
-    index = {str(c): i for i, c in enumerate(classes)}
-    for name, piece in pieces.items():
-        data.x[name] = encode(piece, schema)
-        values = piece[target].tolist()
-        if classification:
-            data.y[name] = np.array([index.get(str(_python(v)), -1) for v in values])
-        else:
-            data.y[name] = np.asarray(values, dtype=np.float64)
-    if classification and len(pieces["validation"]) and (data.y["validation"] < 0).any():
+    schema = infer_schema(frame, features, rows=parts["train"])
+    raw_test = frame.iloc[parts["test"]]
+    data = TabularData(classification, target, schema, {}, {}, raw_test, classes, dropped)
+    x, y = encode(frame, schema), _targets(frame[target], classes, classification)
+    for name, rows in parts.items():
+        data.x[name], data.y[name] = x[rows], y[rows]
+    if extra is not None:
+        data.x["validation"] = encode(extra, schema)
+        data.y["validation"] = _targets(extra[target], classes, classification)
+    if classification and len(data.y["validation"]) and (data.y["validation"] < 0).any():
         keep = data.y["validation"] >= 0
         data.x["validation"], data.y["validation"] = (
             data.x["validation"][keep],

@@ -46,17 +46,33 @@ def _kind(series: pd.Series) -> str:
     return "categorical"
 
 
-def infer_schema(frame: pd.DataFrame, features: list[str]) -> list[dict[str, Any]]:
-    """Per feature: name, kind and (categorical) the most frequent categories."""
+def infer_schema(
+    frame: pd.DataFrame, features: list[str], rows: np.ndarray | None = None
+) -> list[dict[str, Any]]:
+    """Per feature: name, kind and (categorical) the most frequent categories (of `rows`)."""
     schema = []
     for name in features:
         kind = _kind(frame[name])
         entry: dict[str, Any] = {"name": name, "kind": kind}
         if kind == "categorical":
-            counts = frame[name].dropna().astype(str).value_counts()
+            column = frame[name] if rows is None else frame[name].iloc[rows]
+            counts = column.dropna().astype(str).value_counts()
             entry["categories"] = sorted(counts.index[:MAX_CATEGORIES].tolist())
         schema.append(entry)
     return schema
+
+
+def _category_codes(column: pd.Series, categories: list[str]) -> np.ndarray:
+    """Each value's position in `categories` as a float (unknown or missing → NaN).
+
+    The distinct values are looked up once (as text, like every value would be) and the
+    result is spread back over the rows.
+    """
+    codes, uniques = pd.factorize(column)
+    text = pd.Series(uniques, dtype=column.dtype).astype("string")
+    lookup = pd.Categorical(text, categories=categories).codes.astype(np.float64)
+    lookup[lookup < 0] = np.nan
+    return np.append(lookup, np.nan)[codes]  # factorize's -1 (missing) → the NaN at the end
 
 
 def encode(frame: pd.DataFrame, schema: list[dict[str, Any]]) -> np.ndarray:
@@ -65,10 +81,7 @@ def encode(frame: pd.DataFrame, schema: list[dict[str, Any]]) -> np.ndarray:
     for j, entry in enumerate(schema):
         column = frame[entry["name"]]
         if entry["kind"] == "categorical":
-            text = column.astype("string")
-            codes = pd.Categorical(text, categories=entry["categories"]).codes.astype(np.float64)
-            codes[codes < 0] = np.nan
-            out[:, j] = codes
+            out[:, j] = _category_codes(column, entry["categories"])
         else:
             out[:, j] = pd.to_numeric(column, errors="coerce").astype("float64").to_numpy()
     return out
