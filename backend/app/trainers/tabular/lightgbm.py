@@ -1,5 +1,6 @@
 """LightGBM trainers (the tabular default): early stopping, checkpoints every few rounds."""
 
+import time
 from pathlib import Path
 from typing import Any, Literal
 
@@ -13,6 +14,7 @@ from app.trainers.tabular.features import categorical_indices
 
 MODEL_FILE = "model.txt"
 SMALL_BATCH = 200  # below this, one thread predicts faster than an OpenMP team
+CHECKPOINT_BUDGET = 0.02  # share of the training time that checkpoints may take
 
 
 class LightGBMParams(TrainerParams):
@@ -33,7 +35,14 @@ class LightGBMParams(TrainerParams):
         "none", description="Classification: 'balanced' weights rare classes up."
     )
     num_threads: int = Field(0, ge=0, description="Threads (0: LightGBM's default).")
-    checkpoint_every: int = Field(50, ge=1, description="Save a resumable model every N rounds.")
+    checkpoint_every: int = Field(
+        50,
+        ge=1,
+        description=(
+            "Save a resumable model every N rounds (less often once saving the grown model "
+            "would take over 2% of the training time)."
+        ),
+    )
 
 
 class _LightGBMMixin(TabularTrainer):
@@ -139,6 +148,18 @@ class _Reporter:
         self.ctx = ctx
         self.params = params
         self.every = max(1, params.n_estimators // 200)
+        self.started = time.monotonic()
+        self.saving = 0.0  # seconds spent writing checkpoints
+
+    def _checkpoint(self, env: Any, iteration: int, total: int) -> None:
+        """Save the model so far when due, within the budget (a save rewrites every tree)."""
+        if iteration % self.params.checkpoint_every:
+            return
+        began = time.monotonic()
+        if iteration != total and self.saving > CHECKPOINT_BUDGET * (began - self.started):
+            return
+        env.model.save_model(str(self.ctx.checkpoint_dir / f"model-{iteration:06d}.txt"))
+        self.saving += time.monotonic() - began
 
     def __call__(self, env: Any) -> None:
         self.ctx.check_stop()
@@ -148,9 +169,7 @@ class _Reporter:
             values = {f"{name}": float(value) for _, name, value, _ in env.evaluation_result_list}
             if values:
                 self.ctx.report_metrics(values, step=iteration, split="validation")
-        if iteration % self.params.checkpoint_every == 0:
-            path = self.ctx.checkpoint_dir / f"model-{iteration:06d}.txt"
-            env.model.save_model(str(path))
+        self._checkpoint(env, iteration, total)
         self.ctx.report_progress(
             0.05 + 0.9 * iteration / max(total, 1), step=iteration, total_steps=total
         )
