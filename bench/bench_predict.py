@@ -110,21 +110,20 @@ run, shared 2-core machine, 1-minute load average {load_start:.2f} at the start 
 |---|---|---|---|---|---|---|
 {table}
 
-Where (b) loses, from timers around each stage of the server in a profiling run of the same
-setup: every request pays ~9 ms on the server before and after the model (median at batch 1:
-~5.5 ms in the dependencies, i.e. token check, user and model lookups and project check, each
-a thread-pool hop; the rest routing, the prediction's own hop and the response), plus the
-client's round trip. A 1,000-row request adds the body parse (column "body parse": orjson and
-a shape check; the validating pydantic-core parse it replaced took ~15 ms), and its feature
-encoding takes ~11 ms instead of ~6 ms in (a): each request brings freshly parsed, cache-cold
-row objects while (a) reuses one list (~8.5 ms in-process on fresh rows), and garbage
-collection in the larger server process costs ~2 ms more (gone with gc disabled). The predictor was made about 2× faster
-(one-pass feature picking, whole-column checks, result dicts from `tolist()`: in-process
-1,000 rows 25–32 ms → 13–14 ms, API 58–65 ms → ~43 ms per request, in runs before and after
-the change on this machine), which raises (b) in rows/s but raises the baseline (a) more:
-the fixed request cost and the JSON parse now outweigh the model, and the 0.5 target for
-1,000-row batches is {verdict}. A columnar body would parse in ~3.5 ms instead of ~6.5 ms but
-its in-process baseline would shrink as much, so it was not added.
+Where (b) loses, from stage timers in the server (a separate profiling run of the same
+setup on the busy machine): per request the server now spends ~5.5 ms in the dependencies
+(token check and user lookup in one thread hop, model lookup and project check in another;
+the settings, the session's opening and the route's template are no longer thread hops or
+route scans, and the model row is read without its ~30 kB report) plus the session's commit
+in a third hop, before it parses, predicts and renders the body in one worker-thread hop.
+For 1,000 rows that hop costs ~9 ms of body parse (column "body parse": orjson and a shape
+check), an encoding of fresh, cache-cold row objects (~15 ms, vs ~10 ms in (a), which reuses
+one list) and freeing the ~50,000 parsed objects afterwards (~5 ms); none of this exists in
+(a). Full garbage-collection passes, which request garbage sets off every few seconds, now
+skip the objects frozen at import (~0.3 s → ~0.08 s a pass). Earlier rounds made the
+predictor itself ~2× faster, which raises (a) as much as (b): the fixed request cost and the
+JSON body now weigh as much as the model, and the 0.5 target for 1,000-row batches is
+{verdict}.
 """)
 
 
