@@ -41,6 +41,24 @@ def test_text_classification_report() -> None:
     assert empty.rows == [4, 9]
 
 
+def test_tabular_duplicates_and_conflicts_with_missing_values_and_lists() -> None:
+    nan = float("nan")
+    frame = pd.DataFrame(
+        {
+            "x": [1.0, 1.0, nan, nan, 2.0, 2.0, 3.0],
+            "city": ["北京", "北京", None, None, "上海", "上海", "北京"],
+            "tags": [[1], [1], {"a": 1}, {"a": 1}, [2], [3], [1]],
+            "y": [0, 0, 1, 0, 1, 1, 1],
+        }
+    )
+    report = validate_for_task(frame, "tabular_classification", {"target": "y"})
+    assert report.duplicate_rows == 1  # row 2 repeats row 1
+    assert report.conflicting_inputs == 1  # rows 3 and 4: same inputs (NaN, None, {a: 1})
+    assert report.conflicting_rows == 2
+    conflict = next(w for w in report.warnings if w.code == "conflicting_labels")
+    assert conflict.rows == [3, 4]
+
+
 @pytest.mark.parametrize(
     ("task", "columns", "code", "text"),
     [
