@@ -6,35 +6,63 @@ transactions and its event ids grow in commit order: a reader resuming after id 
 """
 
 import uuid
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from app.db.base import utcnow
 from app.db.models.job import JobEvent
 from app.jobs import engine
 from app.jobs.outbox import after_commit
 
 
-def event_payload(event: JobEvent) -> dict[str, Any]:
-    """The wire form of an event (REST, WebSocket, bus)."""
+def _wire(
+    event_id: int, job_id: uuid.UUID, type_: str, data: dict[str, Any], created_at: datetime
+) -> dict[str, Any]:
     return {
-        "id": event.id,
-        "job_id": str(event.job_id),
-        "type": event.type,
-        "data": event.data,
-        "created_at": event.created_at.isoformat(),
+        "id": event_id,
+        "job_id": str(job_id),
+        "type": type_,
+        "data": data,
+        "created_at": created_at.isoformat(),
     }
 
 
-def record_event(session: Session, job_id: uuid.UUID, type_: str, data: dict[str, Any]) -> JobEvent:
-    """Store an event and publish it once the transaction commits."""
-    event = JobEvent(job_id=job_id, type=type_, data=data)
-    session.add(event)
-    session.flush()
-    payload = event_payload(event)
-    after_commit(session, lambda: engine.publish(job_id, payload))
-    return event
+def event_payload(event: JobEvent) -> dict[str, Any]:
+    """The wire form of an event (REST, WebSocket, bus)."""
+    return _wire(event.id, event.job_id, event.type, event.data, event.created_at)
+
+
+def record_events(
+    session: Session, job_id: uuid.UUID, items: list[tuple[str, dict[str, Any]]]
+) -> None:
+    """Store events (type, data) in one statement; publish them once the transaction commits."""
+    if not items:
+        return
+    created_at = utcnow()
+    rows = [
+        {"job_id": job_id, "type": type_, "data": data, "created_at": created_at}
+        for type_, data in items
+    ]
+    statement = insert(JobEvent).returning(JobEvent.id, sort_by_parameter_order=True)
+    ids = session.scalars(statement, rows).all()
+    payloads = [
+        _wire(event_id, job_id, type_, data, created_at)
+        for event_id, (type_, data) in zip(ids, items, strict=True)
+    ]
+    after_commit(session, lambda: _publish_all(job_id, payloads))
+
+
+def _publish_all(job_id: uuid.UUID, payloads: list[dict[str, Any]]) -> None:
+    for payload in payloads:
+        engine.publish(job_id, payload)
+
+
+def record_event(session: Session, job_id: uuid.UUID, type_: str, data: dict[str, Any]) -> None:
+    """Store one event and publish it once the transaction commits."""
+    record_events(session, job_id, [(type_, data)])
 
 
 def events_after(

@@ -9,13 +9,13 @@ import time
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from app.db.base import utcnow
 from app.db.models.job import JobStatus, TrainingJob
 from app.db.session import Database
 from app.jobs.config import JobSettings
-from app.jobs.events import record_event
+from app.jobs.events import record_events
 
 if TYPE_CHECKING:
     from app.jobs.runner import Claim
@@ -164,7 +164,7 @@ class Supervisor:
                     values["message"] = str(data["message"])[:500]
         job_id = self.claim.job_id
         with self.db.session_scope() as session:
-            renewed = session.execute(
+            status = session.scalar(
                 update(TrainingJob)
                 .where(
                     TrainingJob.id == job_id,
@@ -172,12 +172,12 @@ class Supervisor:
                     TrainingJob.status.in_([JobStatus.running, JobStatus.cancelling]),
                 )
                 .values(**values)
-            ).rowcount  # type: ignore[attr-defined]
-            if renewed != 1:
+                .returning(TrainingJob.status)
+                .execution_options(synchronize_session=False)
+            )
+            if status is None:
                 return False
-            status = session.scalar(select(TrainingJob.status).where(TrainingJob.id == job_id))
-            for kind, data in batch:
-                record_event(session, job_id, kind, data)
+            record_events(session, job_id, batch)
         if status == JobStatus.cancelling and not self.cancel_requested:
             self._request_stop()
         return True

@@ -1,7 +1,9 @@
 """Model versions: register from a job, list, read, update (name, tags, alias), delete."""
 
+import functools
 import importlib.metadata
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -19,9 +21,15 @@ from app.projects.access import scope_to_visible
 from app.trainers.registry import get_trainer
 
 
+@functools.cache
+def _module_distributions() -> Mapping[str, list[str]]:
+    """Top-level module → distributions, read once per process (a scan of all installed files)."""
+    return importlib.metadata.packages_distributions()
+
+
 def library_versions(requires: tuple[str, ...]) -> dict[str, str]:
     """Installed versions of the trainer's libraries (module names mapped to distributions)."""
-    modules = importlib.metadata.packages_distributions()
+    modules = _module_distributions()
     versions: dict[str, str] = {}
     for module in requires:
         for dist in modules.get(module, [module]):

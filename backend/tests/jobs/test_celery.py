@@ -66,8 +66,8 @@ def test_job_longer_than_the_visibility_timeout_trains_once(
 ) -> None:
     project = personal_project(jobs_client, owner)
     params = {
-        "n_estimators": 4000,
-        "learning_rate": 0.01,
+        "n_estimators": 10000,  # long enough to outlast the 3 s visibility timeout
+        "learning_rate": 0.001,  # small steps: trees keep finding splits to the last round
         "early_stopping_rounds": 0,
         "num_threads": 1,
     }
