@@ -118,10 +118,18 @@ measured in the same run, alternating with the platform's steps; best of {r["rou
 | whole conversion at upload (the above + canonical Parquet written) | {r["ingest_s"]:.3f} s = {r["ratio_ingest"]:.2f}× pyarrow read | |
 | peak RSS growth during the whole conversion | {r["rss_growth_mb"]:.0f} MB | |
 
-The platform's pass does more than the baseline: it keeps values with leading zeros as text,
-trims whitespace, treats NA tokens as missing, and counts every column's distinct values
-exactly (the free-text column's hashing is the longest single step). Conversion holds the
-table in memory, in a child process for large uploads, so the API process does not grow.
+The platform's pass does more than the baseline: it reads every column as text and infers
+types itself (values with leading zeros stay text, whitespace is trimmed, NA tokens become
+missing, ISO and slashed dates), and counts every column's distinct values exactly. The profile
+step is at the target's ratio on its own; the end-to-end ratio is the string read (about one
+baseline) plus casting and profiling on the same two cores. What made the profile step ~2×
+faster in this round: numbers are counted with pandas' hash table instead of a sort, the top
+values' threshold comes from a histogram of the counts (`np.partition` crawled on 800k tied
+counts: 119 ms), long mostly-distinct text columns are counted in 16 parts keyed by byte
+length and last byte so each hash table stays in cache (1M strings: 196 ms → ~95 ms), ISO
+dates are parsed by Arrow's cast instead of `strptime`, and the leading-zero regex runs only
+on values starting with 0. Conversion holds the table in memory, in a child process for large
+uploads, so the API process does not grow.
 1-minute load average of the shared 2-core machine at the end of this run: {r["load_1m"]:.1f}.
 """
 

@@ -31,10 +31,13 @@ from app.datasets.xlsx import read_xlsx
 
 NA_TOKENS = pa.array(["NA", "N/A", "NaN", "nan", "null", "NULL", "None", "none", "-"])
 BOOLEAN_TOKENS = pa.array(["true", "false"])
-DATETIME_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S")
+# ISO 8601 dates and date-times ("2024-05-01", "2024-05-01 08:30:00"), parsed by Arrow's cast
+ISO_DATETIME = "iso"
+DATETIME_FORMATS = ("%Y/%m/%d", "%Y/%m/%d %H:%M:%S")
 NUMBER_TYPES = {"int": pa.int64(), "float": pa.float64()}
-CANDIDATES = ("bool", *NUMBER_TYPES, *DATETIME_FORMATS)
+CANDIDATES = ("bool", *NUMBER_TYPES, ISO_DATETIME, *DATETIME_FORMATS)
 LEADING_ZERO = r"^[+-]?0[0-9]"  # "007" stays text: identifiers and postcodes keep their digits
+ZERO_STARTS = ("0", "+0", "-0")  # cheap prefilter: only such values can have a leading zero
 SAMPLE_ROWS = 10_000
 ROW_GROUP_ROWS = 32_768
 MAX_PARQUET_BYTES = 2 * 1024**3  # uncompressed, as the file's metadata declares it
@@ -75,6 +78,16 @@ def _cleaned(values: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.if_else(pc.is_in(trimmed, NA_TOKENS), pa.scalar(None, pa.string()), trimmed)
 
 
+def _has_leading_zero(cleaned: pa.ChunkedArray) -> bool:
+    """True when some value looks like "007" or "-01" (the regex runs on the few that may)."""
+    maybe = pc.or_(
+        pc.or_(pc.starts_with(cleaned, ZERO_STARTS[0]), pc.starts_with(cleaned, ZERO_STARTS[1])),
+        pc.starts_with(cleaned, ZERO_STARTS[2]),
+    )
+    suspects = cleaned.filter(maybe)
+    return bool(len(suspects)) and pc.any(pc.match_substring_regex(suspects, LEADING_ZERO)).as_py()
+
+
 def _typed(cleaned: pa.ChunkedArray, candidate: str) -> pa.ChunkedArray | None:
     """`cleaned` as the candidate type, or None when some value does not parse as it."""
     if candidate == "bool":
@@ -83,9 +96,11 @@ def _typed(cleaned: pa.ChunkedArray, candidate: str) -> pa.ChunkedArray | None:
         return pc.equal(pc.utf8_lower(cleaned), "true")
     try:
         if candidate in NUMBER_TYPES:
-            if pc.any(pc.match_substring_regex(cleaned, LEADING_ZERO)).as_py():
+            if _has_leading_zero(cleaned):
                 return None
             return pc.cast(cleaned, NUMBER_TYPES[candidate])
+        if candidate == ISO_DATETIME:
+            return pc.cast(cleaned, pa.timestamp("ms"))
         return pc.strptime(cleaned, format=candidate, unit="ms")
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
@@ -94,7 +109,7 @@ def _typed(cleaned: pa.ChunkedArray, candidate: str) -> pa.ChunkedArray | None:
 def cast_column(values: pa.ChunkedArray) -> pa.ChunkedArray:
     """The column as the narrowest type all its present values parse as, else as text.
 
-    Candidates in order: boolean, integer, float, each of DATETIME_FORMATS. They are tried on
+    Candidates in order: boolean, integer, float, ISO 8601, each of DATETIME_FORMATS. Tried on
     the first SAMPLE_ROWS values first, so a text column costs almost nothing.
     """
     sample = _cleaned(values.slice(0, SAMPLE_ROWS))

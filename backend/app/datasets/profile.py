@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -20,6 +21,9 @@ CATEGORICAL_MAX_UNIQUE = 50
 CATEGORICAL_MAX_UNIQUE_SHARE = 0.05
 CATEGORICAL_MAX_MEAN_LENGTH = 40
 LENGTH_PERCENTILES = (50, 90, 99)
+PARTITION_MIN_ROWS = 100_000  # longer text columns with mostly distinct values are counted in parts
+PARTITIONS = 16
+SAMPLE_ROWS = 10_000
 
 
 def _number(value: Any) -> Any:
@@ -57,13 +61,63 @@ def _inferred_type(kind: pa.DataType, present: int, unique: int, mean_length: fl
 
 
 def _value_counts(present: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
-    """Each distinct value and how often it occurs (numbers: sorted by numpy, which is faster)."""
+    """Each distinct value and how often it occurs (numbers: pandas' hash table, the fastest)."""
     if _is_numeric(present.type):
-        values, counts = np.unique(present.to_numpy(), return_counts=True)
-        return pa.array(values, present.type), counts
-    encoded = pc.dictionary_encode(present.combine_chunks())
+        codes, values = pd.factorize(present.to_numpy(), use_na_sentinel=False)
+        return pa.array(values, present.type), np.bincount(codes, minlength=len(values))
+    combined = present.combine_chunks()
+    if _mostly_distinct(combined):
+        return _partitioned_value_counts(combined)
+    return _encoded_counts(combined)
+
+
+def _encoded_counts(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    encoded = pc.dictionary_encode(values)
     counts = np.bincount(encoded.indices.to_numpy(), minlength=len(encoded.dictionary))
     return encoded.dictionary, counts
+
+
+def _mostly_distinct(values: pa.Array) -> bool:
+    """A long column whose first rows are mostly distinct (free text, identifiers)."""
+    if len(values) < PARTITION_MIN_ROWS or not _is_text(values.type):
+        return False
+    return len(pc.unique(values.slice(0, SAMPLE_ROWS))) > SAMPLE_ROWS // 10
+
+
+def _partition_keys(values: pa.Array) -> np.ndarray:
+    """A key in [0, PARTITIONS) per string, from its byte length and last byte."""
+    lengths = pc.binary_length(values).to_numpy(zero_copy_only=False)
+    _, offsets_buffer, data_buffer = values.buffers()
+    offset_type = np.int64 if pa.types.is_large_string(values.type) else np.int32
+    ends = np.frombuffer(offsets_buffer, offset_type)[
+        values.offset + 1 : values.offset + 1 + len(values)
+    ]
+    data = (
+        np.frombuffer(data_buffer, np.uint8) if data_buffer is not None else np.zeros(1, np.uint8)
+    )
+    last = np.where(lengths > 0, data[np.maximum(ends - 1, 0)], 0)
+    return ((lengths ^ last) & (PARTITIONS - 1)).astype(np.uint8)
+
+
+def _partitioned_value_counts(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """Distinct values and counts, counted in PARTITIONS disjoint parts (equal strings share a
+    key), so each hash table stays small enough for the CPU caches: for a million mostly
+    distinct strings about twice as fast as one table."""
+    keys = _partition_keys(values)
+    grouped = values.take(pa.array(np.argsort(keys, kind="stable")))
+    dictionaries, counts, start = [], [], 0
+    for size in np.bincount(keys, minlength=PARTITIONS):
+        part_values, part_counts = _encoded_counts(grouped.slice(start, size))
+        dictionaries.append(part_values)
+        counts.append(part_counts)
+        start += size
+    return pa.concat_arrays(dictionaries), np.concatenate(counts)
+
+
+def _kth_largest(counts: np.ndarray, k: int) -> int:
+    """The k-th largest count, from a histogram of the counts (np.partition crawls on ties)."""
+    at_least = np.cumsum(np.bincount(counts)[::-1])[::-1]  # at_least[c]: how many counts >= c
+    return int(np.flatnonzero(at_least >= k)[-1])
 
 
 def _top_values(values: pa.Array, counts: np.ndarray) -> list[dict[str, Any]]:
@@ -71,8 +125,7 @@ def _top_values(values: pa.Array, counts: np.ndarray) -> list[dict[str, Any]]:
     if not len(counts):
         return []
     if len(counts) > TOP_VALUES:
-        kth = np.partition(counts, len(counts) - TOP_VALUES)[len(counts) - TOP_VALUES]
-        keep = np.flatnonzero(counts >= kth)
+        keep = np.flatnonzero(counts >= _kth_largest(counts, TOP_VALUES))
         values, counts = values.take(pa.array(keep)), counts[keep]
     table = pa.table({"values": values, "counts": counts})
     keys = [("counts", "descending"), ("values", "ascending")]

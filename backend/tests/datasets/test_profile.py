@@ -1,5 +1,7 @@
 """The profile: exact counts, heavy hitters, numeric moments, length percentiles, types."""
 
+from collections import Counter
+
 import numpy as np
 import pyarrow as pa
 
@@ -69,3 +71,30 @@ def test_types_are_inferred_per_column_from_all_rows() -> None:
     assert columns["flag"]["inferred_type"] == "boolean"
     assert columns["day"]["min"] == "2024-01-01T00:00:00"
     assert columns["empty"]["top_values"] == [] and columns["empty"]["missing"] == rows
+
+
+def test_long_mostly_distinct_text_is_counted_exactly() -> None:
+    """Past PARTITION_MIN_ROWS distinct values are counted in parts; the result is the same."""
+    rng = np.random.default_rng(1)
+    rows = 150_000
+    values = [f"评论{int(i)}" if i % 7 else f"c{int(i)}" for i in rng.integers(0, 120_000, rows)]
+    values[::1000] = ["常见"] * len(values[::1000])
+    values[5::1000] = [""] * len(values[5::1000])
+    column = profile_table(pa.table({"t": values}))[1]["columns"][0]
+    expected = Counter(values)
+    assert column["unique"] == len(expected)
+    top = sorted(expected.items(), key=lambda item: (-item[1], item[0]))[:10]
+    assert [(t["value"], t["count"]) for t in column["top_values"]] == top
+
+
+def test_leading_zeros_past_the_sample_and_date_formats() -> None:
+    rows = 25_000
+    table = pa.table(
+        {
+            "code": [str(i + 1) for i in range(rows - 1)] + ["-007"],
+            "iso": [f"2024-03-{i % 28 + 1:02d}T08:30:00" for i in range(rows)],
+            "slashed": [f"2024/03/{i % 28 + 1:02d}" for i in range(rows)],
+        }
+    )
+    typed, _ = profile_table(table, cast=cast_column)
+    assert [str(t) for t in typed.schema.types] == ["string", "timestamp[ms]", "timestamp[ms]"]
