@@ -110,20 +110,19 @@ run, shared 2-core machine, 1-minute load average {load_start:.2f} at the start 
 |---|---|---|---|---|---|---|
 {table}
 
-Where (b) loses, from stage timers in the server (a separate profiling run of the same
-setup on the busy machine): per request the server now spends ~5.5 ms in the dependencies
-(token check and user lookup in one thread hop, model lookup and project check in another;
-the settings, the session's opening and the route's template are no longer thread hops or
-route scans, and the model row is read without its ~30 kB report) plus the session's commit
-in a third hop, before it parses, predicts and renders the body in one worker-thread hop.
-For 1,000 rows that hop costs ~9 ms of body parse (column "body parse": orjson and a shape
-check), an encoding of fresh, cache-cold row objects (~15 ms, vs ~10 ms in (a), which reuses
-one list) and freeing the ~50,000 parsed objects afterwards (~5 ms); none of this exists in
-(a). Full garbage-collection passes, which request garbage sets off every few seconds, now
-skip the objects frozen at import (~0.3 s → ~0.08 s a pass). Earlier rounds made the
-predictor itself ~2× faster, which raises (a) as much as (b): the fixed request cost and the
-JSON body now weigh as much as the model, and the 0.5 target for 1,000-row batches is
-{verdict}.
+Where (b) loses. The 1-row batch shows the fixed cost of a request: the round trip through
+uvicorn, the middleware stack, FastAPI's routing and dependency resolution (token check and
+user lookup in one worker-thread hop, model lookup and project check in another, the session's
+commit in a third), then the parse, predict and render in one more hop; the model itself is
+~0.1 ms of it. For 1,000 rows (b) adds to that fixed cost the body parse (column "body parse":
+orjson and a shape check), receiving the 1.3 MB body (uvicorn pauses reading at 64 kB until
+the app takes each chunk, so the body arrives in ~20 event-loop round trips; sampling the
+server with py-spy put about a fifth of its time in the event loop's own receive code),
+encoding fresh, cache-cold row objects where (a) reuses one list, and freeing ~50,000 parsed
+objects. Full garbage-collection passes skip the objects frozen at import (~0.3 s → ~0.08 s a
+pass). Earlier rounds made the predictor itself ~2× faster, which raises (a) as much as (b):
+the fixed request cost and the JSON body now weigh as much as the model, and the 0.5 target
+for 1,000-row batches is {verdict}.
 """)
 
 

@@ -88,6 +88,11 @@ def _has_leading_zero(cleaned: pa.ChunkedArray) -> bool:
     return bool(len(suspects)) and pc.any(pc.match_substring_regex(suspects, LEADING_ZERO)).as_py()
 
 
+def _has_nan(typed: pa.ChunkedArray) -> bool:
+    """True for a float column holding NaN (read from "NaN"/"nan", which are NA tokens)."""
+    return pa.types.is_floating(typed.type) and bool(pc.any(pc.is_nan(typed)).as_py())
+
+
 def _typed(cleaned: pa.ChunkedArray, candidate: str) -> pa.ChunkedArray | None:
     """`cleaned` as the candidate type, or None when some value does not parse as it."""
     if candidate == "bool":
@@ -112,10 +117,15 @@ def cast_column(values: pa.ChunkedArray) -> pa.ChunkedArray:
     Candidates in order: boolean, integer, float, ISO 8601, each of DATETIME_FORMATS. Tried on
     the first SAMPLE_ROWS values first, so a text column costs almost nothing.
     """
+    if values.null_count == len(values):
+        return values
     sample = _cleaned(values.slice(0, SAMPLE_ROWS))
     candidates = [c for c in CANDIDATES if _typed(sample, c) is not None]
     if not candidates:
         return values
+    direct = _typed(values, candidates[0])
+    if direct is not None and not _has_nan(direct):
+        return direct  # no value needed trimming or was an NA token: cleaning would not change it
     cleaned = _cleaned(values)
     if cleaned.null_count == len(cleaned):
         return values
