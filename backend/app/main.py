@@ -11,7 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from app import __version__
 from app.api.health import router as health_router
-from app.api.router import api_router
+from app.api.router import API_PREFIX, api_routers
 from app.core.config import InsecureSettingsError, Settings, check_production_secrets, get_settings
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
@@ -79,7 +79,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.add_middleware(RequestContextMiddleware, metrics_enabled=settings.metrics_enabled)
     app.include_router(health_router)
-    app.include_router(api_router)
+    for router in api_routers:
+        app.include_router(router, prefix=API_PREFIX)
     app.include_router(job_ws_router)
     if settings.serve_frontend and frontend_available(settings.frontend_dist):
         mount_frontend(app, settings.frontend_dist)
