@@ -102,7 +102,12 @@ def get_current_user(
     token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> User:
     """The signed-in, active user (also noted on the request for the access log)."""
-    user = user_from_token(session, token, settings.jwt_secret_key)
+    return authenticate(request, session, token, settings.jwt_secret_key)
+
+
+def authenticate(request: Request, session: Session, token: str | None, secret: str) -> User:
+    """The token's active user, noted on the request for the access log; 401 otherwise."""
+    user = user_from_token(session, token, secret)
     request.state.user_id = str(user.id)
     user_id_var.set(str(user.id))
     return user

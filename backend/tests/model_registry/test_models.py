@@ -162,6 +162,13 @@ def test_predict_labels_probabilities_values_and_errors(
     assert result.status_code == 200, result.text
     first = result.json()["predictions"][0]
     assert first["label"] in (0, 1) and set(first["probabilities"]) == {"0", "1"}
+    one_row = {"inputs": rows(cancer, 1)}
+    anonymous = jobs_client.post(url, json=one_row)
+    assert anonymous.status_code == 401 and anonymous.headers["www-authenticate"] == "Bearer"
+    forged = jobs_client.post(url, headers={"Authorization": "Bearer forged"}, json=one_row)
+    assert forged.status_code == 401 and forged.json()["error"]["code"] == "invalid_token"
+    unknown = f"/api/v1/models/{uuid.uuid4()}/predict"
+    assert jobs_client.post(unknown, headers=frank, json=one_row).status_code == 404
     broken = rows(cancer, 2)
     del broken[1]["mean area"]
     missing = jobs_client.post(url, headers=frank, json={"inputs": broken})
