@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from app.datasets.convert import map_columns
+from app.datasets.convert import SAMPLE_ROWS, map_columns
 
 TOP_VALUES = 10
 CATEGORICAL_MAX_UNIQUE = 50
@@ -23,7 +23,6 @@ CATEGORICAL_MAX_MEAN_LENGTH = 40
 LENGTH_PERCENTILES = (50, 90, 99)
 PARTITION_MIN_ROWS = 100_000  # longer text columns with mostly distinct values are counted in parts
 PARTITIONS = 16
-SAMPLE_ROWS = 10_000
 
 
 def _number(value: Any) -> Any:
@@ -100,9 +99,11 @@ def _partition_keys(values: pa.Array) -> np.ndarray:
 
 
 def _partitioned_value_counts(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
-    """Distinct values and counts, counted in PARTITIONS disjoint parts (equal strings share a
-    key), so each hash table stays small enough for the CPU caches: for a million mostly
-    distinct strings about twice as fast as one table."""
+    """Distinct values and counts, counted in PARTITIONS disjoint parts (equal strings share a key).
+
+    Each part's hash table stays small enough for the CPU caches: for a million mostly
+    distinct strings about twice as fast as one table.
+    """
     keys = _partition_keys(values)
     grouped = values.take(pa.array(np.argsort(keys, kind="stable")))
     dictionaries, counts, start = [], [], 0
