@@ -12,15 +12,13 @@ from app.api.deps import (
     DatabaseDep,
     SessionDep,
     SettingsDep,
+    authenticate,
     oauth2_scheme,
-    user_from_token,
 )
-from app.core.errors import NotFound
-from app.core.logging import user_id_var
 from app.datasets.service import require_ready
 from app.datasets.upload import Uploader
 from app.db.models import Dataset, ProjectRole, User
-from app.projects.access import require_project, require_project_role
+from app.projects.access import get_in_project, require_project
 
 NOT_FOUND_MESSAGE = "Dataset not found."
 NOT_FOUND_CODE = "dataset_not_found"
@@ -30,18 +28,15 @@ def get_dataset_or_404(
     session: Session, user: User, dataset_id: uuid.UUID, minimum: ProjectRole
 ) -> Dataset:
     """The dataset if the user has `minimum` in its project; 404 if invisible, 403 if weak."""
-    dataset = session.get(Dataset, dataset_id)
-    if dataset is None:
-        raise NotFound(NOT_FOUND_MESSAGE, code=NOT_FOUND_CODE)
-    require_project_role(
+    return get_in_project(
         session,
         user,
-        dataset.project_id,
+        Dataset,
+        dataset_id,
         minimum,
         not_found_message=NOT_FOUND_MESSAGE,
         not_found_code=NOT_FOUND_CODE,
     )
-    return dataset
 
 
 def _dataset_dependency(minimum: ProjectRole) -> Callable[..., Dataset]:
@@ -74,11 +69,9 @@ def get_uploader(
 ) -> Uploader:
     """Authenticate, and check the query's project before any of the body is read."""
     with db.session_scope() as session:
-        user = user_from_token(session, token, settings.jwt_secret_key)
+        user = authenticate(request, session, token, settings.jwt_secret_key)
         if project_id is not None:
             require_project(session, user, project_id, ProjectRole.editor)
-    request.state.user_id = str(user.id)
-    user_id_var.set(str(user.id))
     return Uploader(user_id=user.id, project_id=project_id)
 
 

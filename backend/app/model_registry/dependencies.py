@@ -8,28 +8,25 @@ from fastapi import Depends
 from sqlalchemy.orm import Session, defer
 
 from app.api.deps import CurrentUser, SessionDep
-from app.core.errors import NotFound
 from app.db.models import ModelVersion, ProjectRole, User
-from app.projects.access import require_project_role
+from app.projects.access import get_in_project
 
 
 def load_model_version(
     session: Session, user: User, model_id: uuid.UUID, minimum: ProjectRole
 ) -> ModelVersion:
     """The model version if `user` has at least `minimum` in its project; 404 otherwise."""
-    # the held-out report (tens of kB of JSON) is loaded only by the routes that read it
-    version = session.get(ModelVersion, model_id, options=[defer(ModelVersion.report)])
-    if version is None:
-        raise NotFound("Model not found.", code="model_not_found")
-    require_project_role(
+    return get_in_project(
         session,
         user,
-        version.project_id,
+        ModelVersion,
+        model_id,
         minimum,
         not_found_message="Model not found.",
         not_found_code="model_not_found",
+        # the held-out report (tens of kB of JSON) is loaded only by the routes that read it
+        options=[defer(ModelVersion.report)],
     )
-    return version
 
 
 def _version_dependency(minimum: ProjectRole) -> Callable[..., ModelVersion]:

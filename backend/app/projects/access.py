@@ -1,10 +1,12 @@
 """The one project access check used by every route: 404 when invisible, 403 when too weak."""
 
 import uuid
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.interfaces import ORMOption
 
 from app.core.errors import Forbidden, NotFound
 from app.db.models import Project, ProjectMember, ProjectRole, User
@@ -40,6 +42,44 @@ def require_project_role(
             code="insufficient_project_role",
         )
     return role
+
+
+class _InProject(Protocol):
+    @property
+    def project_id(self) -> uuid.UUID: ...
+
+
+Owned = TypeVar("Owned", bound=_InProject)
+
+
+def get_in_project(
+    session: Session,
+    user: User,
+    entity: type[Owned],
+    object_id: uuid.UUID,
+    minimum: ProjectRole,
+    *,
+    not_found_message: str,
+    not_found_code: str,
+    options: Sequence[ORMOption] = (),
+) -> Owned:
+    """Load a project's object (dataset, job, model…) the user may act on with `minimum`.
+
+    404 when it does not exist or its project is invisible to the user, 403 when the role is
+    too weak.
+    """
+    found = session.get(entity, object_id, options=options)
+    if found is None:
+        raise NotFound(not_found_message, code=not_found_code)
+    require_project_role(
+        session,
+        user,
+        found.project_id,
+        minimum,
+        not_found_message=not_found_message,
+        not_found_code=not_found_code,
+    )
+    return found
 
 
 def require_project(

@@ -7,25 +7,21 @@ from typing import Annotated
 from fastapi import Depends
 
 from app.api.deps import CurrentUser, SessionDep
-from app.core.errors import NotFound
 from app.db.models import ProjectRole, TrainingJob
-from app.projects.access import require_project_role
+from app.projects.access import get_in_project
 
 
 def _job_dependency(minimum: ProjectRole) -> Callable[..., TrainingJob]:
     def dependency(job_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> TrainingJob:
-        job = session.get(TrainingJob, job_id)
-        if job is None:
-            raise NotFound("Job not found.", code="job_not_found")
-        require_project_role(
+        return get_in_project(
             session,
             user,
-            job.project_id,
+            TrainingJob,
+            job_id,
             minimum,
             not_found_message="Job not found.",
             not_found_code="job_not_found",
         )
-        return job
 
     return dependency
 
