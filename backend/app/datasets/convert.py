@@ -8,11 +8,13 @@ for large uploads, so holding the table in memory (a few times the file's size, 
 are capped) never grows the API or worker processes.
 """
 
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -39,6 +41,8 @@ CANDIDATES = ("bool", *NUMBER_TYPES, ISO_DATETIME, *DATETIME_FORMATS)
 LEADING_ZERO = r"^[+-]?0[0-9]"  # "007" stays text: identifiers and postcodes keep their digits
 ZERO_STARTS = ("0", "+0", "-0")  # cheap prefilter: only such values can have a leading zero
 SAMPLE_ROWS = 10_000
+HEAD_ROWS = 100
+DICTIONARY_MAX_SAMPLE_SHARE = 0.8  # fewer distinct values in the sample: cast each one once
 ROW_GROUP_ROWS = 32_768
 MAX_PARQUET_BYTES = 2 * 1024**3  # uncompressed, as the file's metadata declares it
 READERS: dict[str, Callable[[Path, Sniffed], tuple[list[str], Batches]]] = {
@@ -46,6 +50,7 @@ READERS: dict[str, Callable[[Path, Sniffed], tuple[list[str], Batches]]] = {
     "jsonl": read_jsonl,
     "json": read_json_array,
 }
+ArrayLike = TypeVar("ArrayLike", pa.Array, pa.ChunkedArray)
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
@@ -72,13 +77,13 @@ def read_strings(path: Path, sniffed: Sniffed, sheet: str | None) -> pa.Table:
     return table
 
 
-def _cleaned(values: pa.ChunkedArray) -> pa.ChunkedArray:
+def _cleaned(values: ArrayLike) -> ArrayLike:
     """Trimmed values, with missing-value tokens as nulls."""
     trimmed = pc.utf8_trim_whitespace(values)
     return pc.if_else(pc.is_in(trimmed, NA_TOKENS), pa.scalar(None, pa.string()), trimmed)
 
 
-def _has_leading_zero(cleaned: pa.ChunkedArray) -> bool:
+def _has_leading_zero(cleaned: ArrayLike) -> bool:
     """True when some value looks like "007" or "-01" (the regex runs on the few that may)."""
     maybe = pc.or_(
         pc.or_(pc.starts_with(cleaned, ZERO_STARTS[0]), pc.starts_with(cleaned, ZERO_STARTS[1])),
@@ -88,12 +93,12 @@ def _has_leading_zero(cleaned: pa.ChunkedArray) -> bool:
     return bool(len(suspects)) and pc.any(pc.match_substring_regex(suspects, LEADING_ZERO)).as_py()
 
 
-def _has_nan(typed: pa.ChunkedArray) -> bool:
+def _has_nan(typed: ArrayLike) -> bool:
     """True for a float column holding NaN (read from "NaN"/"nan", which are NA tokens)."""
     return pa.types.is_floating(typed.type) and bool(pc.any(pc.is_nan(typed)).as_py())
 
 
-def _typed(cleaned: pa.ChunkedArray, candidate: str) -> pa.ChunkedArray | None:
+def _typed(cleaned: ArrayLike, candidate: str) -> ArrayLike | None:
     """`cleaned` as the candidate type, or None when some value does not parse as it."""
     if candidate == "bool":
         if not pc.all(pc.is_in(pc.utf8_lower(cleaned), BOOLEAN_TOKENS)).as_py():
@@ -114,26 +119,80 @@ def _typed(cleaned: pa.ChunkedArray, candidate: str) -> pa.ChunkedArray | None:
 def cast_column(values: pa.ChunkedArray) -> pa.ChunkedArray:
     """The column as the narrowest type all its present values parse as, else as text.
 
-    Candidates in order: boolean, integer, float, ISO 8601, each of DATETIME_FORMATS. Tried on
-    the first SAMPLE_ROWS values first, so a text column costs almost nothing.
+    Candidates in order: boolean, integer, float, ISO 8601, each of DATETIME_FORMATS; only
+    those the first values parse as are tried on the whole column, so a text column costs
+    almost nothing. A long column whose sample repeats values is dictionary-encoded and only
+    its distinct values are cast; it comes back dictionary-encoded (each typed value once),
+    so the profile counts it without hashing it again.
     """
     if values.null_count == len(values):
         return values
-    sample = _cleaned(values.slice(0, SAMPLE_ROWS))
-    candidates = [c for c in CANDIDATES if _typed(sample, c) is not None]
-    if not candidates:
+    candidates = _sample_fits(values)
+    first = next(candidates, None)
+    if first is None:
         return values
-    direct = _typed(values, candidates[0])
+    if not _repetitive(values):
+        typed = _first_fitting(values, first, candidates)
+        return values if typed is None else typed
+    encoded = pc.dictionary_encode(values.combine_chunks())
+    typed_values = _first_fitting(encoded.dictionary, first, candidates)
+    if typed_values is None:
+        return values
+    return pa.chunked_array([_reencoded(encoded, typed_values)])
+
+
+def _sample_fits(values: pa.ChunkedArray) -> Iterator[str]:
+    """The candidates the first SAMPLE_ROWS values parse as, in order, each checked when asked.
+
+    The first HEAD_ROWS values are checked first: they reject a text column's candidates at
+    once (a failing cast of the whole sample takes milliseconds).
+    """
+    head = _cleaned(values.slice(0, HEAD_ROWS))
+    sample: pa.ChunkedArray | None = None
+    for candidate in CANDIDATES:
+        if _typed(head, candidate) is None:
+            continue
+        if sample is None:
+            sample = _cleaned(values.slice(0, SAMPLE_ROWS))
+        if _typed(sample, candidate) is not None:
+            yield candidate
+
+
+def _repetitive(values: pa.ChunkedArray) -> bool:
+    """A long column whose first SAMPLE_ROWS values are far from all distinct."""
+    if len(values) <= SAMPLE_ROWS:
+        return False
+    distinct = pc.count_distinct(values.slice(0, SAMPLE_ROWS), mode="all").as_py()
+    return bool(distinct < DICTIONARY_MAX_SAMPLE_SHARE * SAMPLE_ROWS)
+
+
+def _first_fitting(values: ArrayLike, first: str, rest: Iterator[str]) -> ArrayLike | None:
+    """`values` as the first candidate all present values parse as (trimmed, NA tokens null)."""
+    direct = _typed(values, first)
     if direct is not None and not _has_nan(direct):
         return direct  # no value needed trimming or was an NA token: cleaning would not change it
     cleaned = _cleaned(values)
     if cleaned.null_count == len(cleaned):
-        return values
-    for candidate in candidates:
+        return None
+    for candidate in itertools.chain([first], rest):
         typed = _typed(cleaned, candidate)
         if typed is not None:
             return typed
-    return values
+    return None
+
+
+def _reencoded(encoded: pa.DictionaryArray, typed_values: pa.Array) -> pa.DictionaryArray:
+    """The column over its typed dictionary, merging values equal once typed (" 5" and "5")."""
+    distinct = pc.count_distinct(typed_values, mode="all").as_py()
+    if typed_values.null_count == 0 and distinct == len(typed_values):
+        return pa.DictionaryArray.from_arrays(encoded.indices, typed_values)
+    merged = pc.dictionary_encode(typed_values)
+    # old index -> new index; -1 (null: an NA token) maps through the appended last entry
+    remap = np.append(pc.fill_null(merged.indices, -1).to_numpy(), -1)
+    indices = remap[pc.fill_null(encoded.indices, -1).to_numpy()]
+    return pa.DictionaryArray.from_arrays(
+        pa.array(indices, pa.int32(), mask=indices < 0), merged.dictionary
+    )
 
 
 def _plain_schema(schema: pa.Schema) -> pa.Schema:

@@ -98,3 +98,43 @@ def test_leading_zeros_past_the_sample_and_date_formats() -> None:
     )
     typed, _ = profile_table(table, cast=cast_column)
     assert [str(t) for t in typed.schema.types] == ["string", "timestamp[ms]", "timestamp[ms]"]
+
+
+def test_repetitive_column_is_cast_once_per_distinct_value() -> None:
+    """Values equal once typed (" 5", "5", "5.0") merge; NA tokens count as missing."""
+    rows = 40_000
+    spellings = [" 5", "5", "5.0", "NA", "2.5", "-1", None]
+    values = [spellings[i % len(spellings)] for i in range(rows)]
+    typed, profile = profile_table(pa.table({"x": values}), cast=cast_column)
+    assert typed.schema.types == [pa.float64()]  # plain values, not dictionary-encoded
+    numbers = [float(v) for v in values if v not in ("NA", None)]
+    assert typed.column("x").to_pylist() == [
+        None if v in ("NA", None) else float(v) for v in values
+    ]
+    column = profile["columns"][0]
+    counts = Counter(numbers)
+    assert column["missing"] == rows - len(numbers)
+    assert column["unique"] == len(counts) == 3
+    assert column["top_values"] == [{"value": 5.0, "count": counts[5.0]}] + [
+        {"value": v, "count": counts[v]} for v in (-1.0, 2.5)
+    ]
+    assert abs(column["mean"] - np.mean(numbers)) < 1e-12
+    assert abs(column["std"] - np.std(numbers, ddof=1)) < 1e-12
+    assert (column["min"], column["max"]) == (-1.0, 5.0)
+
+
+def test_integers_narrow_and_wide_ranges_count_the_same() -> None:
+    """Ids are counted by one bincount, wide-ranged integers by hashing: same statistics.
+
+    The wide values pass 2**53, where a checked cast to float (for the mean) used to fail.
+    """
+    narrow = np.arange(-20_000, 20_000, dtype=np.int64) % 30_000 - 5
+    wide = narrow * 10**12
+    profile = profile_table(pa.table({"narrow": narrow, "wide": wide}))[1]
+    for column, numbers in zip(profile["columns"], (narrow, wide), strict=True):
+        counts = Counter(numbers.tolist())
+        top = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:10]
+        assert column["unique"] == len(counts)
+        assert [(t["value"], t["count"]) for t in column["top_values"]] == top
+        assert (column["min"], column["max"]) == (int(numbers.min()), int(numbers.max()))
+        assert abs(column["mean"] - numbers.mean()) <= 1e-9 * abs(numbers).max()
