@@ -7,6 +7,7 @@ is wrong. Values stay text here; `convert` infers the column types afterwards.
 import csv
 import io
 import json
+import mmap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -84,9 +85,18 @@ def _csv_header(path: Path, sniffed: Sniffed) -> list[str]:
 
 
 def _csv_options(
-    names: list[str], sniffed: Sniffed, *, use_threads: bool, on_invalid: Any = None
+    names: list[str],
+    sniffed: Sniffed,
+    *,
+    use_threads: bool,
+    on_invalid: Any = None,
+    quoted_newlines: bool = True,
 ) -> dict[str, Any]:
-    """pyarrow's options for reading every column as text (empty cells are missing)."""
+    """pyarrow's options for reading every column as text (empty cells are missing).
+
+    `quoted_newlines=False` is only for files without the quote character: splitting into
+    blocks is then much faster, and no value can hold a line break.
+    """
     return {
         "read_options": pacsv.ReadOptions(
             column_names=names,
@@ -98,7 +108,7 @@ def _csv_options(
         "parse_options": pacsv.ParseOptions(
             delimiter=sniffed.delimiter,
             quote_char=sniffed.quotechar,
-            newlines_in_values=True,
+            newlines_in_values=quoted_newlines,
             invalid_row_handler=on_invalid,
         ),
         "convert_options": pacsv.ConvertOptions(
@@ -132,6 +142,18 @@ def read_delimited(path: Path, sniffed: Sniffed) -> tuple[list[str], Batches]:
     return names, batches()
 
 
+def _has_byte(path: Path, character: str) -> bool:
+    """Whether the file holds this ASCII character's byte anywhere (memory-mapped search).
+
+    In every encoding read here (ASCII-compatible ones, GB18030, UTF-16/32) a quote character
+    shows up as its ASCII byte, so "absent" is certain; "present" may be a false alarm.
+    """
+    if path.stat().st_size == 0:
+        return False
+    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        return data.find(character.encode("ascii")) >= 0
+
+
 def read_delimited_table(path: Path, sniffed: Sniffed) -> pa.Table:
     """CSV/TSV as one table of string columns, parsed on all cores.
 
@@ -140,8 +162,11 @@ def read_delimited_table(path: Path, sniffed: Sniffed) -> pa.Table:
     read again by `read_delimited` for an error that names the line.
     """
     names = _csv_header(path, sniffed)
+    options = _csv_options(
+        names, sniffed, use_threads=True, quoted_newlines=_has_byte(path, sniffed.quotechar)
+    )
     try:
-        return pacsv.read_csv(path, **_csv_options(names, sniffed, use_threads=True))
+        return pacsv.read_csv(path, **options)
     except pa.ArrowInvalid as exc:
         failure = exc
     if "invalid UTF8" in str(failure) and not sniffed.encoding_verified:
