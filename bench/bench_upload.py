@@ -12,6 +12,7 @@ ready. Writes its section of docs/benchmarks.md.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -246,6 +247,19 @@ def _copy_fsync_seconds(source: Path, folder: Path) -> float:
     return best
 
 
+def _sha256_seconds(source: Path) -> float:
+    """Best of 3: hashing the file (page cache warm) as the upload does, in 1 MB reads."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        digest = hashlib.sha256()
+        with source.open("rb") as handle:
+            while chunk := handle.read(1024 * 1024):
+                digest.update(chunk)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
 def run(megabytes: int, port: int) -> dict[str, float]:
     """Run the benchmark once and return its measurements."""
     base = f"http://127.0.0.1:{port}"
@@ -255,6 +269,7 @@ def run(megabytes: int, port: int) -> dict[str, float]:
         rows = make_csv(source, target_bytes=megabytes * 1024 * 1024 - 1024 * 1024)
         copy_s = _copy_seconds(source, work)
         copy_fsync_s = _copy_fsync_seconds(source, work)
+        sha256_s = _sha256_seconds(source)
         env = _prepare(work)
         log = (work / "server.log").open("w")
         server = subprocess.Popen(
@@ -308,14 +323,21 @@ def run(megabytes: int, port: int) -> dict[str, float]:
                 stop.set()
                 prober.join()
             after = _memory_kb(server.pid)
+            uploads = [upload_s]
+            for _ in range(2):  # best of 3, as for the baselines (each converted before the next)
+                again, more = _upload(base, headers, project, source)
+                _wait_ready(base, headers, more["id"])
+                uploads.append(again)
+            upload_s = min(uploads)
         finally:
             server.terminate()
             server.wait(timeout=30)
             log.close()
         server_log = (work / "server.log").read_text(encoding="utf-8")
-        size, receive_s = re.findall(
+        received = re.findall(
             r"uploaded: (\d+) bytes received in ([\d.]+) s, .* \(in the background\)", server_log
-        )[-1]
+        )
+        size, receive_s = min(received, key=lambda found: float(found[1]))
         child_peak_mb = re.findall(r"ready \(\d+ rows, child peak RSS (\d+) MB\)", server_log)[-1]
         drain_s = _drain_seconds(source, port + 1, work)
         ordered = sorted(latencies)
@@ -323,7 +345,9 @@ def run(megabytes: int, port: int) -> dict[str, float]:
             "size_mb": int(size) / 1024 / 1024,
             "rows": rows,
             "copy_s": copy_s,
+            "sha256_s": sha256_s,
             "upload_s": upload_s,
+            "uploads_s": uploads,
             "receive_s": float(receive_s),
             "ready_s": ready_s,
             "drain_s": drain_s,
@@ -363,8 +387,9 @@ sent by curl to a bare ASGI app on uvicorn that only reads and discards it (best
 | measure | value | target |
 |---|---|---|
 | `cp` baseline | {r["copy_s"]:.3f} s (copy + fsync: {r["copy_fsync_s"]:.3f} s) | |
+| sha256 of the file alone, in-process (the upload must compute it) | {r["sha256_s"]:.3f} s = {r["sha256_s"] / r["copy_s"]:.1f}× cp | |
 | bare uvicorn drain of the same body | {r["drain_s"]:.3f} s = {r["ratio_drain"]:.1f}× cp ({r["ratio_drain_fsync"]:.1f}× copy + fsync) | |
-| **upload request**, until the 201 (receive, sha256, write, fsync, commit) | {r["upload_s"]:.3f} s = **{r["ratio_upload"]:.1f}× cp**, **{r["ratio_upload_fsync"]:.1f}× copy + fsync**, {r["upload_vs_drain"]:.2f}× the bare drain | ≤ 3× (vs cp: {ok(r["ratio_upload"] <= 3)}; vs copy + fsync: {ok(r["ratio_upload_fsync"] <= 3)}) |
+| **upload request**, until the 201 (receive, sha256, write, fsync, commit), best of 3 ({", ".join(f"{u:.3f}" for u in r["uploads_s"])} s) | {r["upload_s"]:.3f} s = **{r["ratio_upload"]:.1f}× cp**, **{r["ratio_upload_fsync"]:.1f}× copy + fsync**, {r["upload_vs_drain"]:.2f}× the bare drain | ≤ 3× (vs cp: {ok(r["ratio_upload"] <= 3)}; vs copy + fsync: {ok(r["ratio_upload_fsync"] <= 3)}) |
 | of which the server's receive phase (from its log) | {r["receive_s"]:.3f} s | |
 | until `ready` (upload + background parse, type, Parquet, profile) | {r["ready_s"]:.2f} s = {r["ratio_ready"]:.0f}× cp (status: {r["status"]}) | |
 | API process peak RSS growth, upload start → ready | **{r["rss_growth_mb"]:.0f} MB** (from {r["rss_before_mb"]:.0f} MB; peak reset: {r["peak_reset"]}) | ≤ 64 MB ({ok(r["rss_growth_mb"] <= 64)}) |
@@ -375,6 +400,18 @@ The machine is shared (2 cores) with other work (1-minute load average at the en
 run: {r["load_1m"]:.1f}), so absolute times vary between runs; the ratios are against
 baselines taken in the same run. The bare drain shows the floor of an HTTP upload through
 uvicorn in Python on this machine: the platform's request is measured against it too.
+
+Why ≤ 3× `cp` is out of reach here. `cp` with a warm page cache is one memory copy; an upload
+is curl reading the file and writing it to a socket, the server reading the socket, hashing
+and writing to the page cache, all on the same two cores, and sha256 alone (the row above)
+takes about twice as long as `cp`. The bare drain is itself above 3× `cp`: uvicorn pauses
+reading every 64 kB until the app takes the chunk. Each 1 MB buffer is written in one worker
+thread and hashed in another, side by side, while the event loop receives the next (the two
+steps used to run one after the other in one thread: ~0.23 s → ~0.20 s in alternating runs,
+within this machine's noise). A Rust ASGI server (granian 2.8, tried outside the platform)
+drained a 133 MB body in about the time `cp` took to copy it, against ~2× for uvicorn;
+switching the platform's server (WebSockets, lifespan, proxy headers, every test that starts
+uvicorn) for the upload alone was not done, and the hash would remain.
 """
 
 
