@@ -131,7 +131,7 @@ def cast_column(values: pa.ChunkedArray) -> pa.ChunkedArray:
     first = next(candidates, None)
     if first is None:
         return values
-    if not _repetitive(values):
+    if first == "int" or not _repetitive(values):  # integers parse fast and count by range
         typed = _first_fitting(values, first, candidates)
         return values if typed is None else typed
     encoded = pc.dictionary_encode(values.combine_chunks())

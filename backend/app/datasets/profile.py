@@ -233,13 +233,13 @@ def profile_table(
     def prepare(index: int) -> tuple[pa.ChunkedArray, dict[str, Any]]:
         values = table.column(index)
         typed = cast(values) if cast else values
-        return typed, profile_column(table.column_names[index], typed)
+        return _decoded(typed), profile_column(table.column_names[index], typed)
 
     # the largest columns first, so the longest task does not start last and run alone
     largest_first = sorted(range(table.num_columns), key=lambda i: -table.column(i).nbytes)
     done = dict(zip(largest_first, map_columns(prepare, largest_first), strict=True))
     prepared = [done[index] for index in range(table.num_columns)]
-    typed = pa.table([_decoded(values) for values, _ in prepared], names=table.column_names)
+    typed = pa.table([values for values, _ in prepared], names=table.column_names)
     return typed, {"row_count": table.num_rows, "columns": [p for _, p in prepared]}
 
 
