@@ -94,9 +94,15 @@ def _range_counts(present: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray] | Non
     low, high = int(numbers.min()), int(numbers.max())
     if high - low >= max(RANGE_COUNT_SPAN_PER_ROW * len(numbers), RANGE_COUNT_MIN_SPAN):
         return None
-    counts = np.bincount((numbers - numbers.dtype.type(low)).astype(np.intp))
+    # offsets from the minimum, in a type that cannot wrap: unsigned stays, signed widens
+    if np.issubdtype(numbers.dtype, np.unsignedinteger):
+        base, offsets = numbers.dtype.type(low), numbers - numbers.dtype.type(low)
+    else:
+        base = np.int64(low)
+        offsets = numbers.astype(np.int64, copy=False) - base
+    counts = np.bincount(offsets.astype(np.intp, copy=False))
     seen = np.flatnonzero(counts)
-    return pa.array(seen + low, present.type), counts[seen]
+    return pa.array(seen.astype(offsets.dtype) + base, present.type), counts[seen]
 
 
 def _encoded_counts(values: pa.Array) -> tuple[pa.Array, np.ndarray]:

@@ -138,3 +138,15 @@ def test_integers_narrow_and_wide_ranges_count_the_same() -> None:
         assert [(t["value"], t["count"]) for t in column["top_values"]] == top
         assert (column["min"], column["max"]) == (int(numbers.min()), int(numbers.max()))
         assert abs(column["mean"] - numbers.mean()) <= 1e-9 * abs(numbers).max()
+
+
+def test_range_counts_at_the_ends_of_small_and_unsigned_types() -> None:
+    """int8 spanning its whole range and uint64 near 2**64 count without wrapping around."""
+    small = pa.array(np.tile(np.arange(-128, 128, dtype=np.int8), 3))
+    big = pa.array(np.arange(2**64 - 1000, 2**64 - 1, dtype=np.uint64))
+    profile = profile_table(pa.table({"small": small, "big": big[: len(small)]}))[1]
+    tiny, huge = profile["columns"]
+    assert tiny["unique"] == 256 and tiny["top_values"][0] == {"value": -128, "count": 3}
+    assert (tiny["min"], tiny["max"]) == (-128, 127)
+    assert huge["unique"] == len(small) and huge["top_values"][0]["value"] == 2**64 - 1000
+    assert huge["max"] == 2**64 - 1000 + len(small) - 1
