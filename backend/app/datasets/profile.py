@@ -137,14 +137,15 @@ def _partitioned_value_counts(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """Distinct values and counts, counted in PARTITIONS disjoint parts (equal strings share a key).
 
     Each part's hash table stays small enough for the CPU caches: for a million mostly
-    distinct strings about twice as fast as one table. The parts are counted on all cores.
+    distinct strings about twice as fast as one table. The parts are gathered and counted on all
+    cores.
     """
     keys = _partition_keys(values)
-    grouped = values.take(pa.array(np.argsort(keys, kind="stable")))
+    order = np.argsort(keys, kind="stable")
     ends = np.cumsum(np.bincount(keys, minlength=PARTITIONS))
     starts = ends - np.bincount(keys, minlength=PARTITIONS)
-    parts = [grouped.slice(start, end - start) for start, end in zip(starts, ends, strict=True)]
-    counted = map_columns(_encoded_counts, parts)
+    parts = [order[start:end] for start, end in zip(starts, ends, strict=True)]
+    counted = map_columns(lambda rows: _encoded_counts(values.take(pa.array(rows))), parts)
     return (
         pa.concat_arrays([values for values, _ in counted]),
         np.concatenate([counts for _, counts in counted]),
