@@ -123,10 +123,12 @@ types itself (values with leading zeros stay text, whitespace is trimmed, NA tok
 missing, ISO and slashed dates), and counts every column's distinct values exactly. The
 end-to-end ratio is the string read (about one baseline once the quoted-newline scan is
 skipped) plus casting and profiling on the same two cores, which run at about 1.5–1.9× one
-core's speed together (measured: one worker vs two on the same table). Across this session's
-runs on the shared machine the end-to-end ratio moved between 2.3× and 2.9× (3.7–3.9× before
-this round), so the ≤ 2× target is still missed; what is left is about 250 ms of column work
-on two cores, half of it exact distinct counting of the 830k-distinct text column.
+core's speed together (measured: one worker vs two on the same table; run side by side,
+each column's steps take 1.5–2× as long as alone, so this work is bound by memory, not by the
+GIL). Across this session's runs on the shared machine the end-to-end ratio moved between
+2.35× and 2.7× (3.7–3.9× before this round), so the ≤ 2× target is still missed; what is left
+is ~200 ms of column work on two cores after a read of ~one baseline, a third of it the exact
+distinct count of the 830k-distinct text column (string hashing is ~60% of all column CPU).
 
 What this round changed: a CSV without the quote character is read without
 `newlines_in_values` (pyarrow then splits blocks at any line break: ~190 → ~127 ms on this
@@ -139,7 +141,8 @@ without hashing again; integers whose range is at most 4× the row count are cou
 before the 10,000-value sample (a failing cast of the sample cost ~5–10 ms per text column);
 means, deviations and text-length percentiles come from distinct values and their counts;
 the largest columns are scheduled first so the longest task does not start last; the 16
-partitions of a mostly-distinct text column are counted on both cores. Earlier rounds: numbers
+partitions of a mostly-distinct text column are gathered and counted as separate tasks on
+both cores (1M strings: ~95 → ~70 ms). Earlier rounds: numbers
 counted with pandas' hash table instead of a sort, the top values' threshold from a histogram
 of the counts, mostly-distinct text counted in 16 parts that stay in cache, ISO dates by
 Arrow's cast, the leading-zero regex only on values starting with 0, and a column cast from its
