@@ -147,8 +147,8 @@ def _partitioned_value_counts(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
     parts = [order[start:end] for start, end in zip(starts, ends, strict=True)]
     counted = map_columns(lambda rows: _encoded_counts(values.take(pa.array(rows))), parts)
     return (
-        pa.concat_arrays([values for values, _ in counted]),
-        np.concatenate([counts for _, counts in counted]),
+        pa.concat_arrays([part_values for part_values, _ in counted]),
+        np.concatenate([part_counts for _, part_counts in counted]),
     )
 
 
