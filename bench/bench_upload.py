@@ -405,10 +405,9 @@ Why ≤ 3× `cp` is out of reach here. `cp` with a warm page cache is one memory
 is curl reading the file and writing it to a socket, the server reading the socket, hashing
 and writing to the page cache, all on the same two cores, and sha256 alone (the row above)
 takes about twice as long as `cp`. The bare drain is itself above 3× `cp`: uvicorn pauses
-reading every 64 kB until the app takes the chunk. Each 1 MB buffer is written in one worker
-thread and hashed in another, side by side, while the event loop receives the next (the two
-steps used to run one after the other in one thread: ~0.23 s → ~0.20 s in alternating runs,
-within this machine's noise). A Rust ASGI server (granian 2.8, tried outside the platform)
+reading every 64 kB until the app takes the chunk. Writing and hashing each 1 MB buffer in two
+worker threads side by side instead of one after the other in one thread was tried and
+reverted: in three alternating runs 0.194/0.198/0.187 s against 0.184/0.194/0.190 s. A Rust ASGI server (granian 2.8, tried outside the platform)
 drained a 133 MB body in about the time `cp` took to copy it, against ~2× for uvicorn;
 switching the platform's server (WebSockets, lifespan, proxy headers, every test that starts
 uvicorn) for the upload alone was not done, and the hash would remain.

@@ -1,10 +1,9 @@
 """Stream a multipart upload to disk: size cap, sha256 while writing, never all in memory.
 
 Starlette's own form parser spools files without a size limit, so the body is parsed here,
-chunk by chunk, with python-multipart's push parser. File bytes are buffered up to FLUSH_BYTES;
-each buffer is written in one worker thread and hashed in another (both release the GIL, so
-they run side by side) while the next buffer arrives, so the event loop never blocks on disk
-and at most two buffers are in memory. The file is fsynced before the
+chunk by chunk, with python-multipart's push parser. File bytes are buffered up to FLUSH_BYTES
+and written (and hashed) in a worker thread while the next buffer arrives, so the event loop
+never blocks on disk and at most two buffers are in memory. The file is fsynced before the
 dataset row is committed. Crossing the cap stops reading at once with 413.
 """
 
@@ -45,16 +44,8 @@ class _Sink:
     def write(self, chunks: list[bytes]) -> None:
         for chunk in chunks:
             self.handle.write(chunk)
-            self.size += len(chunk)
-
-    def digest(self, chunks: list[bytes]) -> None:
-        for chunk in chunks:
             self.sha256.update(chunk)
-
-    @property
-    def steps(self) -> tuple[Callable[[list[bytes]], None], ...]:
-        """What happens to each buffer, each in its own worker thread."""
-        return (self.write, self.digest)
+            self.size += len(chunk)
 
     def close(self, *, sync: bool) -> None:
         if sync:
@@ -154,13 +145,6 @@ def _callbacks(state: _State) -> "MultipartCallbacks":
     }
 
 
-async def _finish(writing: list[asyncio.Future[None]]) -> None:
-    """Wait for the previous buffer's write and hash (re-raising a failure), then forget them."""
-    while writing:
-        await writing[0]
-        writing.pop(0)
-
-
 def _parse(parser: MultipartParser, chunk: bytes | None) -> None:
     """Feed a chunk (None: the end of the body); a malformed body is 422."""
     try:
@@ -203,7 +187,7 @@ async def receive_upload(
     state = _State()
     parser = MultipartParser(_boundary(request), _callbacks(state))
     sink: _Sink | None = None
-    writing: list[asyncio.Future[None]] = []
+    writing: asyncio.Future[None] | None = None
     loop = asyncio.get_running_loop()
     try:
         async for chunk in request.stream():
@@ -217,15 +201,18 @@ async def receive_upload(
                 sink = _Sink(target)
             if sink is not None and (state.pending_bytes >= FLUSH_BYTES or state.file_done):
                 chunks, state.pending, state.pending_bytes = state.pending, [], 0
-                await _finish(writing)
-                writing = [loop.run_in_executor(None, step, chunks) for step in sink.steps]
+                if writing is not None:
+                    await writing
+                writing = loop.run_in_executor(None, sink.write, chunks)
         _parse(parser, None)
-        await _finish(writing)
+        if writing is not None:
+            await writing
+            writing = None
         if sink is not None:
             await run_in_threadpool(sink.close, sync=True)
     finally:
-        if writing:
-            await asyncio.wait(writing)
+        if writing is not None:
+            await asyncio.wait([writing])
         if sink is not None and not sink.handle.closed:
             sink.close(sync=False)
     if sink is None or not state.file_done:
