@@ -72,27 +72,41 @@ async def client_ip(request: Request) -> str:
 ClientIP = Annotated[str, Depends(client_ip)]
 
 
-def user_from_token(session: Session, token: str | None, secret: str) -> User:
-    """Resolve a bearer token to an active user, or raise 401."""
+def token_user_id(token: str | None, secret: str) -> uuid.UUID:
+    """The user id a valid access token names, or 401."""
     if not token:
         raise Unauthorized("Not authenticated.", headers={"WWW-Authenticate": "Bearer"})
     try:
-        claims = decode_access_token(token, secret)
-        user_id = uuid.UUID(claims["sub"])
+        return uuid.UUID(decode_access_token(token, secret)["sub"])
     except (jwt.PyJWTError, ValueError) as exc:
         raise Unauthorized(
             "Invalid or expired token.",
             code="invalid_token",
             headers={"WWW-Authenticate": "Bearer"},
         ) from exc
-    user = session.get(User, user_id)
+
+
+def account_unavailable() -> Unauthorized:
+    """The 401 for a token whose user is disabled or deleted."""
+    return Unauthorized(
+        "Account is disabled or no longer exists.",
+        code="invalid_token",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+def user_from_token(session: Session, token: str | None, secret: str) -> User:
+    """Resolve a bearer token to an active user, or raise 401."""
+    user = session.get(User, token_user_id(token, secret))
     if user is None or not user.is_active:
-        raise Unauthorized(
-            "Account is disabled or no longer exists.",
-            code="invalid_token",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise account_unavailable()
     return user
+
+
+def note_user(request: Request, user_id: uuid.UUID) -> None:
+    """Name the signed-in user on the request and in the log context (for the access log)."""
+    request.state.user_id = str(user_id)
+    user_id_var.set(str(user_id))
 
 
 def get_current_user(
@@ -108,8 +122,7 @@ def get_current_user(
 def authenticate(request: Request, session: Session, token: str | None, secret: str) -> User:
     """The token's active user, noted on the request for the access log; 401 otherwise."""
     user = user_from_token(session, token, secret)
-    request.state.user_id = str(user.id)
-    user_id_var.set(str(user.id))
+    note_user(request, user.id)
     return user
 
 

@@ -3,6 +3,7 @@
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from app.core.errors import UnprocessableInput
 from app.core.metrics import PREDICTION_LATENCY
 from app.db.models import ModelVersion
 from app.model_registry import storage
+from app.model_registry.serving import ServedModel
 from app.trainers.base import PredictionInputError, Predictor, TrainerError
 from app.trainers.registry import get_trainer
 
@@ -86,12 +88,19 @@ def load_predictor(settings: Settings, version: ModelVersion) -> Predictor:
 
 
 def predict(
-    settings: Settings, version: ModelVersion, inputs: list[dict[str, Any] | str]
+    settings: Settings,
+    model: ServedModel,
+    inputs: list[dict[str, Any] | str],
+    load_version: Callable[[], ModelVersion],
 ) -> list[dict]:
-    """Predict rows with the (cached) model; bad rows → 422 naming the row and column."""
+    """Predict rows with the (cached) model; bad rows → 422 naming the row and column.
+
+    `load_version` gives the full model version; it is called only when the model is not
+    cached yet.
+    """
     started = time.perf_counter()
-    key = f"{version.id}:{version.artifact_dir}"
-    predictor = CACHE.get(key, version.size_bytes, lambda: load_predictor(settings, version))
+    key = f"{model.id}:{model.artifact_dir}"
+    predictor = CACHE.get(key, model.size_bytes, lambda: load_predictor(settings, load_version()))
     try:
         rows: list[Any] = list(inputs)  # strings reach text predictors; others reject them
         results = predictor.predict(rows)
@@ -101,5 +110,5 @@ def predict(
             code="invalid_prediction_input",
             details={"row": exc.row, "column": exc.column},
         ) from exc
-    PREDICTION_LATENCY.labels(task_type=version.task_type).observe(time.perf_counter() - started)
+    PREDICTION_LATENCY.labels(task_type=model.task_type).observe(time.perf_counter() - started)
     return results

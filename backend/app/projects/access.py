@@ -33,7 +33,22 @@ def require_project_role(
     not_found_code: str = "project_not_found",
 ) -> ProjectRole:
     """Check access to anything in a project; the caller names what was not found."""
-    role = role_in_project(session, user, project_id)
+    return check_role(
+        role_in_project(session, user, project_id),
+        minimum,
+        not_found_message=not_found_message,
+        not_found_code=not_found_code,
+    )
+
+
+def check_role(
+    role: ProjectRole | None,
+    minimum: ProjectRole,
+    *,
+    not_found_message: str,
+    not_found_code: str,
+) -> ProjectRole:
+    """The access rule: no role → 404 (the project stays invisible), too weak → 403."""
     if role is None:
         raise NotFound(not_found_message, code=not_found_code)
     if role.rank < minimum.rank:

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sklearn.datasets import load_breast_cancer, load_diabetes
 
-from app.db.models import ModelVersion, ProjectRole, User
+from app.db.models import ModelVersion, ProjectRole, User, UserRole
 from app.inference.service import CACHE
 from app.trainers.registry import get_trainer
 from tests.conftest import login
@@ -210,6 +210,37 @@ def test_predict_labels_probabilities_values_and_errors(
         json={"inputs": rows(diabetes, 2)},
     ).json()["predictions"]
     assert all(isinstance(v["value"], float) for v in values)
+
+
+def test_predict_access_follows_the_project_and_account_rules(
+    jobs_client: TestClient,
+    people: dict[str, Any],
+    make_user: Callable[..., User],
+    add_dataset: Callable[..., uuid.UUID],
+    cancer: pd.DataFrame,
+) -> None:
+    frank, gina, project = people["frank"], people["gina"], people["project"]
+    model = train(jobs_client, frank, project, add_dataset(project, cancer))
+    url = f"/api/v1/models/{model['id']}/predict"
+    one_row = {"inputs": rows(cancer, 1)}
+    make_user("ida", UserRole.admin)
+    ida = login(jobs_client, "ida")
+    assert jobs_client.post(url, headers=ida, json=one_row).status_code == 200
+    assert jobs_client.post(url, headers=gina, json=one_row).status_code == 200
+    gina_id = jobs_client.get("/api/v1/users/me", headers=gina).json()["id"]
+    removed = jobs_client.delete(f"/api/v1/projects/{project}/members/{gina_id}", headers=frank)
+    assert removed.status_code == 204, removed.text
+    gone = jobs_client.post(url, headers=gina, json=one_row)
+    assert gone.status_code == 404 and gone.json()["error"]["code"] == "model_not_found"
+    frank_id = jobs_client.get("/api/v1/users/me", headers=frank).json()["id"]
+    disabled = jobs_client.patch(
+        f"/api/v1/users/{frank_id}", headers=ida, json={"is_active": False}
+    )
+    assert disabled.status_code == 200, disabled.text
+    refused = jobs_client.post(url, headers=frank, json=one_row)
+    assert refused.status_code == 401 and refused.json()["error"]["code"] == "invalid_token"
+    assert jobs_client.delete(f"/api/v1/models/{model['id']}", headers=ida).status_code == 204
+    assert jobs_client.post(url, headers=ida, json=one_row).status_code == 404
 
 
 def test_concurrent_predictions_agree_and_tampering_is_detected(
