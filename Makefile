@@ -36,10 +36,10 @@ test: venv
 	$(MAKE) frontend-test e2e
 
 lint: venv
-	cd backend && $(PY) -m ruff check app tests && $(PY) -m ruff format --check app tests && $(PY) -m mypy app
+	cd backend && $(PY) -m ruff check app tests ../bench && $(PY) -m ruff format --check app tests ../bench && $(PY) -m mypy app
 
 format: venv
-	cd backend && $(PY) -m ruff format app tests && $(PY) -m ruff check --fix app tests
+	cd backend && $(PY) -m ruff format app tests ../bench && $(PY) -m ruff check --fix app tests ../bench
 
 worker: venv
 	cd backend && $(PY) -m celery -A app.celery worker -l info

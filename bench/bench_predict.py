@@ -14,6 +14,7 @@ docs/benchmarks.md.
 """
 
 import argparse
+import functools
 import http.client
 import json
 import os
@@ -26,7 +27,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_training import BACKEND, Stack, synthetic_table, write_section  # noqa: E402
+from bench_training import BACKEND, Stack, synthetic_table, write_section
 
 sys.path.insert(0, str(BACKEND))
 
@@ -39,6 +40,17 @@ def rate(call: Any, rows: int, seconds: float) -> float:
         call()
         count += 1
     return count * rows / (time.perf_counter() - started)
+
+
+def post_plain(
+    connection: http.client.HTTPConnection, url: str, body: bytes, headers: dict[str, str]
+) -> None:
+    """One predict request on a keep-alive standard-library connection."""
+    connection.request("POST", url, body=body, headers=headers)
+    response = connection.getresponse()
+    response.read()
+    if response.status != 200:
+        raise RuntimeError(f"predict answered {response.status}")
 
 
 def main() -> None:
@@ -61,7 +73,8 @@ def main() -> None:
         model = httpx.get(f"{stack.base}/api/v1/models/{model_id}", headers=stack.headers).json()
         artifact_dir = stack.root / "models" / model["project_id"] / model_id
         predictor = get_trainer("tabular_classification", "lightgbm").load_predictor(
-            artifact_dir, {})
+            artifact_dir, {}
+        )
         with httpx.Client(base_url=stack.base, headers=stack.headers, timeout=60) as client:
             url = f"/api/v1/models/{model_id}/predict"
             for size in (1, 1000):
@@ -69,30 +82,29 @@ def main() -> None:
                 body = json.dumps({"inputs": batch}).encode()
                 headers = {**stack.headers, "Content-Type": "application/json"}
 
-                def plain(content: bytes = body, headers: dict[str, str] = headers) -> None:
-                    connection.request("POST", url, body=content, headers=headers)
-                    response = connection.getresponse()
-                    response.read()
-                    if response.status != 200:
-                        raise RuntimeError(f"predict answered {response.status}")
-
                 def with_httpx(content: bytes = body) -> None:
-                    client.post(url, content=content,
-                                headers={"Content-Type": "application/json"}).raise_for_status()
+                    client.post(
+                        url, content=content, headers={"Content-Type": "application/json"}
+                    ).raise_for_status()
 
                 local, api, api_httpx = [], [], []
                 for _ in range(args.rounds):
                     local.append(rate(lambda b=batch: predictor.predict(b), size, args.seconds))
                     # a new connection each round: uvicorn closes one idle for 5 s
                     connection = http.client.HTTPConnection("127.0.0.1", args.port, timeout=60)
+                    plain = functools.partial(post_plain, connection, url, body, headers)
                     api.append(rate(plain, size, args.seconds))
                     connection.close()
                     api_httpx.append(rate(with_httpx, size, args.seconds))
                 parse = rate(lambda c=body: parse_predict_request(c), 1, args.seconds)
                 results[size] = {
-                    "body_bytes": len(body), "local": statistics.median(local),
-                    "api": statistics.median(api), "api_httpx": statistics.median(api_httpx),
-                    "local_rounds": local, "api_rounds": api, "api_httpx_rounds": api_httpx,
+                    "body_bytes": len(body),
+                    "local": statistics.median(local),
+                    "api": statistics.median(api),
+                    "api_httpx": statistics.median(api_httpx),
+                    "local_rounds": local,
+                    "api_rounds": api,
+                    "api_httpx_rounds": api_httpx,
                     "parse_ms": 1000 / parse,
                 }
                 results[size]["ratio"] = results[size]["api"] / results[size]["local"]
@@ -107,14 +119,19 @@ def main() -> None:
             f"({size / r['local'] * 1000:.2f} ms) | {r['api']:,.0f} rows/s "
             f"({size / r['api'] * 1000:.2f} ms) | {r['ratio_httpx']:.2f} "
             f"({size / r['api_httpx'] * 1000:.2f} ms) | {r['parse_ms']:.2f} ms "
-            f"| **{r['ratio']:.2f}** | {target if size == 1000 else ''} |")
+            f"| **{r['ratio']:.2f}** | {target if size == 1000 else ''} |"
+        )
     table = "\n".join(lines)
     verdict = "met" if results[1000]["ratio"] >= 0.5 else "missed"
     rounds_1000 = ", ".join(
         f"{r_api / r_local:.2f}"
-        for r_api, r_local in zip(results[1000]["api_rounds"], results[1000]["local_rounds"],
-                                  strict=True))
-    write_section("bench_predict", f"""
+        for r_api, r_local in zip(
+            results[1000]["api_rounds"], results[1000]["local_rounds"], strict=True
+        )
+    )
+    write_section(
+        "bench_predict",
+        f"""
 ## Prediction throughput (`bench/bench_predict.py`)
 
 LightGBM model (100 rounds) trained through the API on a 20k × 50 synthetic table (45 numeric,
@@ -160,7 +177,9 @@ dropped, no difference beyond noise in alternating runs: garbage collection off 
 letting uvicorn buffer 1 MB of body instead of 64 kB before it pauses reading (its bare drain
 of this body halves, but the request as a whole did not get faster). The 1,000-row target is
 {verdict} in this run.
-""")
+""",
+    )
+
 
 if __name__ == "__main__":
     main()

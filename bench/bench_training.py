@@ -72,14 +72,22 @@ class Stack:
         self.celery = celery
         uid = os.urandom(4).hex()
         self.env = {
-            **os.environ, "ENVIRONMENT": "test", "SECRET_KEY": SECRET, "JWT_SECRET_KEY": SECRET,
+            **os.environ,
+            "ENVIRONMENT": "test",
+            "SECRET_KEY": SECRET,
+            "JWT_SECRET_KEY": SECRET,
             "DATABASE_URL": f"sqlite:///{self.root / 'platform.db'}",
             "DATA_STORAGE_PATH": str(self.root / "datasets"),
-            "MODEL_STORAGE_PATH": str(self.root / "models"), "LOG_DIR": str(self.root / "logs"),
-            "SERVE_FRONTEND": "false", "LOG_LEVEL": "WARNING", "PYTHONPATH": str(BACKEND),
+            "MODEL_STORAGE_PATH": str(self.root / "models"),
+            "LOG_DIR": str(self.root / "logs"),
+            "SERVE_FRONTEND": "false",
+            "LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(BACKEND),
             "ACCESS_TOKEN_MINUTES": "120",  # a run on a busy machine outlasts the default 15
-            "JOB_HEARTBEAT_SECONDS": "2", "JOB_TRAINING_QUEUE": f"bench-training-{uid}",
-            "JOB_DEFAULT_QUEUE": f"bench-default-{uid}", "JOB_EVENTS_PREFIX": f"bench-{uid}",
+            "JOB_HEARTBEAT_SECONDS": "2",
+            "JOB_TRAINING_QUEUE": f"bench-training-{uid}",
+            "JOB_DEFAULT_QUEUE": f"bench-default-{uid}",
+            "JOB_EVENTS_PREFIX": f"bench-{uid}",
         }
         if celery:
             self.env.update({"JOB_BACKEND": "celery", "REDIS_URL": REDIS_URL})
@@ -88,32 +96,66 @@ class Stack:
         self.headers: dict[str, str] = {}
 
     def __enter__(self) -> "Stack":
-        subprocess.run([PY, "-m", "app.db.init_db"], cwd=BACKEND, env=self.env, check=True,
-                       capture_output=True)
-        code = ("from app.db.session import Database; from app.core.config import get_settings;"
-                "from app.users.schemas import UserCreate; from app.users.service import "
-                "create_user; from app.db.models import UserRole; "
-                "db = Database(get_settings().sqlalchemy_url)\n"
-                "with db.session_scope() as s: create_user(s, data=UserCreate(username='bench',"
-                f" password='{PASSWORD}', role=UserRole.member, email='b@example.com'),"
-                " actor=None, ip=None)")
+        subprocess.run(
+            [PY, "-m", "app.db.init_db"], cwd=BACKEND, env=self.env, check=True, capture_output=True
+        )
+        code = (
+            "from app.db.session import Database; from app.core.config import get_settings;"
+            "from app.users.schemas import UserCreate; from app.users.service import "
+            "create_user; from app.db.models import UserRole; "
+            "db = Database(get_settings().sqlalchemy_url)\n"
+            "with db.session_scope() as s: create_user(s, data=UserCreate(username='bench',"
+            f" password='{PASSWORD}', role=UserRole.member, email='b@example.com'),"
+            " actor=None, ip=None)"
+        )
         subprocess.run([PY, "-c", code], cwd=BACKEND, env=self.env, check=True)
-        self._start([PY, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port",
-                     str(self.port), "--log-level", "warning"])
+        self._start(
+            [
+                PY,
+                "-m",
+                "uvicorn",
+                "app.main:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+            ]
+        )
         if self.celery:
             queues = f"{self.env['JOB_TRAINING_QUEUE']},{self.env['JOB_DEFAULT_QUEUE']}"
-            self._start([PY, "-m", "celery", "-A", "app.celery", "worker", "-Q", queues,
-                         "--pool=solo", "-l", "warning", "--without-gossip", "--without-mingle"])
+            self._start(
+                [
+                    PY,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "app.celery",
+                    "worker",
+                    "-Q",
+                    queues,
+                    "--pool=solo",
+                    "-l",
+                    "warning",
+                    "--without-gossip",
+                    "--without-mingle",
+                ]
+            )
         self._wait_port()
-        token = httpx.post(f"{self.base}/api/v1/auth/login",
-                           data={"username": "bench", "password": PASSWORD}, timeout=30)
+        token = httpx.post(
+            f"{self.base}/api/v1/auth/login",
+            data={"username": "bench", "password": PASSWORD},
+            timeout=30,
+        )
         self.headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
         return self
 
     def _start(self, argv: list[str]) -> None:
         log = (self.root / f"proc-{len(self.processes)}.log").open("wb")
-        self.processes.append(subprocess.Popen(argv, cwd=BACKEND, env=self.env, stdout=log,
-                                               stderr=subprocess.STDOUT))
+        self.processes.append(
+            subprocess.Popen(argv, cwd=BACKEND, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        )
 
     def _wait_port(self) -> None:
         deadline = time.monotonic() + 60
@@ -145,32 +187,47 @@ class Stack:
         path = self.root / f"{name}.parquet"
         frame.to_parquet(path)
         with path.open("rb") as handle:
-            response = httpx.post(f"{self.base}/api/v1/data/upload?project_id={self.project()}",
-                                  headers=self.headers, timeout=300,
-                                  files={"file": (path.name, handle, "application/octet-stream")})
+            response = httpx.post(
+                f"{self.base}/api/v1/data/upload?project_id={self.project()}",
+                headers=self.headers,
+                timeout=300,
+                files={"file": (path.name, handle, "application/octet-stream")},
+            )
         response.raise_for_status()
         dataset = response.json()
         deadline = time.monotonic() + 600
         while dataset["status"] == "processing" and time.monotonic() < deadline:
             time.sleep(0.1)
-            dataset = httpx.get(f"{self.base}/api/v1/datasets/{dataset['id']}",
-                                headers=self.headers).json()
+            dataset = httpx.get(
+                f"{self.base}/api/v1/datasets/{dataset['id']}", headers=self.headers
+            ).json()
         if dataset["status"] != "ready":
             raise RuntimeError(f"dataset {dataset['id']} is {dataset['status']}")
         return str(dataset["id"])
 
     def submit(self, dataset: str, params: dict[str, Any], name: str = "bench") -> str:
         """Create a LightGBM classification job; its id."""
-        body = {"project_id": self.project(), "name": name,
-                "task_type": "tabular_classification", "dataset_id": dataset,
-                "columns": {"target": "target"}, "params": params}
-        response = httpx.post(f"{self.base}/api/v1/jobs", headers=self.headers, json=body,
-                              timeout=300)
+        body = {
+            "project_id": self.project(),
+            "name": name,
+            "task_type": "tabular_classification",
+            "dataset_id": dataset,
+            "columns": {"target": "target"},
+            "params": params,
+        }
+        response = httpx.post(
+            f"{self.base}/api/v1/jobs", headers=self.headers, json=body, timeout=300
+        )
         response.raise_for_status()
         return str(response.json()["id"])
 
-    def wait(self, job_id: str, statuses: tuple[str, ...] = ("succeeded", "failed"),
-             timeout: float = 900, interval: float = 0.05) -> dict[str, Any]:
+    def wait(
+        self,
+        job_id: str,
+        statuses: tuple[str, ...] = ("succeeded", "failed"),
+        timeout: float = 900,
+        interval: float = 0.05,
+    ) -> dict[str, Any]:
         """Poll (every `interval` s, bounded) until the job reaches one of `statuses`."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -235,8 +292,11 @@ def queue_latency(port: int, jobs: int) -> list[float]:
     with Stack(port, celery=True) as stack:
         dataset = stack.upload(synthetic_table(2000), "small")
         for i in range(jobs):
-            job = stack.wait(stack.submit(dataset, {"n_estimators": 5}, name=f"q{i}"),
-                             ("running", "succeeded", "failed"), timeout=120)
+            job = stack.wait(
+                stack.submit(dataset, {"n_estimators": 5}, name=f"q{i}"),
+                ("running", "succeeded", "failed"),
+                timeout=120,
+            )
             queued = datetime.fromisoformat(job["queued_at"])
             started = datetime.fromisoformat(job["started_at"])
             latencies.append((started - queued).total_seconds())
@@ -262,9 +322,13 @@ def main() -> None:
     print(f"queue latency p50 {p50:.3f}s max {max(latencies):.3f}s", flush=True)
     load_end = os.getloadavg()[0]
     met = "met" if ratio <= 1.15 and min(result["direct"]) >= 20 else "**missed**"
-    runs = "; ".join(f"{a:.1f} s / {b:.1f} s = {b / a:.3f}" for a, b in
-                     zip(result["direct"], result["api"], strict=True))
-    write_section("bench_training", f"""
+    runs = "; ".join(
+        f"{a:.1f} s / {b:.1f} s = {b / a:.3f}"
+        for a, b in zip(result["direct"], result["api"], strict=True)
+    )
+    write_section(
+        "bench_training",
+        f"""
 ## Training overhead and queue latency (`bench/bench_training.py`)
 
 Synthetic table {args.rows:,} rows × 50 columns (45 numeric, 5 categorical), binary target,
@@ -285,7 +349,7 @@ benchmark's own 2-thread training; absolute times move with other work, compare 
 | pairs (a) / (b) = ratio | {runs} | |
 | trainer process time in (b) | {", ".join(f"{t:.1f} s" for t in result["trainer"])} | |
 | **(b)/(a), median of pairs** | **{ratio:.3f}** | ≤ 1.15 for a job ≥ 20 s ({met}) |
-| queue latency submit → running, Celery + Redis ({len(latencies)} jobs) | p50 **{p50 * 1000:.0f} ms**, max {max(latencies) * 1000:.0f} ms | p50 ≤ 1 s ({'met' if p50 <= 1 else '**missed**'}) |
+| queue latency submit → running, Celery + Redis ({len(latencies)} jobs) | p50 **{p50 * 1000:.0f} ms**, max {max(latencies) * 1000:.0f} ms | p50 ≤ 1 s ({"met" if p50 <= 1 else "**missed**"}) |
 
 (b) includes what the platform adds: params/dataset validation, the after-commit enqueue,
 the claim, the child process start, the platform's own feature encoding, per-round progress
@@ -302,7 +366,8 @@ flush per event and an extra `SELECT` (the API process's CPU time during a 1,500
 each other at every barrier, so each millisecond the API process takes one core stalls both.
 The trainer process alone is within a few per cent of the direct script; the rest of (b) is
 that contention and ~0.2–0.5 s around the process (submit, start, registration).
-""")
+""",
+    )
 
 
 if __name__ == "__main__":

@@ -61,9 +61,7 @@ WORDS = [
 ]
 
 
-def make_csv(
-    path: Path, *, rows: int | None = None, target_bytes: int | None = None
-) -> int:
+def make_csv(path: Path, *, rows: int | None = None, target_bytes: int | None = None) -> int:
     """Write a deterministic mixed-type CSV (Chinese text included); the number of rows."""
     rng = random.Random(42)
     written, count = 0, 0
@@ -71,9 +69,7 @@ def make_csv(
         header = "id,amount,score,category,city,date,comment\n"
         handle.write(header)
         written += len(header.encode())
-        while (rows is None or count < rows) and (
-            target_bytes is None or written < target_bytes
-        ):
+        while (rows is None or count < rows) and (target_bytes is None or written < target_bytes):
             lines = []
             for _ in range(10_000):
                 comment = "".join(rng.choices(WORDS, k=rng.randint(2, 5)))
@@ -176,9 +172,7 @@ def _probe(base: str, stop: threading.Event, latencies: list[float]) -> None:
             stop.wait(0.02)
 
 
-def _upload(
-    base: str, headers: dict[str, str], project: str, path: Path
-) -> tuple[float, dict]:
+def _upload(base: str, headers: dict[str, str], project: str, path: Path) -> tuple[float, dict]:
     """POST the file with curl (a fast, streaming client), as a browser or script would."""
     command = ["curl", "-sS", "--fail-with-body", "-X", "POST"]
     for key, value in headers.items():
@@ -207,8 +201,16 @@ def _wait_ready(base: str, headers: dict[str, str], dataset_id: str) -> dict:
 def _drain_seconds(source: Path, port: int, work: Path) -> float:
     """Best of 3: the same multipart upload (curl) to a bare ASGI app that discards the body."""
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "asgi_drain:app", "--port", str(port),
-         "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "asgi_drain:app",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
         cwd=Path(__file__).resolve().parent,
     )
     base = f"http://127.0.0.1:{port}"
@@ -223,8 +225,16 @@ def _drain_seconds(source: Path, port: int, work: Path) -> float:
         for _ in range(3):
             started = time.perf_counter()
             subprocess.run(
-                ["curl", "-sS", "--fail", "-o", str(work / "drain.out"), "-F",
-                 f"file=@{source};type=text/csv", f"{base}/upload"],
+                [
+                    "curl",
+                    "-sS",
+                    "--fail",
+                    "-o",
+                    str(work / "drain.out"),
+                    "-F",
+                    f"file=@{source};type=text/csv",
+                    f"{base}/upload",
+                ],
                 check=True,
             )
             best = min(best, time.perf_counter() - started)
@@ -302,9 +312,7 @@ def run(megabytes: int, port: int) -> dict[str, float]:
                 data={"username": "bench", "password": PASSWORD},
             ).json()["access_token"]
             headers = {"Authorization": f"Bearer {token}"}
-            project = httpx.get(f"{base}/api/v1/projects", headers=headers).json()[
-                "items"
-            ][0]["id"]
+            project = httpx.get(f"{base}/api/v1/projects", headers=headers).json()["items"][0]["id"]
             small = work / "warmup.csv"
             make_csv(small, rows=20_000)
             _upload(base, headers, project, small)
