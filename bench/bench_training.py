@@ -12,6 +12,7 @@ for jobs of 20 s or more; the script says "missed" when the shortest direct run 
 """
 
 import argparse
+import json
 import os
 import shutil
 import socket
@@ -61,6 +62,50 @@ def synthetic_table(rows: int, columns: int = 50, seed: int = 0) -> pd.DataFrame
     logit = numeric[:, :5] @ np.array([1.0, -0.8, 0.6, 0.4, -0.3]) + (frame["c0"] == "类1") * 0.8
     frame["target"] = (logit + rng.normal(scale=0.5, size=rows) > 0).astype(int)
     return frame
+
+
+def run_trainer_child(
+    work: Path,
+    *,
+    trainer: str,
+    dataset: Path,
+    columns: dict[str, str],
+    params: dict[str, Any],
+    split_ratios: list[float],
+    models: Path,
+) -> tuple[float, dict[str, Any]]:
+    """A text-classification trainer child started as the runner starts it (`job.json` in `work`).
+
+    Wall seconds of the whole process and its `result` protocol line.
+    """
+    spec = {
+        "job_id": "bench",
+        "task_type": "text_classification",
+        "trainer": trainer,
+        "work_dir": str(work),
+        "output_dir": str(work / "out"),
+        "checkpoint_dir": str(work / "ckpt"),
+        "dataset_path": str(dataset),
+        "seed": 42,
+        "columns": columns,
+        "params": params,
+        "split_ratios": split_ratios,
+        "model_storage_path": str(models),
+    }
+    (work / "job.json").write_text(json.dumps(spec))
+    started = time.perf_counter()
+    done = subprocess.run(
+        [PY, "-m", "app.trainers", str(work / "job.json")],
+        cwd=BACKEND,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"trainer failed: {done.stdout[-1500:]} {done.stderr[-1500:]}")
+    lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    return seconds, next(line for line in lines if line.get("type") == "result")
 
 
 class Stack:

@@ -428,6 +428,15 @@ def main() -> None:
     parser.add_argument("--mb", type=int, default=100)
     parser.add_argument("--port", type=int, default=16010)
     args = parser.parse_args()
+    sys.path.insert(0, str(BACKEND))
+    from app.core.config import Settings
+
+    inline_mb = Settings.model_fields["dataset_inline_max_bytes"].default / 1024**2
+    if args.mb <= inline_mb:
+        parser.error(
+            f"--mb must be above {inline_mb:.0f}: smaller uploads are converted inside the "
+            "request, and this benchmark measures a streamed upload converted in the background"
+        )
     results = run(args.mb, args.port)
     print(json.dumps(results, indent=2))
     write_section("bench_upload", report(results))
