@@ -1,8 +1,10 @@
 """Model registry and predictions on models trained by real jobs."""
 
+import gc
 import io
 import threading
 import uuid
+import weakref
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -281,3 +283,32 @@ def test_concurrent_predictions_agree_and_tampering_is_detected(
     assert tampered.json()["error"]["code"] == "model_corrupted"
     assert jobs_client.delete(f"/api/v1/models/{model['id']}", headers=frank).status_code == 204
     assert not model_file.parent.exists()
+
+
+def test_a_loaded_model_leaves_full_collections_and_is_freed_when_evicted(
+    jobs_client: TestClient,
+    people: dict[str, Any],
+    add_dataset: Callable[..., uuid.UUID],
+    cancer: pd.DataFrame,
+) -> None:
+    frank, project = people["frank"], people["project"]
+    model = train(jobs_client, frank, project, add_dataset(project, cancer))
+    with jobs_client.app.state.db.session_scope() as session:
+        version = session.get(ModelVersion, uuid.UUID(model["id"]))
+        assert version is not None
+        key = f"{version.id}:{version.artifact_dir}"
+    CACHE.clear()
+    gc.collect()
+    frozen_before = gc.get_freeze_count()
+    try:
+        url = f"/api/v1/models/{model['id']}/predict"
+        assert jobs_client.post(url, headers=frank, json={"inputs": rows(cancer, 2)}).is_success
+        assert gc.get_freeze_count() > frozen_before
+        predictor = CACHE.get(key, 0, lambda: pytest.fail("the model should be cached"))
+        assert not any(o is predictor for o in gc.get_objects())  # not walked by full passes
+        released = weakref.ref(predictor)
+        del predictor
+        CACHE.clear()
+        assert released() is None  # frozen, yet freed with its last reference
+    finally:
+        gc.unfreeze()
