@@ -32,14 +32,25 @@ from bench_training import BACKEND, Stack, synthetic_table, write_section
 sys.path.insert(0, str(BACKEND))
 
 
-def rate(call: Any, rows: int, seconds: float) -> float:
-    """Rows per second of `call()` repeated for about `seconds` (after one warm-up call)."""
+def rate(call: Any, rows: int, seconds: float, latencies: list[float] | None = None) -> float:
+    """Rows per second of `call()` repeated for about `seconds` (after one warm-up call).
+
+    Each call's duration is appended to `latencies` when given.
+    """
     call()
     count, started = 0, time.perf_counter()
-    while time.perf_counter() - started < seconds:
+    while (before := time.perf_counter()) - started < seconds:
         call()
         count += 1
+        if latencies is not None:
+            latencies.append(time.perf_counter() - before)
     return count * rows / (time.perf_counter() - started)
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile of `values` (share in 0..1)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def post_plain(
@@ -87,13 +98,13 @@ def main() -> None:
                         url, content=content, headers={"Content-Type": "application/json"}
                     ).raise_for_status()
 
-                local, api, api_httpx = [], [], []
+                local, api, api_httpx, latencies = [], [], [], []
                 for _ in range(args.rounds):
                     local.append(rate(lambda b=batch: predictor.predict(b), size, args.seconds))
                     # a new connection each round: uvicorn closes one idle for 5 s
                     connection = http.client.HTTPConnection("127.0.0.1", args.port, timeout=60)
                     plain = functools.partial(post_plain, connection, url, body, headers)
-                    api.append(rate(plain, size, args.seconds))
+                    api.append(rate(plain, size, args.seconds, latencies))
                     connection.close()
                     api_httpx.append(rate(with_httpx, size, args.seconds))
                 parse = rate(lambda c=body: parse_predict_request(c), 1, args.seconds)
@@ -106,6 +117,10 @@ def main() -> None:
                     "api_rounds": api,
                     "api_httpx_rounds": api_httpx,
                     "parse_ms": 1000 / parse,
+                    "api_requests": len(latencies),
+                    "api_p50_ms": percentile(latencies, 0.5) * 1000,
+                    "api_p99_ms": percentile(latencies, 0.99) * 1000,
+                    "api_max_ms": max(latencies) * 1000,
                 }
                 results[size]["ratio"] = results[size]["api"] / results[size]["local"]
                 results[size]["ratio_httpx"] = results[size]["api_httpx"] / results[size]["local"]
@@ -129,6 +144,7 @@ def main() -> None:
             results[1000]["api_rounds"], results[1000]["local_rounds"], strict=True
         )
     )
+    small, big = results[1], results[1000]
     write_section(
         "bench_predict",
         f"""
@@ -151,7 +167,10 @@ benchmark itself keeps about one core busy).
 |---|---|---|---|---|---|---|---|
 {table}
 
-(b)/(a) for 1,000 rows in each round of this run: {rounds_1000}.
+(b)/(a) for 1,000 rows in each round of this run: {rounds_1000}. Latency of each (b) request
+of 1,000 rows ({big["api_requests"]:,} requests): p50 {big["api_p50_ms"]:.1f} ms, p99
+{big["api_p99_ms"]:.1f} ms, max {big["api_max_ms"]:.1f} ms; of 1 row ({small["api_requests"]:,}
+requests): p50 {small["api_p50_ms"]:.2f} ms, p99 {small["api_p99_ms"]:.2f} ms.
 
 What a request costs now. The access check is one statement built once at import (token →
 active user → model → the user's role in its project, only the columns serving needs), run on
@@ -168,6 +187,13 @@ doing only "read the body, parse, predict in a worker thread" on the same uvicor
 ~16 ms, so the platform's own layers (middleware, routing, access check, error handling) add
 ~1.5 ms to a 1,000-row request.
 
+Collector pauses (2026-11-29). A model's first load imports its libraries (LightGBM and pandas
+here, ~60,000 objects) after app.main has frozen the startup objects, so every full pass of
+the garbage collector walked them: timed with `gc.callbacks` inside the server, a full pass
+took 25–94 ms and came every ~25 requests of 1,000 rows (~1.5 ms a request on average, and
+a long pause for whichever request met it). The load now freezes what it brought in; full
+passes take 0.4–0.9 ms. The p99 above includes whatever pauses remain.
+
 Why 0.5 is at the edge here. Any speed-up of the predictor raises (a) as much as (b), so only
 the request's own cost counts, and its largest part is parsing 1.3 MB of JSON into ~50,000
 Python objects (~4.4 ms, half of (a) by itself; no faster parser was found: msgspec, pyarrow's
@@ -175,8 +201,21 @@ JSON reader (11 ms) and polars' (10 ms) are all slower than orjson for this body
 dropped, no difference beyond noise in alternating runs: garbage collection off or with a
 20,000-object threshold in the server, `OMP_WAIT_POLICY=PASSIVE` for LightGBM's threads, and
 letting uvicorn buffer 1 MB of body instead of 64 kB before it pauses reading (its bare drain
-of this body halves, but the request as a whole did not get faster). The 1,000-row target is
-{verdict} in this run.
+of this body halves, but the request as a whole did not get faster).
+
+Also measured and not kept (2026-11-29). Freeing the ~50,000 parsed objects costs ~1.2 ms in the
+server (~0.5 ms in a one-thread loop); releasing them after the response is sent (a background
+task) did not make back-to-back requests faster, because the next request then waits for the
+GIL while they are freed. Turning the collector off in the server (after the freeze above)
+was no faster (alternating runs: 15.1–15.8 ms with it on, 14.5–16.9 ms off), and a young
+generation of 10,000 objects instead of 700 was slower (16.7–18.9 against 15.5–16.5 ms).
+More client connections (2–4) or two in-process threads do not raise either side's rows/s:
+both are bound by one core's Python work. Columnar parsers given the
+schema are slower than orjson building the row dicts (pyarrow's NDJSON reader 7.5 ms, polars
+6.7 ms, orjson 3.3 ms for this body). uvicorn's experimental zttp HTTP parser (`--http zttp`)
+carries this 1.3 MB request and its response through a bare app in 0.55 ms against httptools'
+1.7 ms, about 7% of (b); it is not used because its authors mark it not ready for production.
+The 1,000-row target is {verdict} in this run.
 """,
     )
 
