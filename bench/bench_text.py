@@ -137,7 +137,7 @@ def _trainer_child(root: Path, models: Path, data: Path, params: dict[str, Any])
         dataset=data,
         columns={"text": "text", "label": "category"},
         params=params,
-        split_ratios=[0.9, 0.0, 0.1],
+        split_ratios=(0.9, 0.0, 0.1),
         models=models,
     )
     return {"loop_seconds": result["info"]["train_seconds"], "process_seconds": seconds}

@@ -47,7 +47,7 @@ def platform(path: Path, work: Path) -> tuple[float, dict]:
         dataset=path,
         columns={"text": "review", "label": "sentiment"},
         params={},
-        split_ratios=[0.8, 0.1, 0.1],
+        split_ratios=(0.8, 0.1, 0.1),
         models=work / "models",
     )
 

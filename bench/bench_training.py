@@ -71,28 +71,30 @@ def run_trainer_child(
     dataset: Path,
     columns: dict[str, str],
     params: dict[str, Any],
-    split_ratios: list[float],
+    split_ratios: tuple[float, float, float],
     models: Path,
 ) -> tuple[float, dict[str, Any]]:
     """A text-classification trainer child started as the runner starts it (`job.json` in `work`).
 
     Wall seconds of the whole process and its `result` protocol line.
     """
-    spec = {
-        "job_id": "bench",
-        "task_type": "text_classification",
-        "trainer": trainer,
-        "work_dir": str(work),
-        "output_dir": str(work / "out"),
-        "checkpoint_dir": str(work / "ckpt"),
-        "dataset_path": str(dataset),
-        "seed": 42,
-        "columns": columns,
-        "params": params,
-        "split_ratios": split_ratios,
-        "model_storage_path": str(models),
-    }
-    (work / "job.json").write_text(json.dumps(spec))
+    sys.path.insert(0, str(BACKEND))
+    from app.trainers.base import JobSpec
+
+    spec = JobSpec(
+        job_id="bench",
+        task_type="text_classification",
+        trainer=trainer,
+        work_dir=work,
+        output_dir=work / "out",
+        checkpoint_dir=work / "ckpt",
+        dataset_path=dataset,
+        columns=columns,
+        params=params,
+        split_ratios=split_ratios,
+        model_storage_path=models,
+    )
+    (work / "job.json").write_text(spec.model_dump_json())
     started = time.perf_counter()
     done = subprocess.run(
         [PY, "-m", "app.trainers", str(work / "job.json")],
