@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from app.trainers.base import JobSpec
 from tests.text.builders import build_tiny_bert, chinese_reviews, english_news
 
 BACKEND_DIR = Path(__file__).resolve().parents[2]
@@ -98,21 +99,21 @@ def write_spec(
 ) -> Path:
     """The job.json the runner would write."""
     work.mkdir(parents=True, exist_ok=True)
-    spec = {
-        "job_id": "text-test",
-        "task_type": "text_classification",
-        "trainer": trainer,
-        "work_dir": str(work),
-        "output_dir": str(work / "output"),
-        "checkpoint_dir": str(work / "checkpoints"),
-        "dataset_path": str(dataset),
-        "columns": columns,
-        "params": params,
-        "seed": seed,
-        "model_storage_path": str(model_storage),
-    }
+    spec = JobSpec(
+        job_id="text-test",
+        task_type="text_classification",
+        trainer=trainer,
+        work_dir=work,
+        output_dir=work / "output",
+        checkpoint_dir=work / "checkpoints",
+        dataset_path=dataset,
+        columns=columns,
+        params=params,
+        seed=seed,
+        model_storage_path=model_storage,
+    )
     path = work / "job.json"
-    path.write_text(json.dumps(spec), encoding="utf-8")
+    path.write_text(spec.model_dump_json(), encoding="utf-8")
     return path
 
 
