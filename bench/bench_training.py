@@ -81,13 +81,11 @@ def run_trainer_child(
     sys.path.insert(0, str(BACKEND))
     from app.trainers.base import JobSpec
 
-    spec = JobSpec(
+    spec = JobSpec.in_work_dir(
+        work,
         job_id="bench",
         task_type="text_classification",
         trainer=trainer,
-        work_dir=work,
-        output_dir=work / "out",
-        checkpoint_dir=work / "ckpt",
         dataset_path=dataset,
         columns=columns,
         params=params,

@@ -80,13 +80,11 @@ def claim_job(session: Session, settings: Settings, job_id: uuid.UUID, worker: s
     validation = None
     if job.validation_dataset_id is not None:
         validation = canonical_path(settings, job.project_id, job.validation_dataset_id)
-    spec = JobSpec(
+    spec = JobSpec.in_work_dir(
+        work,
         job_id=str(job_id),
         task_type=job.task_type,
         trainer=job.trainer,
-        work_dir=work,
-        output_dir=work / "output",
-        checkpoint_dir=work / "checkpoints",
         dataset_path=canonical_path(settings, job.project_id, job.dataset_id),
         validation_dataset_path=validation,
         columns=job.columns,

@@ -81,6 +81,16 @@ class JobSpec(BaseModel):
         None, description="MODEL_STORAGE_PATH (base models for fine-tuning live in its base/)."
     )
 
+    @classmethod
+    def in_work_dir(cls, work_dir: Path, **fields: Any) -> JobSpec:
+        """A spec whose output and checkpoint folders are the runner's, inside `work_dir`."""
+        return cls(
+            work_dir=work_dir,
+            output_dir=work_dir / "output",
+            checkpoint_dir=work_dir / "checkpoints",
+            **fields,
+        )
+
     @property
     def stop_file(self) -> Path:
         """The flag file whose existence asks the trainer to stop."""

@@ -99,13 +99,11 @@ def write_spec(
 ) -> Path:
     """The job.json the runner would write."""
     work.mkdir(parents=True, exist_ok=True)
-    spec = JobSpec(
+    spec = JobSpec.in_work_dir(
+        work,
         job_id="text-test",
         task_type="text_classification",
         trainer=trainer,
-        work_dir=work,
-        output_dir=work / "output",
-        checkpoint_dir=work / "checkpoints",
         dataset_path=dataset,
         columns=columns,
         params=params,
