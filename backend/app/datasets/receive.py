@@ -2,15 +2,18 @@
 
 Starlette's own form parser spools files without a size limit, so the body is parsed here,
 chunk by chunk, with python-multipart's push parser. File bytes are buffered up to FLUSH_BYTES
-and written (and hashed) in a worker thread while the next buffer arrives, so the event loop
-never blocks on disk and at most two buffers are in memory. The file is fsynced before the
-dataset row is committed. Crossing the cap stops reading at once with 413.
+and written (and hashed), in order, by the upload's own writer thread while the next buffers
+arrive; the event loop waits only when WRITES_IN_FLIGHT buffers are queued, so it never blocks
+on disk and at most that many buffers (plus the one filling) are in memory. The file is fsynced
+before the dataset row is committed. Crossing the cap stops reading at once with 413.
 """
 
 import asyncio
 import hashlib
 import os
+from collections import deque
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING
@@ -26,6 +29,7 @@ if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks
 
 FLUSH_BYTES = 1024 * 1024
+WRITES_IN_FLIGHT = 4
 MAX_FIELD_BYTES = 16 * 1024
 FORM_OVERHEAD_BYTES = 256 * 1024
 FILE_FIELD = "file"
@@ -187,7 +191,8 @@ async def receive_upload(
     state = _State()
     parser = MultipartParser(_boundary(request), _callbacks(state))
     sink: _Sink | None = None
-    writing: asyncio.Future[None] | None = None
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="upload-writer")
+    writes: deque[asyncio.Future[None]] = deque()
     loop = asyncio.get_running_loop()
     try:
         async for chunk in request.stream():
@@ -201,18 +206,18 @@ async def receive_upload(
                 sink = _Sink(target)
             if sink is not None and (state.pending_bytes >= FLUSH_BYTES or state.file_done):
                 chunks, state.pending, state.pending_bytes = state.pending, [], 0
-                if writing is not None:
-                    await writing
-                writing = loop.run_in_executor(None, sink.write, chunks)
+                writes.append(loop.run_in_executor(writer, sink.write, chunks))
+                if len(writes) >= WRITES_IN_FLIGHT:
+                    await writes.popleft()
         _parse(parser, None)
-        if writing is not None:
-            await writing
-            writing = None
+        while writes:
+            await writes.popleft()
         if sink is not None:
             await run_in_threadpool(sink.close, sync=True)
     finally:
-        if writing is not None:
-            await asyncio.wait([writing])
+        if writes:
+            await asyncio.wait(writes)
+        writer.shutdown(wait=False)
         if sink is not None and not sink.handle.closed:
             sink.close(sync=False)
     if sink is None or not state.file_done:
