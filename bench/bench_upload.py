@@ -421,7 +421,10 @@ switching the platform's server (WebSockets, lifespan, proxy headers, every test
 uvicorn) for the upload alone was not done, and the hash would remain. uvicorn's own
 experimental zttp parser (`--http zttp`) drains a 135 MB body in 0.10–0.12 s against
 httptools' 0.13–0.17 s (three each, same run, 2026-11-29); still above 3× `cp`, and its
-authors mark it not ready for production, so it is not used.
+authors mark it not ready for production, so it is not used. Since 2026-11-29 each upload
+has its own writer thread with up to 4 buffers queued for it (before: the loop waited for
+each buffer's write before handing over the next): in alternating runs of 99 MB uploads,
+median 0.178 against 0.188 s, best 0.170 against 0.179 s.
 """
 
 
