@@ -413,18 +413,23 @@ Why ≤ 3× `cp` is out of reach here. `cp` with a warm page cache is one memory
 is curl reading the file and writing it to a socket, the server reading the socket, hashing
 and writing to the page cache, all on the same two cores, and sha256 alone (the row above)
 takes about twice as long as `cp`. The bare drain is itself above 3× `cp`: uvicorn pauses
-reading every 64 kB until the app takes the chunk. Writing and hashing each 1 MB buffer in two
-worker threads side by side instead of one after the other in one thread was tried and
-reverted: in three alternating runs 0.194/0.198/0.187 s against 0.184/0.194/0.190 s. A Rust ASGI server (granian 2.8, tried outside the platform)
+reading every 64 kB until the app takes the chunk. A Rust ASGI server (granian 2.8, tried outside the platform)
 drained a 133 MB body in about the time `cp` took to copy it, against ~2× for uvicorn;
 switching the platform's server (WebSockets, lifespan, proxy headers, every test that starts
 uvicorn) for the upload alone was not done, and the hash would remain. uvicorn's own
 experimental zttp parser (`--http zttp`) drains a 135 MB body in 0.10–0.12 s against
 httptools' 0.13–0.17 s (three each, same run, 2026-11-29); still above 3× `cp`, and its
-authors mark it not ready for production, so it is not used. Since 2026-11-29 each upload
-has its own writer thread with up to 4 buffers queued for it (before: the loop waited for
-each buffer's write before handing over the next): in alternating runs of 99 MB uploads,
-median 0.178 against 0.188 s, best 0.170 against 0.179 s.
+authors mark it not ready for production, so it is not used.
+
+How the upload is pipelined (2026-11-29). Each upload has a writer thread and a hasher thread;
+every 1 MB buffer goes to both (each keeps order, the two run side by side), and the event
+loop waits only when 4 buffers are not yet both written and hashed. Before, the loop waited
+for each buffer's write-and-hash in one thread before handing over the next. Alternating runs
+of 99 MB uploads: the queue with one thread against the old code, median 0.178 vs 0.188 s
+(best 0.170 vs 0.179 s); then writer and hasher apart against the queue with one thread, in
+three runs of 8–10 rounds, median ratio 0.94, 0.97, 0.95 and best 0.150/0.145/0.147 vs
+0.169/0.178/0.179 s. (Writer and hasher apart without the queue had been tried before and
+gained nothing: 0.194/0.198/0.187 s against 0.184/0.194/0.190 s.)
 """
 
 

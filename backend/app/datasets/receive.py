@@ -1,11 +1,12 @@
 """Stream a multipart upload to disk: size cap, sha256 while writing, never all in memory.
 
 Starlette's own form parser spools files without a size limit, so the body is parsed here,
-chunk by chunk, with python-multipart's push parser. File bytes are buffered up to FLUSH_BYTES
-and written (and hashed), in order, by the upload's own writer thread while the next buffers
-arrive; the event loop waits only when WRITES_IN_FLIGHT buffers are queued, so it never blocks
-on disk and at most that many buffers (plus the one filling) are in memory. The file is fsynced
-before the dataset row is committed. Crossing the cap stops reading at once with 413.
+chunk by chunk, with python-multipart's push parser. File bytes are buffered up to FLUSH_BYTES;
+each buffer is written by the upload's writer thread and hashed by its hasher thread (each in
+order, the two side by side) while the next buffers arrive. The event loop waits only when
+BUFFERS_IN_FLIGHT buffers are not yet both written and hashed, so it never blocks on disk and
+at most that many buffers (plus the one filling) are in memory. The file is fsynced before the
+dataset row is committed. Crossing the cap stops reading at once with 413.
 """
 
 import asyncio
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks
 
 FLUSH_BYTES = 1024 * 1024
-WRITES_IN_FLIGHT = 4
+BUFFERS_IN_FLIGHT = 4
 MAX_FIELD_BYTES = 16 * 1024
 FORM_OVERHEAD_BYTES = 256 * 1024
 FILE_FIELD = "file"
@@ -46,10 +47,15 @@ class _Sink:
         self.handle = path.open("wb")
 
     def write(self, chunks: list[bytes]) -> None:
+        """Append the chunks to the file (the writer thread)."""
         for chunk in chunks:
             self.handle.write(chunk)
-            self.sha256.update(chunk)
             self.size += len(chunk)
+
+    def hash(self, chunks: list[bytes]) -> None:
+        """Feed the chunks to the sha256 (the hasher thread)."""
+        for chunk in chunks:
+            self.sha256.update(chunk)
 
     def close(self, *, sync: bool) -> None:
         if sync:
@@ -192,7 +198,8 @@ async def receive_upload(
     parser = MultipartParser(_boundary(request), _callbacks(state))
     sink: _Sink | None = None
     writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="upload-writer")
-    writes: deque[asyncio.Future[None]] = deque()
+    hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="upload-hasher")
+    in_flight: deque[asyncio.Future[tuple[None, None]]] = deque()
     loop = asyncio.get_running_loop()
     try:
         async for chunk in request.stream():
@@ -206,18 +213,23 @@ async def receive_upload(
                 sink = _Sink(target)
             if sink is not None and (state.pending_bytes >= FLUSH_BYTES or state.file_done):
                 chunks, state.pending, state.pending_bytes = state.pending, [], 0
-                writes.append(loop.run_in_executor(writer, sink.write, chunks))
-                if len(writes) >= WRITES_IN_FLIGHT:
-                    await writes.popleft()
+                in_flight.append(
+                    asyncio.gather(
+                        loop.run_in_executor(writer, sink.write, chunks),
+                        loop.run_in_executor(hasher, sink.hash, chunks),
+                    )
+                )
+                if len(in_flight) >= BUFFERS_IN_FLIGHT:
+                    await in_flight.popleft()
         _parse(parser, None)
-        while writes:
-            await writes.popleft()
+        while in_flight:
+            await in_flight.popleft()
         if sink is not None:
             await run_in_threadpool(sink.close, sync=True)
     finally:
-        if writes:
-            await asyncio.wait(writes)
-        writer.shutdown(wait=False)
+        # after a failure a buffer may still be in a thread: let it finish before closing
+        writer.shutdown(wait=True, cancel_futures=True)
+        hasher.shutdown(wait=True, cancel_futures=True)
         if sink is not None and not sink.handle.closed:
             sink.close(sync=False)
     if sink is None or not state.file_done:
