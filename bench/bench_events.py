@@ -19,13 +19,7 @@ from pathlib import Path
 from websockets.sync.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_training import Stack, synthetic_table, write_section
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The q-quantile (0–1) by nearest rank."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+from bench_training import Stack, percentile, synthetic_table, write_section
 
 
 def measure(port: int, rounds: int, celery: bool) -> list[float]:

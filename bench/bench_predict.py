@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_training import BACKEND, Stack, synthetic_table, write_section
+from bench_training import BACKEND, Stack, percentile, synthetic_table, write_section
 
 sys.path.insert(0, str(BACKEND))
 
@@ -45,12 +45,6 @@ def rate(call: Any, rows: int, seconds: float, latencies: list[float] | None = N
         if latencies is not None:
             latencies.append(time.perf_counter() - before)
     return count * rows / (time.perf_counter() - started)
-
-
-def percentile(values: list[float], share: float) -> float:
-    """The nearest-rank percentile of `values` (share in 0..1)."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def post_plain(

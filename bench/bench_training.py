@@ -52,6 +52,12 @@ def write_section(name: str, body: str) -> None:
     REPORT.write_text(text, encoding="utf-8")
 
 
+def percentile(values: list[float], q: float) -> float:
+    """The q-quantile (0–1) by nearest rank."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
 def synthetic_table(rows: int, columns: int = 50, seed: int = 0) -> pd.DataFrame:
     """Numeric and categorical features with a learnable binary target."""
     rng = np.random.default_rng(seed)

@@ -3,6 +3,7 @@
 import gc
 import threading
 import time
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
@@ -102,6 +103,11 @@ def _freeze_long_lived() -> None:
     gc.freeze()
 
 
+def predictor_key(model_id: uuid.UUID, artifact_dir: str) -> str:
+    """A model version's key in the predictor cache (new files, new key)."""
+    return f"{model_id}:{artifact_dir}"
+
+
 def predict(
     settings: Settings,
     model: ServedModel,
@@ -114,7 +120,7 @@ def predict(
     cached yet.
     """
     started = time.perf_counter()
-    key = f"{model.id}:{model.artifact_dir}"
+    key = predictor_key(model.id, model.artifact_dir)
     predictor = CACHE.get(key, model.size_bytes, lambda: load_predictor(settings, load_version()))
     try:
         rows: list[Any] = list(inputs)  # strings reach text predictors; others reject them

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sklearn.datasets import load_breast_cancer, load_diabetes
 
 from app.db.models import ModelVersion, ProjectRole, User, UserRole
-from app.inference.service import CACHE
+from app.inference.service import CACHE, predictor_key
 from app.trainers.registry import get_trainer
 from tests.conftest import login
 from tests.jobs.conftest import personal_project, wait_for_job
@@ -55,13 +55,22 @@ def rows(frame: pd.DataFrame, n: int) -> list[dict[str, Any]]:
     return frame.drop(columns=["target"]).head(n).to_dict("records")
 
 
-def in_process_predictor(client: TestClient, model: dict[str, Any]) -> Any:
-    """The model's predictor loaded straight from its files, outside the API."""
-    settings = client.app.state.settings
+def artifact_dir(client: TestClient, model: dict[str, Any]) -> str:
+    """The model version's folder under MODEL_STORAGE_PATH."""
     with client.app.state.db.session_scope() as session:
         version = session.get(ModelVersion, uuid.UUID(model["id"]))
         assert version is not None
-        root = Path(settings.model_storage_path) / version.artifact_dir
+        return version.artifact_dir
+
+
+def artifact_root(client: TestClient, model: dict[str, Any]) -> Path:
+    """Where the model version's files are."""
+    return Path(client.app.state.settings.model_storage_path) / artifact_dir(client, model)
+
+
+def in_process_predictor(client: TestClient, model: dict[str, Any]) -> Any:
+    """The model's predictor loaded straight from its files, outside the API."""
+    root = artifact_root(client, model)
     return get_trainer(model["task_type"], model["trainer"]).load_predictor(root, {})
 
 
@@ -269,13 +278,7 @@ def test_concurrent_predictions_agree_and_tampering_is_detected(
     for thread in threads:
         thread.join(60)
     assert len(answers) == 6 and all(a == answers[0] for a in answers)
-    settings = jobs_client.app.state.settings
-    with jobs_client.app.state.db.session_scope() as session:
-        from app.db.models import ModelVersion
-
-        version = session.get(ModelVersion, uuid.UUID(model["id"]))
-        assert version is not None
-        model_file = Path(settings.model_storage_path) / version.artifact_dir / "model.skops"
+    model_file = artifact_root(jobs_client, model) / "model.skops"
     model_file.write_bytes(model_file.read_bytes() + b"x")
     CACHE.clear()
     tampered = jobs_client.post(url, headers=frank, json=batch)
@@ -293,10 +296,7 @@ def test_a_loaded_model_leaves_full_collections_and_is_freed_when_evicted(
 ) -> None:
     frank, project = people["frank"], people["project"]
     model = train(jobs_client, frank, project, add_dataset(project, cancer))
-    with jobs_client.app.state.db.session_scope() as session:
-        version = session.get(ModelVersion, uuid.UUID(model["id"]))
-        assert version is not None
-        key = f"{version.id}:{version.artifact_dir}"
+    key = predictor_key(uuid.UUID(model["id"]), artifact_dir(jobs_client, model))
     CACHE.clear()
     gc.collect()
     frozen_before = gc.get_freeze_count()
