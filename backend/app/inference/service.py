@@ -14,6 +14,7 @@ from app.core.errors import UnprocessableInput
 from app.core.metrics import PREDICTION_LATENCY
 from app.db.models import ModelVersion
 from app.model_registry import storage
+from app.model_registry.schemas import MAX_PREDICT_ROWS
 from app.model_registry.serving import ServedModel
 from app.trainers.base import PredictionInputError, Predictor, TrainerError
 from app.trainers.registry import get_trainer
@@ -111,20 +112,23 @@ def predictor_key(model_id: uuid.UUID, artifact_dir: str) -> str:
 def predict(
     settings: Settings,
     model: ServedModel,
-    inputs: list[dict[str, Any] | str],
+    body: bytes,
+    parse: Callable[[bytes], list[Any]],
     load_version: Callable[[], ModelVersion],
 ) -> list[dict]:
-    """Predict rows with the (cached) model; bad rows → 422 naming the row and column.
+    """Predict the rows of a request body with the (cached) model; bad rows → 422 naming them.
 
-    `load_version` gives the full model version; it is called only when the model is not
-    cached yet.
+    The predictor reads the body itself when it can (`Predictor.predict_json`); otherwise
+    `parse` turns it into rows (and raises for a malformed body). `load_version` gives the full
+    model version; it is called only when the model is not cached yet.
     """
     started = time.perf_counter()
     key = predictor_key(model.id, model.artifact_dir)
     predictor = CACHE.get(key, model.size_bytes, lambda: load_predictor(settings, load_version()))
     try:
-        rows: list[Any] = list(inputs)  # strings reach text predictors; others reject them
-        results = predictor.predict(rows)
+        results = predictor.predict_json(body, MAX_PREDICT_ROWS)
+        if results is None:
+            results = predictor.predict(parse(body))
     except PredictionInputError as exc:
         raise UnprocessableInput(
             exc.message,

@@ -2,7 +2,7 @@
 
 import uuid
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -108,21 +108,22 @@ def download_model(version: CurrentModel, settings: SettingsDep) -> Response:
     )
 
 
+def _parse_rows(body: bytes) -> list[Any]:
+    """The rows of a predict body (orjson and a shape check); 422 naming what is wrong."""
+    try:
+        return list(parse_predict_request(body).inputs)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False)) from exc
+
+
 def predict_json(
     settings: Settings,
     model: ServedModel,
     body: bytes,
     load: Callable[[], ModelVersion],
 ) -> bytes:
-    """Parse the body (orjson and a shape check; pydantic names what is wrong), predict, render.
-
-    The response is `PredictResponse` rendered by orjson (same JSON as FastAPI's rendering).
-    """
-    try:
-        data = parse_predict_request(body)
-    except ValidationError as exc:
-        raise RequestValidationError(exc.errors(include_url=False)) from exc
-    rows = predict(settings, model, data.inputs, load)
+    """Predict the body's rows and render `PredictResponse` with orjson (FastAPI's JSON)."""
+    rows = predict(settings, model, body, _parse_rows, load)
     return orjson.dumps({"model_version_id": model.id, "predictions": rows})
 
 

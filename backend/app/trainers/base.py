@@ -244,6 +244,15 @@ class Predictor(ABC):
     def predict(self, inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """One result per input row: {"label", "probabilities"} or {"value"}."""
 
+    def predict_json(self, body: bytes, max_rows: int) -> list[dict[str, Any]] | None:
+        """`predict` on a predict request body (`{"inputs": [...]}`) read by the predictor itself.
+
+        None when this predictor has no reader of its own or the body does not fit it (wrong
+        shape or types, more than `max_rows` rows): the caller then parses the body generically
+        and calls `predict`, which names what is wrong.
+        """
+        return None
+
     def input_columns(self) -> list[str]:
         """Names of the columns a row must carry."""
         return list(self.metadata.get("input_columns", []))

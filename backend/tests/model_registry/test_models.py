@@ -2,6 +2,7 @@
 
 import gc
 import io
+import json
 import threading
 import uuid
 import weakref
@@ -205,6 +206,15 @@ def test_predict_labels_probabilities_values_and_errors(
     batch = jobs_client.post(url, headers=frank, json={"inputs": full})
     assert batch.status_code == 200
     assert batch.json()["predictions"] == in_process_predictor(jobs_client, model).predict(full)
+    # a NaN literal is not JSON, so the typed reader leaves it to the general parse: like null
+    as_null = json.dumps({"inputs": [{**full[0], "mean area": None}]})
+    sent_as = {**frank, "Content-Type": "application/json"}
+    answers = [
+        jobs_client.post(url, headers=sent_as, content=body)
+        for body in (as_null, as_null.replace("null", "NaN"))
+    ]
+    assert [answer.status_code for answer in answers] == [200, 200]
+    assert answers[0].json() == answers[1].json()
     diabetes = load_diabetes(as_frame=True).frame
     regression = train(
         jobs_client,

@@ -4,11 +4,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 import pandas as pd
 import pytest
 
 from app.trainers.base import PredictionInputError
-from app.trainers.tabular.features import encode, encode_rows, infer_schema
+from app.trainers.tabular.features import TypedRows, encode, encode_rows, infer_schema
 from tests.trainers.conftest import frame_rows
 
 SCHEMA: list[dict[str, Any]] = [
@@ -35,6 +36,56 @@ def test_values_missing_unknown_and_mixed_types() -> None:
     ]
     expected = [[1.0, 2.0, 1.0], [2.5, np.nan, 0.0], [np.nan] * 3, [np.nan, 0.0, 1.0]]
     np.testing.assert_array_equal(encode_rows(rows, SCHEMA), np.array(expected))
+
+
+def test_a_body_read_into_typed_rows_encodes_like_the_training_frame(
+    tables: dict[str, Path],
+) -> None:
+    frame = pd.read_parquet(tables["cancer"]).drop(columns=["target"])
+    schema = infer_schema(frame, list(frame.columns))
+    rows = frame_rows(tables["cancer"], "target", len(frame))
+    body = orjson.dumps({"inputs": rows}, option=orjson.OPT_SERIALIZE_NUMPY)
+    np.testing.assert_array_equal(TypedRows(schema).decode(body, len(rows)), encode(frame, schema))
+
+
+def test_typed_rows_take_what_the_row_path_takes() -> None:
+    rows = [
+        {"size": 1, "city": "北京", "flag": True, "extra": "ignored"},
+        {"size": 2.5, "city": "深圳", "flag": 0},
+        {"size": None, "city": None, "flag": None},
+        {"size": -3e10, "city": "1", "flag": 1.0},
+    ]
+    body = orjson.dumps({"inputs": rows})
+    np.testing.assert_array_equal(TypedRows(SCHEMA).decode(body, 4), encode_rows(rows, SCHEMA))
+    one = [{"name": "size", "kind": "numeric"}]
+    np.testing.assert_array_equal(
+        TypedRows(one).decode(b'{"inputs": [{"size": 3}, {"size": 4.5}]}', 2), [[3.0], [4.5]]
+    )
+
+
+ROW = '{"size": 1, "city": "x", "flag": true}'
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        f'{{"inputs": [{ROW}, {{"size": 1, "city": 7, "flag": true}}]}}',  # number as category
+        f'{{"inputs": [{ROW}, {{"size": "1", "city": "x", "flag": true}}]}}',
+        f'{{"inputs": [{ROW}, {{"size": true, "city": "x", "flag": true}}]}}',
+        f'{{"inputs": [{ROW}, {{"size": 1, "city": "x", "flag": "yes"}}]}}',
+        f'{{"inputs": [{ROW}, {{"size": 1, "city": "x"}}]}}',
+        f'{{"inputs": [{ROW}, {{"size": NaN, "city": "x", "flag": true}}]}}',
+        f'{{"inputs": [{ROW}, "text"]}}',
+        f'{{"inputs": [{ROW}], "model": "other"}}',
+        f'{{"inputs": [{ROW}, {ROW}, {ROW}]}}',  # over max_rows
+        '{"inputs": []}',
+        f'{{"inputs": {ROW}}}',
+        f"[{ROW}]",
+        f'{{"inputs": [{ROW}',
+    ],
+)
+def test_typed_rows_leave_every_other_body_to_the_row_path(body: str) -> None:
+    assert TypedRows(SCHEMA).decode(body.encode(), 2) is None
 
 
 def test_one_feature_and_no_rows() -> None:

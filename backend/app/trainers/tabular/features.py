@@ -6,9 +6,10 @@ is saved as `features.json` next to the model so serving encodes rows exactly li
 """
 
 import math
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
+import msgspec
 import numpy as np
 import pandas as pd
 
@@ -114,22 +115,20 @@ def _bad_value(row: int, name: str, kind: str, value: Any) -> PredictionInputErr
     return None
 
 
-def _column(values: tuple[Any, ...], entry: dict[str, Any]) -> np.ndarray:
-    """One feature's encoded values, validating types (the first bad row is named)."""
+def _checked(values: tuple[Any, ...], entry: dict[str, Any]) -> tuple[Any, ...]:
+    """One feature's values, type-checked (the first bad row is named); categories as text."""
     name, kind = entry["name"], entry["kind"]
     types = set(map(type, values))
     if kind == "categorical":
-        codes = {c: float(i) for i, c in enumerate(entry["categories"])}
-        if not types <= TEXT_TYPES:
-            values = tuple(None if v is None else str(v) for v in values)
-        # unknown categories and None map to None, which numpy turns into NaN
-        return np.array(list(map(codes.get, values)), dtype=np.float64)
+        if types <= TEXT_TYPES:
+            return values
+        return tuple(None if v is None else str(v) for v in values)
     if not types <= NUMBER_TYPES or (kind == "numeric" and bool in types):
         for i, value in enumerate(values):
             error = _bad_value(i, name, kind, value)
             if error is not None:
                 raise error
-    return np.array(values, dtype=np.float64)
+    return values
 
 
 def _first_bad_row(inputs: list[Any], names: list[str]) -> PredictionInputError | None:
@@ -145,6 +144,18 @@ def _first_bad_row(inputs: list[Any], names: list[str]) -> PredictionInputError 
     return None
 
 
+def _encoded_columns(columns: list[tuple[Any, ...]], schema: list[dict[str, Any]]) -> np.ndarray:
+    """The float matrix from per-feature value tuples whose types are already checked."""
+    out = np.empty((len(columns[0]), len(schema)), dtype=np.float64)
+    for j, entry in enumerate(schema):
+        if entry["kind"] == "categorical":
+            codes = {c: float(i) for i, c in enumerate(entry["categories"])}
+            out[:, j] = np.array(list(map(codes.get, columns[j])), dtype=np.float64)
+        else:
+            out[:, j] = np.array(columns[j], dtype=np.float64)
+    return out
+
+
 def encode_rows(inputs: list[dict[str, Any]], schema: list[dict[str, Any]]) -> np.ndarray:
     """Validate prediction rows (each feature present, right type) and encode them.
 
@@ -152,15 +163,58 @@ def encode_rows(inputs: list[dict[str, Any]], schema: list[dict[str, Any]]) -> n
     transposed into columns; each column is then type-checked and converted as a whole.
     """
     names = [entry["name"] for entry in schema]
-    out = np.empty((len(inputs), len(schema)), dtype=np.float64)
     if not inputs:
-        return out
+        return np.empty((0, len(schema)), dtype=np.float64)
     pick = itemgetter(*names)
     try:
         picked = list(map(pick, inputs))
     except (KeyError, TypeError) as exc:
         raise _first_bad_row(inputs, names) or exc from None
     columns = list(zip(*picked, strict=True)) if len(names) > 1 else [tuple(picked)]
-    for j, entry in enumerate(schema):
-        out[:, j] = _column(columns[j], entry)
-    return out
+    return _encoded_columns(
+        [_checked(values, entry) for values, entry in zip(columns, schema, strict=True)], schema
+    )
+
+
+FIELD_TYPES: dict[str, Any] = {
+    "numeric": float | None,  # JSON integers are read as floats; true/false are refused
+    "boolean": bool | float | None,  # as in `encode_rows`: any number counts
+    "categorical": str | None,
+}
+
+
+class TypedRows:
+    """Reads a predict body `{"inputs": [row, …]}` straight into typed rows (msgspec).
+
+    Each row becomes a struct with one typed field per feature, so parsing checks every value
+    and the matrix is built without a dict per row. It accepts a subset of what `encode_rows`
+    accepts (e.g. not numbers in a text column, not NaN literals): `decode` answers None for
+    anything else, and the caller takes the general path, which also names what is wrong.
+    """
+
+    def __init__(self, schema: list[dict[str, Any]]) -> None:
+        self.schema = schema
+        fields = [(f"f{j}", FIELD_TYPES[entry["kind"]]) for j, entry in enumerate(schema)]
+        row = msgspec.defstruct(
+            "Row",
+            fields,
+            rename={f"f{j}": entry["name"] for j, entry in enumerate(schema)},
+            gc=False,  # rows hold no containers: nothing for the collector to track
+        )
+        inputs = ("inputs", list[row])  # type: ignore[valid-type]
+        request = msgspec.defstruct("PredictBody", [inputs], forbid_unknown_fields=True)
+        self._decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(request)
+        self._pick = attrgetter(*(name for name, _ in fields))
+
+    def decode(self, body: bytes, max_rows: int) -> np.ndarray | None:
+        """The encoded matrix of a valid body of 1 to `max_rows` rows; None otherwise."""
+        try:
+            rows = self._decoder.decode(body).inputs
+        except msgspec.MsgspecError:
+            return None
+        if not 0 < len(rows) <= max_rows:
+            return None
+        picked = list(map(self._pick, rows))
+        del rows
+        columns = list(zip(*picked, strict=True)) if len(self.schema) > 1 else [tuple(picked)]
+        return _encoded_columns(columns, self.schema)
