@@ -61,6 +61,9 @@ def test_typed_rows_take_what_the_row_path_takes() -> None:
     np.testing.assert_array_equal(
         TypedRows(one).decode(b'{"inputs": [{"size": 3}, {"size": 4.5}]}', 2), [[3.0], [4.5]]
     )
+    text_only = [SCHEMA[1]]
+    body = '{"inputs": [{"city": "北京"}, {"city": "深圳"}, {"city": null}]}'.encode()
+    np.testing.assert_array_equal(TypedRows(text_only).decode(body, 3), [[2.0], [np.nan], [np.nan]])
 
 
 ROW = '{"size": 1, "city": "x", "flag": true}'

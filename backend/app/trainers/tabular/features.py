@@ -193,28 +193,43 @@ class TypedRows:
     """
 
     def __init__(self, schema: list[dict[str, Any]]) -> None:
-        self.schema = schema
-        fields = [(f"f{j}", FIELD_TYPES[entry["kind"]]) for j, entry in enumerate(schema)]
+        field = [f"f{j}" for j in range(len(schema))]
         row = msgspec.defstruct(
             "Row",
-            fields,
-            rename={f"f{j}": entry["name"] for j, entry in enumerate(schema)},
+            [(field[j], FIELD_TYPES[entry["kind"]]) for j, entry in enumerate(schema)],
+            rename={field[j]: entry["name"] for j, entry in enumerate(schema)},
             gc=False,  # rows hold no containers: nothing for the collector to track
         )
         inputs = ("inputs", list[row])  # type: ignore[valid-type]
         request = msgspec.defstruct("PredictBody", [inputs], forbid_unknown_fields=True)
         self._decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(request)
-        self._pick = attrgetter(*(name for name, _ in fields))
+        self.width = len(schema)
+        self._numbers = [j for j, entry in enumerate(schema) if entry["kind"] != "categorical"]
+        self._pick_numbers = (
+            attrgetter(*(field[j] for j in self._numbers)) if self._numbers else None
+        )
+        self._categories = [
+            (j, attrgetter(field[j]), {c: float(i) for i, c in enumerate(entry["categories"])})
+            for j, entry in enumerate(schema)
+            if entry["kind"] == "categorical"
+        ]
 
     def decode(self, body: bytes, max_rows: int) -> np.ndarray | None:
-        """The encoded matrix of a valid body of 1 to `max_rows` rows; None otherwise."""
+        """The encoded matrix of a valid body of 1 to `max_rows` rows; None otherwise.
+
+        Number and true/false features are taken from every row at once into one block;
+        unknown categories and missing values become NaN, as in `encode_rows`.
+        """
         try:
             rows = self._decoder.decode(body).inputs
         except msgspec.MsgspecError:
             return None
         if not 0 < len(rows) <= max_rows:
             return None
-        picked = list(map(self._pick, rows))
-        del rows
-        columns = list(zip(*picked, strict=True)) if len(self.schema) > 1 else [tuple(picked)]
-        return _encoded_columns(columns, self.schema)
+        out = np.empty((len(rows), self.width), dtype=np.float64)
+        if self._pick_numbers is not None:
+            block = np.array(list(map(self._pick_numbers, rows)), dtype=np.float64)
+            out[:, self._numbers] = block.reshape(len(rows), len(self._numbers))
+        for j, pick, codes in self._categories:
+            out[:, j] = np.array(list(map(codes.get, map(pick, rows))), dtype=np.float64)
+        return out
