@@ -2,13 +2,12 @@
 
 A LightGBM model is trained through a real uvicorn API (embedded mode) on a 20k x 50
 synthetic table. Then batches of 1 and 1,000 rows are predicted (a) in-process with the same
-predictor class the API uses, given the same row dicts, and (b) with
+predictor class the API uses, given the same row dicts, (a') in-process from the request's JSON
+body (`predict_json`, what the server runs after the access check), and (b) with
 `POST /api/v1/models/{id}/predict` over loopback (keep-alive, pre-encoded body) from the
 standard library's `http.client`, and (b') the same from httpx, to show what the client
-library itself costs. (a), (b) and (b') alternate in rounds; rows per second are the median of
-the rounds, ratio (b)/(a). The in-process parse of the same body (`parse_predict_request`) is
-timed too, to show what the request adds. Prints JSON and writes its section of
-docs/benchmarks.md.
+library itself costs. All alternate in rounds; rows per second are the median of the rounds,
+ratios (b)/(a) and (b)/(a'). Prints JSON and writes its section of docs/benchmarks.md.
 
     .venv/bin/python bench/bench_predict.py [--seconds 2] [--rounds 5]
 """
@@ -65,7 +64,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--port", type=int, default=17120)
     args = parser.parse_args()
-    from app.model_registry.schemas import parse_predict_request
+    from app.model_registry.schemas import MAX_PREDICT_ROWS
     from app.trainers.registry import get_trainer
 
     frame = synthetic_table(20_000)
@@ -92,31 +91,37 @@ def main() -> None:
                         url, content=content, headers={"Content-Type": "application/json"}
                     ).raise_for_status()
 
-                local, api, api_httpx, latencies = [], [], [], []
+                def from_body(content: bytes = body) -> None:
+                    if predictor.predict_json(content, MAX_PREDICT_ROWS) is None:
+                        raise RuntimeError("the typed reader refused the benchmark's body")
+
+                local, local_body, api, api_httpx, latencies = [], [], [], [], []
                 for _ in range(args.rounds):
                     local.append(rate(lambda b=batch: predictor.predict(b), size, args.seconds))
+                    local_body.append(rate(from_body, size, args.seconds))
                     # a new connection each round: uvicorn closes one idle for 5 s
                     connection = http.client.HTTPConnection("127.0.0.1", args.port, timeout=60)
                     plain = functools.partial(post_plain, connection, url, body, headers)
                     api.append(rate(plain, size, args.seconds, latencies))
                     connection.close()
                     api_httpx.append(rate(with_httpx, size, args.seconds))
-                parse = rate(lambda c=body: parse_predict_request(c), 1, args.seconds)
                 results[size] = {
                     "body_bytes": len(body),
                     "local": statistics.median(local),
+                    "local_body": statistics.median(local_body),
                     "api": statistics.median(api),
                     "api_httpx": statistics.median(api_httpx),
                     "local_rounds": local,
+                    "local_body_rounds": local_body,
                     "api_rounds": api,
                     "api_httpx_rounds": api_httpx,
-                    "parse_ms": 1000 / parse,
                     "api_requests": len(latencies),
                     "api_p50_ms": percentile(latencies, 0.5) * 1000,
                     "api_p99_ms": percentile(latencies, 0.99) * 1000,
                     "api_max_ms": max(latencies) * 1000,
                 }
                 results[size]["ratio"] = results[size]["api"] / results[size]["local"]
+                results[size]["ratio_body"] = results[size]["api"] / results[size]["local_body"]
                 results[size]["ratio_httpx"] = results[size]["api_httpx"] / results[size]["local"]
     load_end = os.getloadavg()[0]
     print(json.dumps({"results": results, "load_1m": [load_start, load_end]}, indent=1))
@@ -124,21 +129,20 @@ def main() -> None:
     for size, r in results.items():
         target = "≥ 0.5 (" + ("met" if r["ratio"] >= 0.5 else "**missed**") + ")"
         lines.append(
-            f"| {size:,} | {r['body_bytes'] / 1000:,.1f} kB | {r['local']:,.0f} rows/s "
-            f"({size / r['local'] * 1000:.2f} ms) | {r['api']:,.0f} rows/s "
-            f"({size / r['api'] * 1000:.2f} ms) | {r['ratio_httpx']:.2f} "
-            f"({size / r['api_httpx'] * 1000:.2f} ms) | {r['parse_ms']:.2f} ms "
-            f"| **{r['ratio']:.2f}** | {target if size == 1000 else ''} |"
+            f"| {size:,} | {r['body_bytes'] / 1000:,.1f} kB "
+            f"| {r['local']:,.0f} rows/s ({size / r['local'] * 1000:.2f} ms) "
+            f"| {r['local_body']:,.0f} rows/s ({size / r['local_body'] * 1000:.2f} ms) "
+            f"| {r['api']:,.0f} rows/s ({size / r['api'] * 1000:.2f} ms) "
+            f"| {r['ratio_httpx']:.2f} ({size / r['api_httpx'] * 1000:.2f} ms) "
+            f"| **{r['ratio']:.2f}** | {r['ratio_body']:.2f} | {target if size == 1000 else ''} |"
         )
     table = "\n".join(lines)
-    verdict = "met" if results[1000]["ratio"] >= 0.5 else "missed"
+    small, big = results[1], results[1000]
+    verdict = "met" if big["ratio"] >= 0.5 else "missed"
     rounds_1000 = ", ".join(
         f"{r_api / r_local:.2f}"
-        for r_api, r_local in zip(
-            results[1000]["api_rounds"], results[1000]["local_rounds"], strict=True
-        )
+        for r_api, r_local in zip(big["api_rounds"], big["local_rounds"], strict=True)
     )
-    small, big = results[1], results[1000]
     write_section(
         "bench_predict",
         f"""
@@ -146,19 +150,20 @@ def main() -> None:
 
 LightGBM model (100 rounds) trained through the API on a 20k × 50 synthetic table (45 numeric,
 5 categorical columns). (a) the same `LightGBMPredictor` the API uses, called in-process with
-the same row dicts (validation, encoding, LightGBM, result dicts); (b)
-`POST /api/v1/models/{{id}}/predict` on a real uvicorn (httptools) over loopback from a
-keep-alive `http.client` connection (Python's standard library) sending a pre-encoded body:
-body parse, token check, user, model and project check, row validation and the JSON response
-included, the client's own encoding excluded; (b') the same requests from httpx, whose own
-per-request work is the difference between the two. (a), (b) and (b') alternate
-{args.rounds} times, about {args.seconds:.0f} s each; the table gives the medians. "body parse"
-is `parse_predict_request` on the same body, in-process. Same run, shared 2-core machine,
-1-minute load average {load_start:.2f} at the start and {load_end:.2f} at the end (this
-benchmark itself keeps about one core busy).
+the same rows as Python dicts (validation, encoding, LightGBM, result dicts); (a') the same
+predictor given the request's JSON body in-process (`predict_json`: typed read, LightGBM,
+result dicts — what the server runs once the access check has passed, without rendering the
+response); (b) `POST /api/v1/models/{{id}}/predict` on a real uvicorn (httptools) over loopback
+from a keep-alive `http.client` connection (Python's standard library) sending a pre-encoded
+body: HTTP, token check, user, model and project check, reading the body, prediction and the
+JSON response included, the client's own encoding excluded; (b') the same requests from httpx,
+whose own per-request work is the difference between the two. All four alternate
+{args.rounds} times, about {args.seconds:.0f} s each; the table gives the medians. Same run,
+shared 2-core machine, 1-minute load average {load_start:.2f} at the start and
+{load_end:.2f} at the end (this benchmark itself keeps about one core busy).
 
-| batch rows | body | (a) in-process | (b) API, http.client | (b') API, httpx: ratio (time) | body parse | (b)/(a) | target |
-|---|---|---|---|---|---|---|---|
+| batch rows | body | (a) in-process, row dicts | (a') in-process, JSON body | (b) API, http.client | (b') API, httpx: ratio (time) | (b)/(a) | (b)/(a') | target |
+|---|---|---|---|---|---|---|---|---|
 {table}
 
 (b)/(a) for 1,000 rows in each round of this run: {rounds_1000}. Latency of each (b) request
@@ -166,55 +171,43 @@ of 1,000 rows ({big["api_requests"]:,} requests): p50 {big["api_p50_ms"]:.1f} ms
 {big["api_p99_ms"]:.1f} ms, max {big["api_max_ms"]:.1f} ms; of 1 row ({small["api_requests"]:,}
 requests): p50 {small["api_p50_ms"]:.2f} ms, p99 {small["api_p99_ms"]:.2f} ms.
 
-What a request costs now. The access check is one statement built once at import (token →
-active user → model → the user's role in its project, only the columns serving needs), run on
-a plain connection: a 1-row request went from 2.7 ms to 1.55 ms and a 1,000-row one from 19.5
-to 17.5 ms (http.client, alternating runs of the previous and the new code); the three ORM
-lookups it replaces cost ~1.0 ms in-process, the prebuilt statement ~0.2 ms (building a
-`select()` per request cost more than running it). Per-stage timers inside the server (a
-temporary patch, medians of 1,000-row requests): routing to the handler 0.5 ms, the rest of
-the body 0.6 ms, thread hop 0.15 ms, access check 0.6 ms, orjson parse 4.4 ms, predict
-10.3 ms, render and freeing the parsed rows 0.9 ms, hop back 0.15 ms; the client sees ~0.5 ms
-more. The same predictor on the same (already parsed, cache-warm) dicts takes ~8.5 ms in (a):
-(a) reuses one list where the server encodes fresh, cache-cold row objects. A bare ASGI app
-doing only "read the body, parse, predict in a worker thread" on the same uvicorn answers in
-~16 ms, so the platform's own layers (middleware, routing, access check, error handling) add
-~1.5 ms to a 1,000-row request.
+Reading the body into typed rows (2026-11-29). The server no longer builds a dict per row: a
+tabular predictor reads the body itself. msgspec decodes `{{"inputs": [...]}}` into one struct
+per row with a typed field per feature (number, true/false or number, text, each nullable,
+from `features.json`), so decoding checks every value; the number and true/false features of
+all rows then go into the matrix as one block, and each text feature through its category
+lookup. A body it does not take (a number in a text column, a NaN literal, a missing column,
+more than 1,000 rows) goes the general way (orjson, shape check, `encode_rows`), which accepts
+a superset and names the bad row and column. In alternating runs of the previous and the new
+server (same client, 3 rounds of 4 s each side, two pairs), the median 1,000-row request went
+16.3 → 12.6 ms and 17.9 → 15.0 ms. In a one-thread loop, body → matrix takes ~4.8 ms (the
+decode alone ~2.7 ms, orjson's dicts ~3.2 ms), against ~3.2 + 3.7 ms for orjson and
+`encode_rows` before: no type pass over all 50,000 values after parsing, no 1,000 dicts to
+hash into and free (structs keep their values in slots and are not tracked by the collector).
+Per-thread CPU in the server for one 1,000-row request now: the worker thread ~10 ms (access
+check, read, LightGBM's first thread, results, rendering), the event loop ~1.7 ms (HTTP), the
+client ~0.8 ms; LightGBM's second thread ~7 ms, most of it spinning while idle.
 
-Collector pauses (2026-11-29). A model's first load imports its libraries (LightGBM and pandas
-here, ~60,000 objects) after app.main has frozen the startup objects, so every full pass of
-the garbage collector walked them: timed with `gc.callbacks` inside the server, a full pass
-took 25–94 ms and came every ~25 requests of 1,000 rows (~1.5 ms a request on average, and
-a long pause for whichever request met it). The load now freezes what it brought in; full
-passes take 0.4–0.9 ms. In alternating runs of the code before and after (6 rounds each,
-~550 requests of 1,000 rows per side): p99 49.8 → 25.7 ms, max 63.8 → 30.9 ms, mean time
-−4%. The p99 above includes whatever pauses remain.
+Earlier steps, each measured in alternating runs: the access check is one statement built at
+import (token → active user → model → the user's role in its project), which took a 1-row
+request from 2.7 to 1.55 ms; a model load freezes the objects it brings in (LightGBM and
+pandas, ~60,000), so the collector's full passes no longer walk them (25–94 ms pauses every
+~25 large requests before; p99 49.8 → 25.7 ms).
 
-Why 0.5 is at the edge here. Any speed-up of the predictor raises (a) as much as (b), so only
-the request's own cost counts, and its largest part is parsing 1.3 MB of JSON into ~50,000
-Python objects (~4.4 ms, half of (a) by itself; no faster parser was found: msgspec, pyarrow's
-JSON reader (11 ms) and polars' (10 ms) are all slower than orjson for this body). Tried and
-dropped, no difference beyond noise in alternating runs: garbage collection off or with a
-20,000-object threshold in the server, `OMP_WAIT_POLICY=PASSIVE` for LightGBM's threads, and
-letting uvicorn buffer 1 MB of body instead of 64 kB before it pauses reading (its bare drain
-of this body halves, but the request as a whole did not get faster).
-
-Also measured and not kept (2026-11-29). Freeing the ~50,000 parsed objects costs ~1.2 ms in the
-server (~0.5 ms in a one-thread loop); releasing them after the response is sent (a background
-task) did not make back-to-back requests faster, because the next request then waits for the
-GIL while they are freed. Turning the collector off in the server (after the freeze above)
-was no faster (alternating runs: 15.1–15.8 ms with it on, 14.5–16.9 ms off), and a young
-generation of 10,000 objects instead of 700 was slower (16.7–18.9 against 15.5–16.5 ms).
-More client connections (2–4) or two in-process threads do not raise either side's rows/s:
-both are bound by one core's Python work. Columnar parsers given the
-schema are slower than orjson building the row dicts (pyarrow's NDJSON reader 7.5 ms, polars
-6.7 ms, orjson 3.3 ms for this body). uvicorn's experimental zttp HTTP parser (`--http zttp`)
-carries this 1.3 MB request and its response through a bare app in 0.55 ms against httptools'
-1.7 ms, about 7% of (b); it is not used because its authors mark it not ready for production.
-
-Runs of this code on 2026-11-29 besides the one above: 0.49 and 0.54 (3 rounds), 0.47 and
-0.54 (5 rounds); rounds within one run ranged 0.44–0.62. The ratio sits at 0.5 within this
-machine's noise, so the target is not met reliably.
+Measured and not kept: the collector off or with a larger young generation (no faster or
+slower); releasing the parsed rows after the response (the next request waits for the GIL
+instead); 2–4 client connections (both sides are bound by one core's Python work); columnar
+JSON readers given the schema (pyarrow's NDJSON reader 7.5 ms, polars 6.7 ms for this body);
+letting uvicorn buffer 1 MB of body before pausing reads (needs patching a module constant;
+no gain per request). `OMP_WAIT_POLICY=PASSIVE` in the server saves ~4 ms of CPU per
+1,000-row request (LightGBM's idle thread stops spinning) but no latency in alternating runs
+(two pairs: 12.6 vs 12.3–12.9 ms, 13.5 vs 12.9–13.7 ms),
+and the same setting in a training process nearly doubles LightGBM's training time (400
+rounds on 100k × 50: 4.1 → 7.6 s), so trainer children would have to be started without it:
+not done. uvicorn's zttp HTTP parser carries this request through a bare app in 0.55 ms
+against httptools' 1.7 ms, but its authors mark it experimental.
+Other runs of this code on 2026-11-29 (5 rounds each): 0.60, 0.64, 0.63; an earlier version of
+the typed read (rows picked as tuples, then transposed) measured 0.54 in a busier period.
 The 1,000-row target is {verdict} in this run.
 """,
     )
