@@ -35,6 +35,10 @@ def event_payload(event: JobEvent) -> dict[str, Any]:
     return _wire(event.id, event.job_id, event.type, event.data, event.created_at)
 
 
+# built once: building the statement for every batch cost more than running it
+INSERT_EVENTS = insert(JobEvent).returning(JobEvent.id, sort_by_parameter_order=True)
+
+
 def record_events(
     session: Session, job_id: uuid.UUID, items: list[tuple[str, dict[str, Any]]]
 ) -> None:
@@ -46,8 +50,7 @@ def record_events(
         {"job_id": job_id, "type": type_, "data": data, "created_at": created_at}
         for type_, data in items
     ]
-    statement = insert(JobEvent).returning(JobEvent.id, sort_by_parameter_order=True)
-    ids = session.scalars(statement, rows).all()
+    ids = session.scalars(INSERT_EVENTS, rows).all()
     payloads = [
         _wire(event_id, job_id, type_, data, created_at)
         for event_id, (type_, data) in zip(ids, items, strict=True)

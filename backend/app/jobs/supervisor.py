@@ -1,5 +1,6 @@
 """Watch a trainer child process: protocol lines → events, heartbeats, cancel, kill."""
 
+import functools
 import json
 import logging
 import queue
@@ -9,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
-from sqlalchemy import update
+from sqlalchemy import Update, bindparam, update
 
 from app.db.base import utcnow
 from app.db.models.job import JobStatus, TrainingJob
@@ -24,6 +25,26 @@ logger = logging.getLogger("app.jobs.supervisor")
 POLL_SECONDS = 0.1
 TERMINAL_TYPES = frozenset({"result", "error", "stopped"})
 LOG_TAIL_LINES = 20
+
+
+@functools.cache
+def _heartbeat(columns: frozenset[str]) -> Update:
+    """UPDATE of these columns of a job this worker still runs, returning its status.
+
+    Built once per set of columns: building the statement for every batch cost more than
+    running it.
+    """
+    return (
+        update(TrainingJob)
+        .where(
+            TrainingJob.id == bindparam("job"),
+            TrainingJob.worker == bindparam("holder"),
+            TrainingJob.status.in_([JobStatus.running, JobStatus.cancelling]),
+        )
+        .values({name: bindparam(f"new_{name}") for name in sorted(columns)})
+        .returning(TrainingJob.status)
+        .execution_options(synchronize_session=False)
+    )
 
 
 @dataclass
@@ -163,17 +184,10 @@ class Supervisor:
                 if data.get("message"):
                     values["message"] = str(data["message"])[:500]
         job_id = self.claim.job_id
+        params = {f"new_{name}": value for name, value in values.items()}
         with self.db.session_scope() as session:
             status = session.scalar(
-                update(TrainingJob)
-                .where(
-                    TrainingJob.id == job_id,
-                    TrainingJob.worker == self.worker,
-                    TrainingJob.status.in_([JobStatus.running, JobStatus.cancelling]),
-                )
-                .values(**values)
-                .returning(TrainingJob.status)
-                .execution_options(synchronize_session=False)
+                _heartbeat(frozenset(values)), {"job": job_id, "holder": self.worker, **params}
             )
             if status is None:
                 return False
