@@ -8,9 +8,9 @@ import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Update, bindparam, update
+from sqlalchemy import Table, Update, bindparam, update
 
 from app.db.base import utcnow
 from app.db.models.job import JobStatus, TrainingJob
@@ -27,23 +27,25 @@ TERMINAL_TYPES = frozenset({"result", "error", "stopped"})
 LOG_TAIL_LINES = 20
 
 
+JOBS = cast(Table, TrainingJob.__table__)
+
+
 @functools.cache
 def _heartbeat(columns: frozenset[str]) -> Update:
     """UPDATE of these columns of a job this worker still runs, returning its status.
 
-    Built once per set of columns: building the statement for every batch cost more than
-    running it.
+    A Core statement built once per set of columns: building it for every batch, and the ORM's
+    bulk-update handling, cost more than running it.
     """
     return (
-        update(TrainingJob)
+        update(JOBS)
         .where(
-            TrainingJob.id == bindparam("job"),
-            TrainingJob.worker == bindparam("holder"),
-            TrainingJob.status.in_([JobStatus.running, JobStatus.cancelling]),
+            JOBS.c.id == bindparam("job"),
+            JOBS.c.worker == bindparam("holder"),
+            JOBS.c.status.in_([JobStatus.running, JobStatus.cancelling]),
         )
         .values({name: bindparam(f"new_{name}") for name in sorted(columns)})
-        .returning(TrainingJob.status)
-        .execution_options(synchronize_session=False)
+        .returning(JOBS.c.status)
     )
 
 
@@ -186,8 +188,12 @@ class Supervisor:
         job_id = self.claim.job_id
         params = {f"new_{name}": value for name, value in values.items()}
         with self.db.session_scope() as session:
-            status = session.scalar(
-                _heartbeat(frozenset(values)), {"job": job_id, "holder": self.worker, **params}
+            status = (
+                session.connection()
+                .execute(
+                    _heartbeat(frozenset(values)), {"job": job_id, "holder": self.worker, **params}
+                )
+                .scalar()
             )
             if status is None:
                 return False
