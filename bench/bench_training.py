@@ -413,10 +413,18 @@ the trainer) compares rows by 64-bit hashes of inputs and label instead of group
 columns (1.0 s → 0.07 s each time); and the runner stores each batch of trainer lines with one
 `INSERT … RETURNING` and renews the heartbeat with `UPDATE … RETURNING` instead of an ORM
 flush per event and an extra `SELECT` (the API process's CPU time during a 1,500-round job:
-1.1 s → 0.8 s). That CPU time matters beyond its size: LightGBM's two OpenMP threads wait for
-each other at every barrier, so each millisecond the API process takes one core stalls both.
-The trainer process alone is within a few per cent of the direct script; the rest of (b) is
-that contention and ~0.2–0.5 s around the process (submit, start, registration).
+1.1 s → 0.8 s). Since 2026-11-29 both are Core statements built once (the heartbeat once per
+combination of columns, with bind parameters) and run on the session's connection: building
+them for every batch, and the ORM's bulk handling, took most of each write (~250 writes in a
+1,500-round job, one per trainer line; the runner thread's CPU time 1.11 → 0.50 s, measured per
+thread from /proc). That CPU time matters beyond its size: LightGBM's two OpenMP threads wait
+for each other at every barrier, so each millisecond the API process takes one core stalls
+both. The trainer process alone is within 1–2% of the direct script (2,500 rounds, two pairs
+run without the API: 1.016, 1.011); the rest of (b) is that contention and
+~0.2–0.5 s around the process (submit, start, registration). Runs on 2026-11-29: 1.105 before
+that change, 1.095 with the statements prebuilt but still run through the ORM, 1.036 after it;
+the trainer's time in (b) was 23.5–25.2 s in all three, so the difference between them is
+mostly the machine (pairs move by ±0.06 with its other work), not the change.
 """,
     )
 
