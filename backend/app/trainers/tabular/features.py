@@ -203,7 +203,7 @@ class TypedRows:
         inputs = ("inputs", list[row])  # type: ignore[valid-type]
         request = msgspec.defstruct("PredictBody", [inputs], forbid_unknown_fields=True)
         self._decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(request)
-        self.width = len(schema)
+        self._width = len(schema)
         self._numbers = [j for j, entry in enumerate(schema) if entry["kind"] != "categorical"]
         self._pick_numbers = (
             attrgetter(*(field[j] for j in self._numbers)) if self._numbers else None
@@ -226,7 +226,7 @@ class TypedRows:
             return None
         if not 0 < len(rows) <= max_rows:
             return None
-        out = np.empty((len(rows), self.width), dtype=np.float64)
+        out = np.empty((len(rows), self._width), dtype=np.float64)
         if self._pick_numbers is not None:
             block = np.array(list(map(self._pick_numbers, rows)), dtype=np.float64)
             out[:, self._numbers] = block.reshape(len(rows), len(self._numbers))
