@@ -16,7 +16,7 @@ from app.db.models import User
 from app.db.models.job import JobStatus, TrainingJob
 from app.db.models.project import Project
 from app.db.session import Database
-from app.jobs.config import JobSettings
+from app.engine.config import JobSettings
 from tests.conftest import make_settings
 
 
