@@ -11,16 +11,16 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from app import __version__
 from app.api.health import router as health_router
+from app.api.ops_metrics import make_ops_collector
 from app.api.router import API_PREFIX, api_routers
 from app.core.config import InsecureSettingsError, Settings, check_production_secrets, get_settings
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
 from app.core.middleware import RequestContextMiddleware
-from app.core.ops_metrics import make_ops_collector
 from app.datasets.conversion_job import remove_stale_staging
 from app.db.init_db import schema_is_current
 from app.db.session import Database
-from app.engine.context import build_engine
+from app.engine.build import build_engine
 from app.job_kinds import job_kinds
 from app.training.ws import router as job_ws_router
 from app.web import frontend_available, mount_frontend

@@ -7,8 +7,8 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from app.api.deps import DatabaseDep, JobEngineDep, SettingsDep
+from app.api.readiness import check_readiness
 from app.core.errors import NotFound
-from app.core.readiness import check_readiness
 
 router = APIRouter(tags=["operations"])
 

@@ -7,6 +7,7 @@ from celery import Celery
 
 from app.core.config import Settings
 from app.engine.beacon import count_workers
+from app.engine.celery_app import make_celery
 from app.engine.config import JobSettings
 from app.engine.kinds import Queue
 
@@ -20,8 +21,6 @@ class CelerySender:
     """Sends `run_job(job_id)` to the kind's queue of this engine's broker."""
 
     def __init__(self, settings: Settings, job_settings: JobSettings) -> None:
-        from app.celery import make_celery
-
         self.job_settings = job_settings
         self.redis_url = settings.redis_url or ""
         self.celery: Celery = make_celery(settings, job_settings)

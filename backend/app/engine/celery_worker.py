@@ -15,7 +15,8 @@ from celery.signals import beat_init, worker_init, worker_process_init, worker_s
 from app.core.config import get_settings
 from app.db.session import Database
 from app.engine.beacon import WorkerBeacon
-from app.engine.context import JobEngine, build_engine
+from app.engine.build import build_engine
+from app.engine.context import JobEngine
 from app.engine.local import ReaperTimer
 
 logger = logging.getLogger("app.engine.celery_worker")

@@ -1,8 +1,8 @@
 """The job engine of a process: database, settings, kinds, event bus, sender (+ services).
 
-Built once where a process starts (the app's lifespan, a Celery worker's or beat's start) and
-handed to whoever needs it (`app.state.job_engine` and a FastAPI dependency, the Celery app).
-`build_engine` is the only place that branches on JOB_BACKEND (local | celery).
+Built once where a process starts (`app.engine.build.build_engine`: the app's lifespan, a
+Celery worker's or beat's start) and handed to whoever needs it (`app.state.job_engine` and a
+FastAPI dependency, the Celery app).
 """
 
 import logging
@@ -16,8 +16,8 @@ from app.core.config import Settings
 from app.db.base import utcnow
 from app.db.models.job import JobStatus, TrainingJob
 from app.db.session import Database
-from app.engine.bus import EventBus, LocalBus, RedisBus
-from app.engine.config import JobSettings, get_job_settings
+from app.engine.bus import EventBus
+from app.engine.config import JobSettings
 from app.engine.events import take_pending
 from app.engine.kinds import JobKinds, Queue, UnknownKindError
 from app.engine.outbox import after_commit
@@ -140,26 +140,3 @@ class JobEngine:
         event.remove(self.db.session_factory, "after_commit", self._publish_committed)
         event.remove(self.db.session_factory, "after_rollback", self._drop_pending)
         self.bus.close()
-
-
-def build_engine(
-    settings: Settings,
-    db: Database,
-    kinds: JobKinds,
-    job_settings: JobSettings | None = None,
-) -> JobEngine:
-    """The engine for this process (embedded mode: it also runs jobs and the reaper)."""
-    job_settings = job_settings or get_job_settings()
-    if settings.job_backend == "local":
-        from app.engine.local import LocalSender, ReaperTimer
-
-        sender = LocalSender()
-        engine = JobEngine(settings, db, job_settings, kinds, LocalBus(), sender)
-        engine.services = [*sender.runners(engine), ReaperTimer(engine)]
-        return engine
-    from app.engine.celery_send import CelerySender
-
-    if not settings.redis_url:
-        raise RuntimeError("JOB_BACKEND=celery needs REDIS_URL")
-    bus = RedisBus(settings.redis_url, job_settings.events_prefix)
-    return JobEngine(settings, db, job_settings, kinds, bus, CelerySender(settings, job_settings))

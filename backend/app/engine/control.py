@@ -5,9 +5,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from app.core.errors import Conflict
 from app.db.base import utcnow
 from app.db.models.job import JobStatus, TrainingJob
+from app.engine.ending import end_job
 from app.engine.kinds import Ending
 from app.engine.states import transition
 
@@ -15,15 +15,22 @@ if TYPE_CHECKING:
     from app.engine.context import JobEngine
 
 
-def request_cancel(engine: "JobEngine", session: Session, job: TrainingJob, reason: str) -> bool:
-    """Cancel the job; False when a cancel was already under way, 409 when it has finished."""
-    from app.engine.runner import end_job
+class CancelRefusedError(Exception):
+    """The job cannot be cancelled (it has finished, or keeps changing state)."""
 
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def request_cancel(engine: "JobEngine", session: Session, job: TrainingJob, reason: str) -> bool:
+    """Cancel the job; False when a cancel was already under way."""
     for _ in range(3):
         if job.status == JobStatus.cancelling:
             return False
         if job.status.is_finished:
-            raise Conflict(f"Job is already {job.status.value}.", code="job_finished")
+            raise CancelRefusedError("job_finished", f"Job is already {job.status.value}.")
         if job.status == JobStatus.queued:
             ending = Ending(JobStatus.cancelled)
             handler = engine.kinds.get(job.kind)
@@ -43,4 +50,4 @@ def request_cancel(engine: "JobEngine", session: Session, job: TrainingJob, reas
             session.refresh(job)
             return True
         session.refresh(job)  # a worker claimed it meanwhile: cancel the running job
-    raise Conflict("The job keeps changing state; try again.", code="job_state_changed")
+    raise CancelRefusedError("job_state_changed", "The job keeps changing state; try again.")

@@ -6,19 +6,16 @@ or error is handed to the kind's handler, which says what it means for its domai
 """
 
 import signal
-from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from app.db.models.job import JobStatus, TrainingJob
 from app.engine.config import JobSettings
+from app.engine.ending import Claim, end_job
 from app.engine.kinds import Ending
 from app.engine.states import transition
 from app.engine.supervisor import Outcome
 from app.trainers.base import EXIT_OK
-
-if TYPE_CHECKING:
-    from app.engine.runner import Claim
 
 
 def exit_text(code: int | None) -> str:
@@ -32,11 +29,9 @@ def exit_text(code: int | None) -> str:
 
 
 def record_outcome(
-    session: Session, job_settings: JobSettings, claim: "Claim", worker: str, outcome: Outcome
+    session: Session, job_settings: JobSettings, claim: Claim, worker: str, outcome: Outcome
 ) -> str:
     """Apply the outcome; returns succeeded | failed | cancelled | requeued | interrupted | lost."""
-    from app.engine.runner import end_job
-
     job = session.get(TrainingJob, claim.job_id, populate_existing=True)
     if job is None or job.worker != worker or job.status.is_finished:
         return "lost"
@@ -99,13 +94,11 @@ def _crashed(
     session: Session,
     job: TrainingJob,
     job_settings: JobSettings,
-    claim: "Claim",
+    claim: Claim,
     outcome: Outcome,
     mine: tuple,
 ) -> str:
     """The child died without a word: retry while attempts remain, else fail with the reason."""
-    from app.engine.runner import end_job
-
     how = exit_text(outcome.exit_code)
     name = claim.handler.process_name
     limit = min(job.max_attempts, job_settings.max_attempts)

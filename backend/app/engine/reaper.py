@@ -15,6 +15,7 @@ from sqlalchemy import and_, or_, select
 
 from app.db.base import utcnow
 from app.db.models.job import JobStatus, TrainingJob
+from app.engine.ending import end_job
 from app.engine.kinds import Ending, UnknownKindError
 from app.engine.states import transition
 
@@ -26,8 +27,6 @@ logger = logging.getLogger("app.engine.reaper")
 
 def reap(engine: "JobEngine") -> dict[str, int]:
     """One pass: how many jobs were requeued, failed, cancelled and sent again."""
-    from app.engine.runner import end_job
-
     settings = engine.job_settings
     counts = {"requeued": 0, "failed": 0, "cancelled": 0, "resent": 0}
     now = utcnow()

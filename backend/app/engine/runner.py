@@ -6,19 +6,16 @@ while the row is still ours, so a redelivered message, a duplicate or a requeued
 runs twice.
 """
 
-import contextlib
 import logging
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import threading
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -26,7 +23,9 @@ from app.core.config import Settings
 from app.db.base import utcnow
 from app.db.models.job import JobStatus, TrainingJob
 from app.engine.config import JobSettings
-from app.engine.kinds import ChildSpec, Ending, JobCannotStartError, JobHandler
+from app.engine.ending import Claim, end_job
+from app.engine.finish import record_outcome
+from app.engine.kinds import Ending, JobCannotStartError
 from app.engine.states import transition
 from app.engine.supervisor import Outcome, Supervisor
 from app.trainers.base import STOP_FILE_NAME
@@ -46,17 +45,6 @@ def worker_name() -> str:
 def job_dir(settings: Settings, job_id: uuid.UUID) -> Path:
     """The job's working folder (specs, log, stop flag; kinds may keep more there)."""
     return Path(settings.model_storage_path) / "jobs" / str(job_id)
-
-
-@dataclass
-class Claim:
-    """What a successful claim hands the runner."""
-
-    job_id: uuid.UUID
-    attempt: int
-    work_dir: Path
-    handler: JobHandler
-    child: ChildSpec
 
 
 def claim_job(
@@ -94,28 +82,6 @@ def claim_job(
         end_job(session, handler, job, ending, None, where=(TrainingJob.worker == worker,))
         return None
     return Claim(job_id=job_id, attempt=attempt, work_dir=work, handler=handler, child=child)
-
-
-def end_job(
-    session: Session,
-    handler: JobHandler,
-    job: TrainingJob,
-    ending: Ending,
-    output_dir: Path | None,
-    *,
-    where: tuple = (),
-    reason: str | None = None,
-) -> bool:
-    """Let the kind apply the ending, then move the row to its final status."""
-    final = handler.on_outcome(session, job, ending, output_dir)
-    values: dict[str, Any] = {"error_code": final.error_code, "error_message": final.error_message}
-    if final.status == JobStatus.succeeded:
-        values["progress"] = 1.0
-    if final.message:
-        values["message"] = final.message
-    return transition(
-        session, job.id, job.status, final.status, where=where, reason=reason, **values
-    )
 
 
 def _prepare_files(claim: Claim) -> Path:
@@ -180,8 +146,6 @@ def run_job(
 
 def finish_job(engine: "JobEngine", claim: Claim, worker: str, outcome: Outcome) -> str:
     """Record the end of an attempt: the kind's success or failure, a cancel or a requeue."""
-    from app.engine.finish import record_outcome
-
     if outcome.kind == "lost":
         logger.warning("job %s: lease lost, child stopped, row left to its new owner", claim.job_id)
         return "lost"
@@ -193,9 +157,3 @@ def finish_job(engine: "JobEngine", claim: Claim, worker: str, outcome: Outcome)
     finally:
         shutil.rmtree(claim.child.output_dir, ignore_errors=True)
     return result
-
-
-def kill_group(process: subprocess.Popen[str]) -> None:
-    """SIGKILL the child's process group (it runs in its own session)."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)

@@ -8,7 +8,7 @@ import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, Any, cast
+from typing import IO, Any, cast
 
 from sqlalchemy import Table, Update, bindparam, update
 
@@ -16,11 +16,9 @@ from app.db.base import utcnow
 from app.db.models.job import JobStatus, TrainingJob
 from app.db.session import Database
 from app.engine.config import JobSettings
+from app.engine.ending import Claim, kill_group
 from app.engine.events import record_events
 from app.trainers.base import STOP_FILE_NAME
-
-if TYPE_CHECKING:
-    from app.engine.runner import Claim
 
 logger = logging.getLogger("app.engine.supervisor")
 POLL_SECONDS = 0.1
@@ -75,7 +73,7 @@ class Supervisor:
         self,
         db: Database,
         job_settings: JobSettings,
-        claim: "Claim",
+        claim: Claim,
         worker: str,
         process: subprocess.Popen[str],
         shutdown: threading.Event | None,
@@ -211,6 +209,4 @@ class Supervisor:
         self.kill_at = time.monotonic() + self.job_settings.cancel_grace_seconds
 
     def _kill(self) -> None:
-        from app.engine.runner import kill_group
-
         kill_group(self.process)

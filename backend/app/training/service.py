@@ -19,7 +19,7 @@ from app.db.models import Dataset, JobStatus, ModelVersion, ProjectRole, Trainin
 from app.db.models.job import ACTIVE_STATES
 from app.db.pagination import paginate
 from app.engine.context import JobEngine
-from app.engine.control import request_cancel
+from app.engine.control import CancelRefusedError, request_cancel
 from app.engine.outbox import after_commit
 from app.engine.runner import job_dir
 from app.engine.states import transition
@@ -127,7 +127,11 @@ def cancel_job(
     session: Session, engine: JobEngine, job: TrainingJob, *, actor: User, ip: str
 ) -> TrainingJob:
     """Queued → cancelled now; running → cancelling (the runner stops it)."""
-    if request_cancel(engine, session, job, f"cancelled by {actor.username}"):
+    try:
+        cancelled = request_cancel(engine, session, job, f"cancelled by {actor.username}")
+    except CancelRefusedError as exc:
+        raise Conflict(exc.message, code=exc.code) from exc
+    if cancelled:
         record(
             session,
             action="job.cancel",

@@ -27,8 +27,9 @@ from app.datasets.storage import dataset_dir, tmp_root
 from app.db.base import utcnow
 from app.db.models import AuditLog, Dataset, DatasetStatus, JobEvent, JobStatus, TrainingJob
 from app.db.session import Database
+from app.engine.build import build_engine
 from app.engine.config import JobSettings
-from app.engine.context import JobEngine, build_engine
+from app.engine.context import JobEngine
 from app.engine.reaper import reap
 from app.engine.runner import run_job
 from app.job_kinds import job_kinds

@@ -24,9 +24,9 @@ from app.core.config import Settings
 from app.datasets.conversion_job import conversion_of
 from app.db.models import JobEvent, JobStatus, Project, TrainingJob, User
 from app.db.session import Database
+from app.engine.build import build_engine
 from app.engine.bus import RedisBus
 from app.engine.config import JobSettings
-from app.engine.context import build_engine
 from app.engine.events import event_payload
 from app.engine.runner import run_job
 from app.job_kinds import job_kinds

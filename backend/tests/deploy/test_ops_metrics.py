@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
+from app.api.ops_metrics import read_queue_depth, take_snapshot
 from app.core.config import Settings
-from app.core.ops_metrics import read_queue_depth, take_snapshot
 from app.db.base import utcnow
 from app.db.models import User
 from app.db.models.job import JobStatus, TrainingJob

@@ -19,9 +19,10 @@ import pytest
 import redis as redis_lib
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from app.datasets.storage import canonical_path
-from app.db.models import Dataset
+from app.db.models import Dataset, ProjectMember, User
 from app.db.session import Database
 from app.engine.config import JobSettings
 from app.engine.context import JobEngine
@@ -229,6 +230,18 @@ def add_dataset(jobs_app: FastAPI, jobs_db: Database) -> Callable[..., uuid.UUID
             return dataset.id
 
     return factory
+
+
+@pytest.fixture
+def project(jobs_db: Database, make_user: Callable[..., User]) -> uuid.UUID:
+    """A project to hold the jobs (the user's personal project)."""
+    user = make_user("sleeper")
+    with jobs_db.session_scope() as session:
+        member = session.scalars(
+            select(ProjectMember).where(ProjectMember.user_id == user.id)
+        ).first()
+        assert member is not None
+        return member.project_id
 
 
 def wait_for_job(

@@ -1,7 +1,7 @@
 """The Celery app's configuration (what `celery -A app.celery worker|beat` runs with)."""
 
-from app.celery import make_celery
 from app.core.config import Settings
+from app.engine.celery_app import make_celery
 from app.engine.config import JobSettings
 
 
