@@ -170,6 +170,20 @@ def test_a_stopped_workers_backlog_is_resent_once_per_stale_period(
         assert done["status"] == "succeeded" and done["attempts"] == 1
 
 
+def _wait_for_redis(url: str) -> None:
+    """Until the Redis server just started answers (bounded)."""
+    client = redis_lib.Redis.from_url(url, socket_connect_timeout=1)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            client.ping()
+            break
+        except redis_lib.ConnectionError:
+            assert time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.1)
+    client.close()
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -215,7 +229,7 @@ def test_api_started_with_redis_down_runs_the_job_once_redis_is_back(
                 ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
                 stdout=subprocess.DEVNULL,
             )
-            redis_lib.Redis.from_url(url, socket_connect_timeout=5).ping()
+            _wait_for_redis(url)
             env = _env(database_url, storage_root, own, url)
             worker = Worker(env, own.training_queue, tmp_path / "worker.log")
             worker.start()
