@@ -94,7 +94,12 @@ class ConvertDatasetHandler:
             shutil.rmtree(old, ignore_errors=True)
         remove_stale_staging(self.settings)
         output = folder / f".work-{attempt}"
-        spec = {"source": str(source), "output_dir": str(output), **job.payload}
+        spec = {
+            "source": str(source),
+            "output_dir": str(output),
+            "memory_mb": self.settings.dataset_conversion_memory_mb,
+            **job.payload,
+        }
         return ChildSpec(
             "app.datasets.conversion_child", json.dumps(spec, ensure_ascii=False), output
         )

@@ -3,11 +3,12 @@
 Everything happens in DATA_STORAGE_PATH/.tmp/<dataset id>/ first; that folder becomes
 DATA_STORAGE_PATH/<project>/<dataset id>/ with one atomic rename on the same disk, and the
 row is committed; a failed commit removes the moved folder: no partial rows or files.
-Small uploads (≤ DATASET_INLINE_MAX_BYTES) are converted and profiled before that, so bad input
-answers 4xx and nothing is stored. Larger ones are stored at once with status `processing`
-and converted by a `convert_dataset` job (`conversion_job.py`), so the request takes about
-as long as the bytes take to arrive; a conversion error then marks the dataset `failed` with
-the same message.
+Small uploads (≤ DATASET_INLINE_MAX_BYTES) are converted and profiled before that (XLSX and
+Parquet in a memory-limited child process, since their size does not bound their expansion),
+so bad input answers 4xx and nothing is stored. Larger ones are stored at once with status
+`processing` and converted by a `convert_dataset` job (`conversion_job.py`), so the request
+takes about as long as the bytes take to arrive; a conversion error then marks the dataset
+`failed` with the same message.
 """
 
 import logging
@@ -15,6 +16,7 @@ import shutil
 import time
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -23,6 +25,7 @@ from app.core.config import Settings
 from app.core.errors import UnprocessableInput
 from app.core.metrics import UPLOADED_BYTES
 from app.datasets import service
+from app.datasets.conversion_child import expansion_unknown, ingest_isolated
 from app.datasets.conversion_job import UPLOAD_NAME, queue_conversion
 from app.datasets.ingest import Ingested, ingest
 from app.datasets.receive import Received, receive_upload
@@ -97,11 +100,7 @@ async def upload_dataset(
         ingested = None
         if received.size <= settings.dataset_inline_max_bytes:
             ingested = await run_in_threadpool(
-                ingest,
-                work / UPLOAD_NAME,
-                received.filename,
-                work,
-                sheet=received.fields.get("sheet"),
+                _convert_inline, settings, work, received.filename, received.fields.get("sheet")
             )
         converted_at = time.perf_counter()
         stored = await run_in_threadpool(
@@ -121,6 +120,15 @@ async def upload_dataset(
         time.perf_counter() - converted_at,
     )
     return stored
+
+
+def _convert_inline(settings: Settings, work: Path, filename: str, sheet: str | None) -> Ingested:
+    """Convert in this thread, or in a memory-limited child when the file's expansion is unknown."""
+    source = work / UPLOAD_NAME
+    if expansion_unknown(source):
+        memory_mb = settings.dataset_conversion_memory_mb
+        return ingest_isolated(source, filename, work, sheet=sheet, memory_mb=memory_mb)
+    return ingest(source, filename, work, sheet=sheet)
 
 
 def _store(
