@@ -26,6 +26,7 @@ from app.db.session import Database
 from app.inference.service import predict
 from app.model_registry import card, service
 from app.model_registry.dependencies import CurrentModel, EditableModel
+from app.model_registry.predict_access import ServedModel, authorize_prediction, load_version
 from app.model_registry.schemas import (
     ModelVersionRead,
     ModelVersionUpdate,
@@ -33,7 +34,6 @@ from app.model_registry.schemas import (
     PredictResponse,
     parse_predict_request,
 )
-from app.model_registry.predict_access import ServedModel, authorize_prediction, load_version
 
 router = APIRouter(prefix="/models", tags=["models"])
 
