@@ -6,7 +6,7 @@ with one JSON line on stdout: `{"type": "result", ...}` (what `Ingested` holds) 
 person must fix, `{"type": "error", status, code, message, details}`. Running here keeps the
 conversion's memory and any crash out of the API and worker processes: the conversion job
 runs it, and so does an upload converted inside the request whose expansion is unknown
-(XLSX, Parquet: `ingest_isolated`).
+(XLSX: `ingest_isolated`).
 """
 
 import dataclasses
@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 
 BACKEND_DIR = Path(__file__).resolve().parents[2]
 SPEC_NAME = "conversion.json"
-# Files whose size once decompressed cannot be known before reading them: zip (XLSX), Parquet.
-UNKNOWN_EXPANSION_MAGIC = (b"PK\x03\x04", b"PAR1")
+# Files whose size once decompressed cannot be known before reading them: zip (XLSX). Parquet
+# declares its uncompressed size, which is checked before it is read.
+UNKNOWN_EXPANSION_MAGIC = (b"PK\x03\x04",)
 
 
 def out_of_memory(memory_mb: int) -> AppError:
@@ -72,7 +73,7 @@ def _report_error(exc: AppError) -> None:
 
 
 def expansion_unknown(path: Path) -> bool:
-    """Whether the file is compressed in a way its size does not bound (XLSX, Parquet)."""
+    """Whether the file is compressed in a way its size does not bound (XLSX)."""
     with path.open("rb") as handle:
         return handle.read(4) in UNKNOWN_EXPANSION_MAGIC
 

@@ -3,10 +3,10 @@
 Everything happens in DATA_STORAGE_PATH/.tmp/<dataset id>/ first; that folder becomes
 DATA_STORAGE_PATH/<project>/<dataset id>/ with one atomic rename on the same disk, and the
 row is committed; a failed commit removes the moved folder: no partial rows or files.
-Small uploads (≤ DATASET_INLINE_MAX_BYTES) are converted and profiled before that (XLSX and
-Parquet in a memory-limited child process, since their size does not bound their expansion),
-so bad input answers 4xx and nothing is stored. Larger ones are stored at once with status
-`processing` and converted by a `convert_dataset` job (`conversion_job.py`), so the request
+Small uploads (≤ DATASET_INLINE_MAX_BYTES) are converted and profiled before that (XLSX in a
+memory-limited child process, since its size does not bound its expansion), so bad input
+answers 4xx and nothing is stored. Larger ones are stored at once with status `processing`
+and converted by a `convert_dataset` job (`conversion_job.py`), so the request
 takes about as long as the bytes take to arrive; a conversion error then marks the dataset
 `failed` with the same message.
 """
