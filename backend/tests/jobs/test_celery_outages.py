@@ -155,6 +155,7 @@ def test_a_stopped_workers_backlog_is_resent_once_per_stale_period(
         before = broker.llen(job_settings.training_queue)
         jobs = [submit_sleep(jobs_engine, project, tmp_path, 1, 0) for _ in range(3)]
         assert broker.llen(job_settings.training_queue) == before + 3
+        assert all(job_row(jobs_db, job_id)["last_sent_at"] is not None for job_id in jobs)
         resent = 0
         deadline = time.monotonic() + 1.5 * job_settings.stale_after_seconds
         while time.monotonic() < deadline:
