@@ -15,12 +15,14 @@ from app.db.types import UTCDateTime
 
 
 class LabelingStatus(enum.StrEnum):
-    """pending → running → succeeded | stopped_budget | failed (resumable unless succeeded)."""
+    """pending → running → succeeded | stopped_budget | cancelled | failed (all but succeeded
+    resumable)."""
 
     pending = "pending"
     running = "running"
     succeeded = "succeeded"
     stopped_budget = "stopped_budget"
+    cancelled = "cancelled"
     failed = "failed"
 
 

@@ -78,7 +78,7 @@ def upgrade() -> None:
     sa.Column('budget', sa.Numeric(precision=18, scale=8), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('estimate', sa.JSON(), nullable=False),
-    sa.Column('status', sa.Enum('pending', 'running', 'succeeded', 'stopped_budget', 'failed', name='labelingstatus', native_enum=False, length=16), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'running', 'succeeded', 'stopped_budget', 'cancelled', 'failed', name='labelingstatus', native_enum=False, length=16), nullable=False),
     sa.Column('rows_total', sa.Integer(), nullable=False),
     sa.Column('rows_done', sa.Integer(), nullable=False),
     sa.Column('input_tokens', sa.Integer(), nullable=False),
