@@ -37,7 +37,11 @@ class Paid:
 
 @dataclass
 class TeacherServer:
-    """Scripted behaviour: `script` actions apply to the next requests, one each."""
+    """Scripted behaviour: `script` actions apply to the next requests, one each.
+
+    With `hold_after` set, requests beyond that many answers wait unanswered, and are dropped
+    unpaid when the client goes away (a killed client).
+    """
 
     answer: Answerer = label_by_keyword
     script: deque[str] = field(default_factory=deque)
@@ -48,6 +52,8 @@ class TeacherServer:
     host_headers: list[str] = field(default_factory=list)
     models: list[str] = field(default_factory=lambda: ["qwen-plus", "deepseek-chat", "doubao-pro"])
     list_models: bool = True
+    hold_after: int | None = None
+    held: int = 0
     port: int = 0
     _loop: asyncio.AbstractEventLoop | None = None
     _server: asyncio.Server | None = None
@@ -107,6 +113,9 @@ class TeacherServer:
                     return
                 if action == "slow":
                     await asyncio.sleep(self.slow_seconds)
+                if not await self._hold(reader):
+                    writer.close()
+                    return
                 status, extra, payload = self._respond(method, path, body, action)
                 data = json.dumps(payload, ensure_ascii=False).encode()
                 head_out = f"HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n"
@@ -116,6 +125,20 @@ class TeacherServer:
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             writer.close()
+
+    async def _hold(self, reader: asyncio.StreamReader) -> bool:
+        """Wait while holding; False when the client went away meanwhile (nothing paid)."""
+        if self.hold_after is None or len(self.paid) < self.hold_after:
+            return True
+        self.held += 1
+        try:
+            while self.hold_after is not None:
+                if reader.at_eof() or reader.exception() is not None:
+                    return False
+                await asyncio.sleep(0.02)
+            return True
+        finally:
+            self.held -= 1
 
     def _respond(
         self, method: str, path: str, body: bytes, action: str
