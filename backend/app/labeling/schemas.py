@@ -1,10 +1,11 @@
 """Labeling run inputs: the task, the prompt template, the teachers, the budget."""
 
 import uuid
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.core.schemas import InputModel
 
@@ -111,3 +112,38 @@ class Estimate(BaseModel):
     cost: Decimal
     currency: str
     teachers: list[TeacherEstimate]
+
+
+class LabelingPreview(BaseModel):
+    """The first rendered prompts and the estimate, before anything is paid."""
+
+    prompts: list[PromptPreview]
+    estimate: Estimate
+
+
+class LabelingRunRead(BaseModel):
+    """A run and its progress."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    project_id: uuid.UUID
+    dataset_id: uuid.UUID | None
+    name: str
+    text_columns: list[str]
+    task: dict[str, Any]
+    template: str
+    teachers: list[dict[str, Any]]
+    params: dict[str, Any]
+    budget: Decimal
+    currency: str
+    estimate: dict[str, Any]
+    status: str
+    rows_total: int
+    rows_done: int
+    input_tokens: int
+    output_tokens: int
+    cost: Decimal
+    error: dict[str, Any] | None
+    created_at: datetime
+    updated_at: datetime
