@@ -86,6 +86,7 @@ class Labeler:
     stop: dict[str, str] | None = None
     status: LabelingStatus = LabelingStatus.succeeded
     rows_done: int = 0
+    usage: Usage = field(default_factory=Usage)
     started: float = field(default_factory=time.monotonic)
     locks: dict[str, asyncio.Lock] = field(default_factory=dict)
 
@@ -172,6 +173,7 @@ class Labeler:
         except ProviderError as exc:
             cost = cost_of(setup.price, exc.usage)
             self.budget.settle(reserved, cost)
+            self.usage = self.usage + exc.usage
             record = partial(
                 store.record_call,
                 self.db,
@@ -190,6 +192,7 @@ class Labeler:
             return Vote(teacher.name, error={"code": exc.code, "message": exc.message})
         cost = cost_of(setup.price, done.usage)
         self.budget.settle(reserved, cost)
+        self.usage = self.usage + done.usage
         record = partial(
             store.record_call,
             self.db,
@@ -214,6 +217,8 @@ class Labeler:
                 "rows_done": self.rows_done,
                 "rows_total": len(self.state.rows),
                 "rows_per_s": (self.rows_done - len(self.state.done)) / elapsed,
+                "input_tokens": self.state.run.input_tokens + self.usage.input_tokens,
+                "output_tokens": self.state.run.output_tokens + self.usage.output_tokens,
                 "cost": str(self.budget.spent),
                 "currency": self.state.run.currency,
             }

@@ -100,6 +100,9 @@ def test_two_teachers_label_every_row_and_usage_adds_up(
     assert sum(c.cached_input_tokens for c in calls) > 0
     assert run.cost == sum(c.cost for c in calls) and run.cost > 0
     assert run.input_tokens == sum(c.input_tokens for c in calls)
+    assert progress[-1]["input_tokens"] == run.input_tokens
+    assert progress[-1]["output_tokens"] == run.output_tokens
+    assert Decimal(progress[-1]["cost"]) == run.cost
     assert "sk-labeling" not in json.dumps([run.teachers, run.params, run.estimate, run.task])
 
 
