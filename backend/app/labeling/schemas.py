@@ -145,5 +145,6 @@ class LabelingRunRead(BaseModel):
     output_tokens: int
     cost: Decimal
     error: dict[str, Any] | None
+    output_dataset_id: uuid.UUID | None
     created_at: datetime
     updated_at: datetime

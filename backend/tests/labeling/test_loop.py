@@ -8,12 +8,14 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from app.core.config import Settings
 from app.db.models import LabelingRow, LabelingRun, LabelingStatus, LLMCall
 from app.db.session import Database
 from app.labeling.loop import run_labeling
+from app.labeling.output import write_output
 from app.labeling.schemas import LabelingRunCreate
 from app.labeling.service import create_run
 from tests.labeling.conftest import REVIEWS, Setup, dataset
@@ -104,6 +106,28 @@ def test_two_teachers_label_every_row_and_usage_adds_up(
     assert progress[-1]["output_tokens"] == run.output_tokens
     assert Decimal(progress[-1]["cost"]) == run.cost
     assert "sk-labeling" not in json.dumps([run.teachers, run.params, run.estimate, run.task])
+
+
+def test_output_dataset_holds_answers_and_votes(
+    db: Database,
+    settings: Settings,
+    setup: Setup,
+    client: TestClient,
+    admin_headers: dict[str, str],
+) -> None:
+    run_id = _create(db, settings, setup)
+    _run(db, settings, run_id)
+    output_id = write_output(db, settings, run_id)
+    assert _run_row(db, run_id).output_dataset_id == output_id
+    body = client.get(f"/api/v1/datasets/{output_id}", headers=admin_headers).json()
+    assert body["parent_id"] == str(setup.dataset_id) and body["row_count"] == len(REVIEWS)
+    preview = client.get(
+        f"/api/v1/datasets/{output_id}/preview?limit=20", headers=admin_headers
+    ).json()
+    assert preview["columns"] == ["评论", "label", "votes", "agreement", "confidence", "error"]
+    first = preview["rows"][0]
+    assert first["label"] == _expected(REVIEWS[0])
+    assert json.loads(first["votes"])[0]["value"] == _expected(REVIEWS[0])
 
 
 def test_rerun_takes_cached_answers(

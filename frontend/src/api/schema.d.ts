@@ -1560,6 +1560,8 @@ export interface components {
             input_tokens: number;
             /** Name */
             name: string;
+            /** Output Dataset Id */
+            output_dataset_id: string | null;
             /** Output Tokens */
             output_tokens: number;
             /** Params */

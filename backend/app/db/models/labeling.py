@@ -55,6 +55,9 @@ class LabelingRun(IdMixin, TimestampMixin, Base):
     output_tokens: Mapped[int] = mapped_column(Integer, default=0)
     cost: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0))
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    output_dataset_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("datasets.id", ondelete="SET NULL")
+    )
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )

@@ -85,11 +85,13 @@ def upgrade() -> None:
     sa.Column('output_tokens', sa.Integer(), nullable=False),
     sa.Column('cost', sa.Numeric(precision=18, scale=8), nullable=False),
     sa.Column('error', sa.JSON(), nullable=True),
+    sa.Column('output_dataset_id', sa.Uuid(), nullable=True),
     sa.Column('created_by_id', sa.Uuid(), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('created_at', app.db.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', app.db.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_labeling_runs_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['output_dataset_id'], ['datasets.id'], name=op.f('fk_labeling_runs_output_dataset_id_datasets'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['dataset_id'], ['datasets.id'], name=op.f('fk_labeling_runs_dataset_id_datasets'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_labeling_runs_project_id_projects'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_labeling_runs'))
