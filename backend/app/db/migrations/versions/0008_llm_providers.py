@@ -1,7 +1,7 @@
 """llm providers, prices, calls, answer cache, labeling runs (reviewed by hand)
 
 Revision ID: 0008
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-03 18:03:25.853998
 """
 
@@ -11,7 +11,7 @@ import app.db.types
 
 
 revision = '0008'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
