@@ -79,7 +79,8 @@ def _check_columns(dataset: Dataset, frame_columns: list[str], wanted: list[str]
         )
 
 
-def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def frame_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows as dicts, missing values as None."""
     return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
 
 
@@ -102,7 +103,7 @@ def preview_and_estimate(
     frame = load_frame(settings, dataset)
     _check_columns(dataset, list(frame.columns), data.text_columns)
     builder = PromptBuilder(data.task, data.template, data.text_columns)
-    rows = _rows(frame)
+    rows = frame_rows(frame)
     prompts = [builder.messages(i, row) for i, row in enumerate(rows)]
     kind = TASK_KINDS[data.task.kind]
     input_tokens = sum(message_tokens(m) for m in prompts)

@@ -22,7 +22,7 @@ from app.db.models import (
     LLMPrice,
 )
 from app.db.session import Database
-from app.labeling.service import _rows, teacher_price
+from app.labeling.service import frame_rows, teacher_price
 from app.llm_providers.adapters import Usage
 from app.llm_providers.client import ProviderConfig
 from app.llm_providers.service import provider_config
@@ -78,7 +78,7 @@ def load_state(db: Database, settings: Settings, run_id: uuid.UUID) -> RunState:
         )
         run.status = LabelingStatus.running
         run.error = None
-        rows = _rows(load_frame(settings, dataset))
+        rows = frame_rows(load_frame(settings, dataset))
         session.flush()
         session.expunge_all()
     return RunState(run, rows, done, teachers)
