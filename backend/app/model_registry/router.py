@@ -28,6 +28,7 @@ from app.model_registry import card, service
 from app.model_registry.dependencies import CurrentModel, EditableModel
 from app.model_registry.schemas import (
     ModelVersionRead,
+    ModelVersionSummary,
     ModelVersionUpdate,
     PredictRequest,
     PredictResponse,
@@ -46,21 +47,24 @@ def list_models(
     task_type: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> Page[ModelVersionRead]:
-    """Model versions the caller can see, newest first."""
-    items, total = service.list_versions(
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Page[ModelVersionSummary]:
+    """Model versions the caller can see, newest first (the report is in `GET /models/{id}`)."""
+    window = service.list_versions(
         session,
         user=user,
         project_id=project_id,
         task_type=task_type,
         limit=limit,
         offset=offset,
+        cursor=cursor,
     )
     return Page(
-        items=[ModelVersionRead.model_validate(v) for v in items],
-        total=total,
+        items=[ModelVersionSummary.model_validate(row[0]) for row in window.rows],
+        total=window.total,
         limit=limit,
         offset=offset,
+        next_cursor=window.next_cursor,
     )
 
 

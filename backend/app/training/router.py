@@ -42,9 +42,10 @@ def list_jobs(
     task_type: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Page[JobRead]:
-    """Jobs the caller can see, newest first."""
-    items, total = service.list_jobs(
+    """Jobs the caller can see, newest first; `cursor` (from `next_cursor`) pages by key."""
+    items, total, next_cursor = service.list_jobs(
         session,
         user,
         project_id=project_id,
@@ -52,10 +53,9 @@ def list_jobs(
         task_type=task_type,
         limit=limit,
         offset=offset,
+        cursor=cursor,
     )
-    return Page(
-        items=[service.to_read(session, j) for j in items], total=total, limit=limit, offset=offset
-    )
+    return Page(items=items, total=total, limit=limit, offset=offset, next_cursor=next_cursor)
 
 
 @router.get("/jobs/{job_id}", operation_id="get_job")

@@ -5,7 +5,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, IdMixin, TimestampMixin
@@ -24,6 +24,8 @@ class Dataset(IdMixin, TimestampMixin, Base):
     """One uploaded dataset; derived datasets point at their parent (lineage)."""
 
     __tablename__ = "datasets"
+    # the datasets list: a project's datasets newest first
+    __table_args__ = (Index("ix_datasets_project_created", "project_id", "created_at", "id"),)
 
     project_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("projects.id", ondelete="CASCADE"), index=True
