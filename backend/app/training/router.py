@@ -1,7 +1,7 @@
 """Jobs API: /api/v1/jobs and /api/v1/task-types."""
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import FileResponse
@@ -9,7 +9,7 @@ from fastapi.responses import FileResponse
 from app.api.deps import ClientIP, CurrentUser, SessionDep, SettingsDep
 from app.core.schemas import Page
 from app.db.models import JobStatus
-from app.trainers.registry import describe_task_types
+from app.trainers.registry import TaskTypeInfo, describe_task_types
 from app.training import observe, service
 from app.training.dependencies import CurrentJob, EditableJob
 from app.training.schemas import EventPage, JobCreate, JobRead, LogTail, MetricPoint
@@ -18,8 +18,8 @@ router = APIRouter(tags=["jobs"])
 
 
 @router.get("/task-types", operation_id="list_task_types")
-def list_task_types(user: CurrentUser) -> list[dict[str, Any]]:
-    """Every task type and trainer with its params JSON schema, defaults and availability."""
+def list_task_types(user: CurrentUser) -> list[TaskTypeInfo]:
+    """Every task type: labels, column roles, predict input, trainers with their params schema."""
     return describe_task_types()
 
 
