@@ -2,7 +2,7 @@
 
 from typing import Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 T = TypeVar("T")
 
@@ -20,9 +20,12 @@ class ReadModel(BaseModel):
 
 
 class Page(BaseModel, Generic[T]):
-    """One page of a list."""
+    """One page of a list; lists with keyset pagination also give the next page's cursor."""
 
     items: list[T]
     total: int
     limit: int
     offset: int
+    next_cursor: str | None = Field(
+        None, description="Pass as `cursor` for the next page; null on the last page."
+    )

@@ -15,12 +15,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from app.datasets.convert import SAMPLE_ROWS, map_columns
+from app.datasets.percentiles import LENGTH_PERCENTILES, percentiles
 
 TOP_VALUES = 10
 CATEGORICAL_MAX_UNIQUE = 50
 CATEGORICAL_MAX_UNIQUE_SHARE = 0.05
 CATEGORICAL_MAX_MEAN_LENGTH = 40
-LENGTH_PERCENTILES = (50, 90, 99)
 PARTITION_MIN_ROWS = 100_000  # longer text columns with mostly distinct values are counted in parts
 PARTITIONS = 16
 RANGE_COUNT_SPAN_PER_ROW = 4  # integers are counted by bincount when max - min < 4 × rows
@@ -195,15 +195,19 @@ def _moments(distinct: pa.Array, counts: np.ndarray) -> dict[str, Any]:
     return {"mean": _number(mean), "std": _number(std)}
 
 
-def _length_stats(histogram: np.ndarray, present: int) -> dict[str, Any]:
-    """Exact min, max, mean and nearest-rank percentiles of text lengths from a histogram."""
-    cumulative = np.cumsum(histogram)
-    nonzero = np.flatnonzero(histogram)
-    stats: dict[str, Any] = {"min": int(nonzero[0]), "max": int(nonzero[-1])}
-    for p in LENGTH_PERCENTILES:
-        rank = max(1, math.ceil(p / 100 * present))
-        stats[f"p{p}"] = int(np.searchsorted(cumulative, rank))
-    stats["mean"] = float(np.dot(np.arange(len(histogram)), histogram)) / present
+def _length_stats(lengths: np.ndarray, counts: np.ndarray) -> dict[str, Any]:
+    """Min, max, mean and percentiles of text lengths from each distinct value's length and count.
+
+    The counts are first summed per length (one bincount), so the percentiles sort a few
+    hundred lengths rather than every distinct value.
+    """
+    per_length = np.bincount(lengths, weights=counts)
+    seen = np.flatnonzero(per_length)
+    weights = per_length[seen]
+    stats: dict[str, Any] = {"min": int(seen[0]), "max": int(seen[-1])}
+    values = percentiles(seen, LENGTH_PERCENTILES, weights)
+    stats.update({f"p{p}": int(v) for p, v in zip(LENGTH_PERCENTILES, values, strict=True)})
+    stats["mean"] = float(np.dot(seen, weights)) / float(weights.sum())
     return stats
 
 
@@ -221,8 +225,7 @@ def profile_column(name: str, values: pa.ChunkedArray) -> dict[str, Any]:
     mean_length = 0.0
     if _is_text(kind) and len(present):
         lengths = pc.utf8_length(distinct).to_numpy()
-        histogram = np.bincount(lengths, weights=counts).astype(np.int64)
-        result["length"] = _length_stats(histogram, len(present))
+        result["length"] = _length_stats(lengths, counts)
         mean_length = result["length"]["mean"]
     inferred = _inferred_type(kind, len(present), len(counts), mean_length)
     result["inferred_type"] = inferred

@@ -57,9 +57,13 @@ def list_datasets(
     sort: service.SortKey = "-created_at",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> Page[DatasetRead]:
-    """Datasets of the caller's projects; filter by project, search by name, sort."""
-    items, total = service.list_datasets(
+    """Datasets of the caller's projects; filter by project, search by name, sort.
+
+    `cursor` (a previous page's `next_cursor`, same sort) pages by key instead of `offset`.
+    """
+    window = service.list_datasets(
         session,
         user=user,
         project_id=project_id,
@@ -67,12 +71,14 @@ def list_datasets(
         sort=sort,
         limit=limit,
         offset=offset,
+        cursor=cursor,
     )
     return Page(
-        items=[DatasetRead.model_validate(d) for d in items],
-        total=total,
+        items=[DatasetRead.model_validate(row[0]) for row in window.rows],
+        total=window.total,
         limit=limit,
         offset=offset,
+        next_cursor=window.next_cursor,
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from app.core.schemas import InputModel, ReadModel
-from app.datasets.validation import TASK_TYPES
+from app.trainers.task_types import TASK_TYPES
 
 
 class DatasetColumn(BaseModel):

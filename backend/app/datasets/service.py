@@ -18,7 +18,7 @@ from app.datasets.schemas import DatasetPreview, DatasetUpdate
 from app.datasets.storage import canonical_path, remove_dataset_files
 from app.datasets.validation import ValidationReport, validate_for_task
 from app.db.models import Dataset, DatasetStatus, User
-from app.db.pagination import paginate
+from app.db.pagination import SortOrder, Window, keyset_paginate
 from app.projects.access import scope_to_visible
 
 # Other domains register here what keeps a dataset from being deleted. Each check gets the
@@ -142,14 +142,15 @@ def list_datasets(
     sort: SortKey,
     limit: int,
     offset: int,
-) -> tuple[list[Dataset], int]:
+    cursor: str | None = None,
+) -> Window:
     """Datasets the user can see, filtered, searched by name and sorted."""
     query = scope_to_visible(session, user, select(Dataset), Dataset.project_id, project_id)
     if search:
         query = query.where(Dataset.name.ilike(f"%{_escape_like(search)}%", escape="\\"))
-    column = SORT_COLUMNS[sort.lstrip("-")]
-    order = column.desc() if sort.startswith("-") else column.asc()
-    return paginate(session, query, order_by=(order, Dataset.id), limit=limit, offset=offset)
+    name = sort.lstrip("-")
+    order = SortOrder(sort, SORT_COLUMNS[name], Dataset.id, descending=sort.startswith("-"))
+    return keyset_paginate(session, query, order=order, limit=limit, offset=offset, cursor=cursor)
 
 
 def _escape_like(text: str) -> str:

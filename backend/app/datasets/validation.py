@@ -1,16 +1,28 @@
 """Check a table against a task before any job is queued (pure: pandas, numpy, pydantic only).
 
-Errors block training; warnings are shown but do not. Rows without a label (or, for text,
-without text) are dropped and counted per reason. Trainers call `validate_for_task` too.
+Errors block training; warnings are shown but do not. The task type's registry entry says
+which columns it needs (roles: one name or a list, required or not, which kinds of values) and
+which rules to run, in order; `RULES` holds each rule. Rows without a label (or, for text,
+without text) are dropped and counted per reason.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
-TASK_TYPES = ("tabular_classification", "tabular_regression", "text_classification")
+from app.datasets.percentiles import LENGTH_PERCENTILES, percentiles
+from app.trainers.task_types import (
+    TASK_TYPES,
+    ColumnRole,
+    TaskTypeSpec,
+    UnknownTaskTypeError,
+    task_spec,
+)
+
 MAX_SAMPLE_ROWS = 10
 MIN_USABLE_ROWS = 2
 FEW_ROWS_WARNING = 10
@@ -115,66 +127,135 @@ def _columns_exist(check: _Checker, frame: pd.DataFrame, wanted: dict[str, str])
     return ok
 
 
-def _resolve_columns(
-    check: _Checker, frame: pd.DataFrame, task_type: str, columns: dict[str, Any]
-) -> tuple[list[str], str] | None:
-    """The input columns and the label column of the mapping, or None after an error."""
-    if task_type == "text_classification":
-        text, label = columns.get("text"), columns.get("label")
-        if not isinstance(text, str) or not isinstance(label, str):
+@dataclass
+class _Columns:
+    """The mapping resolved: column names per role, the inputs, and the predicted column."""
+
+    by_role: dict[str, list[str]]
+    inputs: list[str]
+    label: str
+    hashes: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def _mapping_shape(spec: TaskTypeSpec) -> str:
+    parts = [f"'{r.name}': {'[...]' if r.multiple else '...'}" for r in spec.roles]
+    return "{" + ", ".join(parts) + "}"
+
+
+def _role_value(
+    check: _Checker, spec: TaskTypeSpec, role: ColumnRole, value: Any
+) -> list[str] | None:
+    """The column names given for one role, or None after an error (None value → [])."""
+    if value is None and not role.required:
+        return []
+    if role.multiple and isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(dict.fromkeys(value))
+    if not role.multiple and isinstance(value, str):
+        return [value]
+    kind = "a list of column names" if role.multiple else "one column name"
+    if not role.required:
+        kind += " or null"
+    check.error(
+        "bad_mapping",
+        f"{spec.label.en} needs columns {_mapping_shape(spec)}: '{role.name}' must be {kind}.",
+        column=role.name,
+    )
+    return None
+
+
+def _kinds(series: pd.Series) -> set[str]:
+    """The column kinds (as a role's `dtypes` name them) a pandas column counts as."""
+    if pd.api.types.is_bool_dtype(series):
+        return {"boolean"}
+    if pd.api.types.is_numeric_dtype(series):
+        return {"numeric"}
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return {"datetime"}
+    return {"text", "categorical"}
+
+
+def _check_kinds(check: _Checker, frame: pd.DataFrame, role: ColumnRole, names: list[str]) -> bool:
+    ok = True
+    for name in names:
+        kinds = _kinds(frame[name])
+        if role.dtypes and not kinds & set(role.dtypes):
             check.error(
-                "bad_mapping", "Text classification needs columns {'text': ..., 'label': ...}."
+                "column_type",
+                f"The {role.label.en.lower()} '{name}' holds {'/'.join(sorted(kinds))} values; "
+                f"it must hold {' or '.join(role.dtypes)} values.",
+                column=name,
+            )
+            ok = False
+    return ok
+
+
+def _resolve_columns(
+    check: _Checker, frame: pd.DataFrame, spec: TaskTypeSpec, columns: dict[str, Any]
+) -> _Columns | None:
+    """The column names of every role, or None after an error."""
+    by_role: dict[str, list[str]] = {}
+    for role in spec.roles:
+        names = _role_value(check, spec, role, columns.get(role.name))
+        if names is None:
+            return None
+        where = {
+            f"{role.name} #{i + 1}" if role.multiple else role.name: n for i, n in enumerate(names)
+        }
+        if not _columns_exist(check, frame, where):
+            return None
+        by_role[role.name] = names
+    used: dict[str, str] = {}
+    for role in spec.roles:
+        for name in by_role[role.name]:
+            if name in used:
+                check.error(
+                    "bad_mapping",
+                    f"Column '{name}' cannot be both the {used[name]} and the {role.name}.",
+                    column=name,
+                )
+                return None
+            used[name] = role.name
+    for role in spec.roles:
+        if role.all_others_when_empty and columns.get(role.name) is None:
+            by_role[role.name] = [c for c in frame.columns if c not in used]
+        if role.multiple and not by_role[role.name]:
+            check.error(
+                f"no_{role.name}",
+                f"There are no {role.label.en.lower()} besides the other roles' columns.",
             )
             return None
-        if not _columns_exist(check, frame, {"text": text, "label": label}):
+        if not _check_kinds(check, frame, role, by_role[role.name]):
             return None
-        if text == label:
-            check.error("bad_mapping", "The text and label columns must differ.", column=text)
-            return None
-        return [text], label
-    target, features = columns.get("target"), columns.get("features")
-    if not isinstance(target, str):
-        check.error(
-            "bad_mapping", "Tabular tasks need {'target': column, 'features': [...] or null}."
-        )
-        return None
-    if not _columns_exist(check, frame, {"target": target}):
-        return None
-    if features is None:
-        features = [c for c in frame.columns if c != target]
-    if not isinstance(features, list) or not all(isinstance(f, str) for f in features):
-        check.error("bad_mapping", "'features' must be a list of column names or null.")
-        return None
-    if not _columns_exist(check, frame, {f"feature #{i + 1}": f for i, f in enumerate(features)}):
-        return None
-    if target in features:
-        check.error(
-            "bad_mapping", f"The target '{target}' cannot also be a feature.", column=target
-        )
-        return None
-    if not features:
-        check.error("no_features", "There are no feature columns besides the target.")
-        return None
-    return list(dict.fromkeys(features)), target
+    inputs = [name for role in spec.input_roles for name in by_role[role.name]]
+    return _Columns(by_role, inputs, by_role[spec.target_role.name][0])
 
 
-def _check_text(check: _Checker, frame: pd.DataFrame, text: str) -> None:
+def _check_missing_label(check: _Checker, frame: pd.DataFrame, columns: _Columns) -> None:
+    label = columns.label
+    check.drop(
+        _blank(frame[label]), "missing_label", label, "{count} rows have no label and are dropped."
+    )
+
+
+def _check_text(check: _Checker, frame: pd.DataFrame, columns: _Columns) -> None:
+    text = columns.by_role["text"][0]
     series = frame[text]
     check.drop(_blank(series), "empty_text", text, "{count} rows have no text and are dropped.")
     lengths = series[check.keep].astype("string").str.len().dropna().to_numpy(dtype=float)
     if len(lengths):
-        p50, p90, p99 = np.percentile(lengths, [50, 90, 99])
+        p50, p90, p99 = percentiles(lengths, LENGTH_PERCENTILES)
         check.report.text_length = {
             "min": float(lengths.min()),
             "mean": float(lengths.mean()),
-            "p50": float(p50),
-            "p90": float(p90),
-            "p99": float(p99),
+            "p50": p50,
+            "p90": p90,
+            "p99": p99,
             "max": float(lengths.max()),
         }
 
 
-def _check_regression_target(check: _Checker, frame: pd.DataFrame, target: str) -> None:
+def _check_regression_target(check: _Checker, frame: pd.DataFrame, columns: _Columns) -> None:
+    target = columns.label
     series = frame[target]
     numeric = pd.to_numeric(series, errors="coerce")
     bad = (numeric.isna() & ~series.isna()).to_numpy() & check.keep & ~_blank(series)
@@ -191,7 +272,8 @@ def _check_regression_target(check: _Checker, frame: pd.DataFrame, target: str) 
         )
 
 
-def _check_classes(check: _Checker, frame: pd.DataFrame, label: str) -> None:
+def _check_classes(check: _Checker, frame: pd.DataFrame, columns: _Columns) -> None:
+    label = columns.label
     labels = frame[label][check.keep].map(str)
     counts = labels.value_counts()
     check.report.class_counts = {str(k): int(v) for k, v in counts.items()}
@@ -221,17 +303,25 @@ def _check_classes(check: _Checker, frame: pd.DataFrame, label: str) -> None:
         )
 
 
-def _check_duplicates(
-    check: _Checker, frame: pd.DataFrame, inputs: list[str], label: str, classification: bool
-) -> None:
-    """Exact duplicate rows and (classification) inputs seen with more than one label.
+def _hashes(check: _Checker, frame: pd.DataFrame, columns: _Columns) -> pd.DataFrame:
+    """Per kept row: a hash of its inputs and of its label, and whether it repeats a row.
 
-    Rows are compared by hashes of their inputs and of their label: one vectorised pass per
-    column instead of grouping by every input column.
+    Rows are compared by hashes: one vectorised pass per column instead of grouping by every
+    input column. Computed once per run and shared by the duplicate and conflict rules.
     """
-    kept = frame.loc[check.keep]
-    keys = pd.DataFrame({"inputs": _row_keys(kept[inputs]), "label": _row_keys(kept[[label]])})
-    dup = keys.duplicated(keep="first").to_numpy()
+    if not columns.hashes:
+        kept = frame.loc[check.keep]
+        columns.hashes["inputs"] = _row_keys(kept[columns.inputs])
+        columns.hashes["label"] = _row_keys(kept[[columns.label]])
+    keys = pd.DataFrame(columns.hashes)
+    return keys.assign(repeat=keys.duplicated(keep="first").to_numpy())
+
+
+def _check_duplicates(check: _Checker, frame: pd.DataFrame, columns: _Columns) -> None:
+    """Exact duplicate rows (inputs and label)."""
+    if not check.keep.any():
+        return
+    dup = _hashes(check, frame, columns)["repeat"].to_numpy()
     check.report.duplicate_rows = int(dup.sum())
     if check.report.duplicate_rows:
         rows = [int(i) + 1 for i in np.flatnonzero(check.keep)[dup][:MAX_SAMPLE_ROWS]]
@@ -241,9 +331,14 @@ def _check_duplicates(
             count=check.report.duplicate_rows,
             rows=rows,
         )
-    if not classification:
+
+
+def _check_conflicts(check: _Checker, frame: pd.DataFrame, columns: _Columns) -> None:
+    """Inputs seen with more than one label."""
+    if not check.keep.any():
         return
-    labels_per_input = keys[~dup].groupby("inputs", sort=False).size()
+    keys = _hashes(check, frame, columns)
+    labels_per_input = keys[~keys["repeat"]].groupby("inputs", sort=False).size()
     conflicting = labels_per_input[labels_per_input > 1]
     if len(conflicting):
         in_conflict = keys["inputs"].isin(conflicting.index).to_numpy()
@@ -254,10 +349,23 @@ def _check_duplicates(
             "conflicting_labels",
             f"{len(conflicting)} inputs appear with different "
             f"labels ({check.report.conflicting_rows} rows).",
-            column=label,
+            column=columns.label,
             count=len(conflicting),
             rows=rows,
         )
+
+
+Rule = Callable[[_Checker, pd.DataFrame, _Columns], None]
+
+# The rules a task type's registry entry can name, in the order it lists them.
+RULES: dict[str, Rule] = {
+    "missing_label": _check_missing_label,
+    "empty_text": _check_text,
+    "numeric_target": _check_regression_target,
+    "classes": _check_classes,
+    "duplicates": _check_duplicates,
+    "conflicting_labels": _check_conflicts,
+}
 
 
 def _finish(check: _Checker) -> ValidationReport:
@@ -285,26 +393,18 @@ def validate_for_task(
 ) -> ValidationReport:
     """Report whether `frame` can train `task_type` with the given column mapping."""
     check = _Checker(task_type, len(frame))
-    if task_type not in TASK_TYPES:
+    try:
+        spec = task_spec(task_type)
+    except UnknownTaskTypeError:
         check.error(
             "unknown_task_type",
             f"Unknown task type '{task_type}'; expected one of: {', '.join(TASK_TYPES)}.",
         )
         return _finish(check)
-    resolved = _resolve_columns(check, frame, task_type, columns)
+    resolved = _resolve_columns(check, frame, spec, columns)
     if resolved is None:
         return _finish(check)
-    inputs, label = resolved
-    check.report.input_columns, check.report.label_column = inputs, label
-    check.drop(
-        _blank(frame[label]), "missing_label", label, "{count} rows have no label and are dropped."
-    )
-    if task_type == "text_classification":
-        _check_text(check, frame, inputs[0])
-    if task_type == "tabular_regression":
-        _check_regression_target(check, frame, label)
-    else:
-        _check_classes(check, frame, label)
-    if check.keep.any():
-        _check_duplicates(check, frame, inputs, label, task_type != "tabular_regression")
+    check.report.input_columns, check.report.label_column = resolved.inputs, resolved.label
+    for rule in spec.validation_rules:
+        RULES[rule](check, frame, resolved)
     return _finish(check)

@@ -14,7 +14,6 @@ from app.core.errors import UnprocessableInput
 from app.core.metrics import PREDICTION_LATENCY
 from app.db.models import ModelVersion
 from app.model_registry import storage
-from app.model_registry.predict_access import ServedModel
 from app.model_registry.schemas import MAX_PREDICT_ROWS
 from app.trainers.base import PredictionInputError, Predictor, TrainerError
 from app.trainers.registry import get_trainer
@@ -111,20 +110,18 @@ def predictor_key(model_id: uuid.UUID, artifact_dir: str) -> str:
 
 def predict(
     settings: Settings,
-    model: ServedModel,
+    version: ModelVersion,
     body: bytes,
     parse: Callable[[bytes], list[Any]],
-    load_version: Callable[[], ModelVersion],
 ) -> list[dict]:
     """Predict the rows of a request body with the (cached) model; bad rows → 422 naming them.
 
     The predictor reads the body itself when it can (`Predictor.predict_json`); otherwise
-    `parse` turns it into rows (and raises for a malformed body). `load_version` gives the full
-    model version; it is called only when the model is not cached yet.
+    `parse` turns it into rows (and raises for a malformed body).
     """
     started = time.perf_counter()
-    key = predictor_key(model.id, model.artifact_dir)
-    predictor = CACHE.get(key, model.size_bytes, lambda: load_predictor(settings, load_version()))
+    key = predictor_key(version.id, version.artifact_dir)
+    predictor = CACHE.get(key, version.size_bytes, lambda: load_predictor(settings, version))
     try:
         results = predictor.predict_json(body, MAX_PREDICT_ROWS)
         if results is None:
@@ -135,5 +132,5 @@ def predict(
             code="invalid_prediction_input",
             details={"row": exc.row, "column": exc.column},
         ) from exc
-    PREDICTION_LATENCY.labels(task_type=model.task_type).observe(time.perf_counter() - started)
+    PREDICTION_LATENCY.labels(task_type=version.task_type).observe(time.perf_counter() - started)
     return results

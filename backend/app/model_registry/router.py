@@ -1,11 +1,10 @@
 """Model registry API: /api/v1/models."""
 
 import uuid
-from collections.abc import Callable
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
@@ -13,22 +12,18 @@ from pydantic import ValidationError
 from app.api.deps import (
     ClientIP,
     CurrentUser,
-    DatabaseDep,
     SessionDep,
     SettingsDep,
-    note_user,
-    oauth2_scheme,
 )
 from app.core.config import Settings
 from app.core.schemas import Page
-from app.db.models import ModelVersion, ProjectRole
-from app.db.session import Database
+from app.db.models import ModelVersion
 from app.inference.service import predict
 from app.model_registry import card, service
 from app.model_registry.dependencies import CurrentModel, EditableModel
-from app.model_registry.predict_access import ServedModel, authorize_prediction, load_version
 from app.model_registry.schemas import (
     ModelVersionRead,
+    ModelVersionSummary,
     ModelVersionUpdate,
     PredictRequest,
     PredictResponse,
@@ -46,21 +41,24 @@ def list_models(
     task_type: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> Page[ModelVersionRead]:
-    """Model versions the caller can see, newest first."""
-    items, total = service.list_versions(
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Page[ModelVersionSummary]:
+    """Model versions the caller can see, newest first (the report is in `GET /models/{id}`)."""
+    window = service.list_versions(
         session,
         user=user,
         project_id=project_id,
         task_type=task_type,
         limit=limit,
         offset=offset,
+        cursor=cursor,
     )
     return Page(
-        items=[ModelVersionRead.model_validate(v) for v in items],
-        total=total,
+        items=[ModelVersionSummary.model_validate(row[0]) for row in window.rows],
+        total=window.total,
         limit=limit,
         offset=offset,
+        next_cursor=window.next_cursor,
     )
 
 
@@ -116,27 +114,10 @@ def _parse_rows(body: bytes) -> list[Any]:
         raise RequestValidationError(exc.errors(include_url=False)) from exc
 
 
-def predict_json(
-    settings: Settings,
-    model: ServedModel,
-    body: bytes,
-    load: Callable[[], ModelVersion],
-) -> bytes:
+def predict_json(settings: Settings, version: ModelVersion, body: bytes) -> bytes:
     """Predict the body's rows and render `PredictResponse` with orjson (FastAPI's JSON)."""
-    rows = predict(settings, model, body, _parse_rows, load)
-    return orjson.dumps({"model_version_id": model.id, "predictions": rows})
-
-
-def _authorized_predict(
-    request: Request, db: Database, token: str | None, model_id: uuid.UUID, body: bytes
-) -> bytes:
-    """Access check in one query (see `predict_access`), then predict: one thread hop in all."""
-    settings: Settings = request.app.state.settings
-    user_id, model = authorize_prediction(
-        db, token, settings.jwt_secret_key, model_id, ProjectRole.viewer
-    )
-    note_user(request, user_id)
-    return predict_json(settings, model, body, lambda: load_version(db, model.id))
+    rows = predict(settings, version, body, _parse_rows)
+    return orjson.dumps({"model_version_id": version.id, "predictions": rows})
 
 
 PREDICT_BODY = {
@@ -153,13 +134,8 @@ PREDICT_BODY = {
     response_model=PredictResponse,
     openapi_extra=PREDICT_BODY,
 )
-async def predict_rows(
-    model_id: uuid.UUID,
-    request: Request,
-    db: DatabaseDep,
-    token: Annotated[str | None, Depends(oauth2_scheme)],
-) -> Response:
+async def predict_rows(version: CurrentModel, request: Request, settings: SettingsDep) -> Response:
     """Predict up to 1,000 rows: label + probabilities per row, or the value (regression)."""
     body = await request.body()
-    content = await run_in_threadpool(_authorized_predict, request, db, token, model_id, body)
+    content = await run_in_threadpool(predict_json, settings, version, body)
     return Response(content, media_type="application/json")

@@ -29,8 +29,8 @@ class ArtifactRead(ReadModel):
     sha256: str
 
 
-class ModelVersionRead(ReadModel):
-    """A registered model version with its provenance."""
+class ModelVersionSummary(ReadModel):
+    """A model version as lists show it: identity, task, scores and size (no report)."""
 
     id: uuid.UUID
     project_id: uuid.UUID
@@ -44,19 +44,24 @@ class ModelVersionRead(ReadModel):
     trainer: str
     model_format: str
     metrics: dict[str, Any]
-    params: dict[str, Any]
-    columns: dict[str, Any]
-    report: dict[str, Any]
-    info: dict[str, Any]
     dataset_id: uuid.UUID | None
-    dataset_sha256: str | None
-    split_seed: int
-    library_versions: dict[str, str]
-    artifacts: list[ArtifactRead]
     size_bytes: int
     created_by_id: uuid.UUID | None
     created_at: datetime
     updated_at: datetime
+
+
+class ModelVersionRead(ModelVersionSummary):
+    """A registered model version with its provenance and held-out report."""
+
+    params: dict[str, Any]
+    columns: dict[str, Any]
+    report: dict[str, Any]
+    info: dict[str, Any]
+    dataset_sha256: str | None
+    split_seed: int
+    library_versions: dict[str, str]
+    artifacts: list[ArtifactRead]
 
 
 MAX_PREDICT_ROWS = 1000

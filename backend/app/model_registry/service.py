@@ -7,13 +7,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from app.audit.service import record
 from app.core.config import Settings
 from app.core.errors import Conflict
 from app.db.models import Dataset, ModelVersion, TrainingJob, User
-from app.db.pagination import paginate
+from app.db.pagination import SortOrder, Window, keyset_paginate
 from app.engine.outbox import after_commit
 from app.model_registry import storage
 from app.model_registry.schemas import ModelVersionUpdate
@@ -159,6 +159,9 @@ def delete_version(
     after_commit(session, lambda: storage.remove(settings, project_id, version_id))
 
 
+MODEL_ORDER = SortOrder("created_at", ModelVersion.created_at, ModelVersion.id)
+
+
 def list_versions(
     session: Session,
     *,
@@ -167,13 +170,18 @@ def list_versions(
     task_type: str | None,
     limit: int,
     offset: int,
-) -> tuple[list[ModelVersion], int]:
-    """Versions visible to the caller, newest first, with the total count."""
+    cursor: str | None = None,
+) -> Window:
+    """Versions visible to the caller, newest first (without their report), and the total."""
     query = scope_to_visible(
-        session, user, select(ModelVersion), ModelVersion.project_id, project_id
+        session,
+        user,
+        select(ModelVersion).options(defer(ModelVersion.report)),
+        ModelVersion.project_id,
+        project_id,
     )
     if task_type:
         query = query.where(ModelVersion.task_type == task_type)
-    return paginate(
-        session, query, order_by=[ModelVersion.created_at.desc()], limit=limit, offset=offset
+    return keyset_paginate(
+        session, query, order=MODEL_ORDER, limit=limit, offset=offset, cursor=cursor
     )

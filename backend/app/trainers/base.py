@@ -41,7 +41,7 @@ import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, ClassVar, Literal
+from typing import IO, Any, ClassVar, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -53,10 +53,35 @@ EXIT_STOPPED = 3
 LogLevel = Literal["debug", "info", "warning", "error"]
 
 
-class TrainerParams(BaseModel):
-    """Base of `Params` models: unknown keys rejected; every field has a default + description."""
+class ParamLabel(NamedTuple):
+    """A param's label in Chinese and English and its help in Chinese (English: the description)."""
 
-    model_config = ConfigDict(extra="forbid")
+    zh: str
+    en: str
+    help_zh: str
+
+
+def _localized_schema(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """Add each property's `title` (English), `x-label` and `x-help` ({"zh", "en"})."""
+    labels: dict[str, ParamLabel] = getattr(model, "labels", {})
+    for name, prop in schema.get("properties", {}).items():
+        label = labels.get(name)
+        if label is None:
+            continue
+        prop["title"] = label.en
+        prop["x-label"] = {"zh": label.zh, "en": label.en}
+        prop["x-help"] = {"zh": label.help_zh, "en": prop.get("description", "")}
+
+
+class TrainerParams(BaseModel):
+    """Base of `Params` models: unknown keys rejected; every field has a default + description.
+
+    `labels` names every field in Chinese and English for the console (see `ParamLabel`).
+    """
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_localized_schema)
+
+    labels: ClassVar[dict[str, ParamLabel]] = {}
 
 
 class JobSpec(BaseModel):

@@ -1,63 +1,67 @@
-"""Explicit trainer registry: task type → {trainer name → "module:Class"}, imported lazily.
+"""Trainer lookup over the task-type registry (`task_types.TASK_TYPES`), imported lazily.
 
-Add a trainer by adding one line to `TRAINERS` (and, for a new task, a `TaskType` member).
-Importing a trainer module must stay cheap: heavy libraries are imported inside `train()`.
-`describe_task_types()` is what `GET /api/v1/task-types` serves: each trainer's params JSON
-schema, defaults, and whether its libraries are installed.
+Add a trainer by adding one "module:Class" line to its task type's `trainers` in
+`app/trainers/task_types.py`. Importing a trainer module must stay cheap: heavy libraries are
+imported inside `train()`. `describe_task_types()` is what `GET /api/v1/task-types` serves:
+each task type's labels, column roles and predict input, and each trainer's params JSON schema
+(labelled in Chinese and English), defaults, and whether its libraries are installed.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
-from enum import StrEnum
 from typing import Any
 
+from pydantic import BaseModel, Field
+
 from app.trainers.base import Trainer
+from app.trainers.task_types import (
+    TASK_TYPES,
+    ColumnRole,
+    LocalizedText,
+    PredictInput,
+    TaskType,
+    UnknownTaskTypeError,
+    task_spec,
+)
 
-
-class TaskType(StrEnum):
-    """What a model learns to do."""
-
-    tabular_classification = "tabular_classification"
-    tabular_regression = "tabular_regression"
-    text_classification = "text_classification"
-
-
-TRAINERS: dict[TaskType, dict[str, str]] = {
-    TaskType.tabular_classification: {
-        "lightgbm": "app.trainers.tabular.lightgbm:LightGBMClassifierTrainer",
-        "hist_gradient_boosting": "app.trainers.tabular.sklearn:HistGBClassifierTrainer",
-        "linear": "app.trainers.tabular.sklearn:LinearClassifierTrainer",
-    },
-    TaskType.tabular_regression: {
-        "lightgbm": "app.trainers.tabular.lightgbm:LightGBMRegressorTrainer",
-        "hist_gradient_boosting": "app.trainers.tabular.sklearn:HistGBRegressorTrainer",
-        "linear": "app.trainers.tabular.sklearn:LinearRegressorTrainer",
-    },
-    # ---- Text trainers (issue 5) register here. -------------------------------------------
-    TaskType.text_classification: {
-        "tfidf_linear": "app.trainers.text.tfidf_linear:TfidfLinearTrainer",
-        "transformer": "app.trainers.text.transformer:TransformerTrainer",
-    },
-    # ----------------------------------------------------------------------------------------
-}
-
-# The trainer a job gets when it names none; the first entry of each task above.
-DEFAULT_TRAINERS: dict[TaskType, str] = {
-    task: next(iter(names)) for task, names in TRAINERS.items()
-}
-
-# Column mapping keys each task type needs (validated by the datasets domain).
-TASK_COLUMNS: dict[TaskType, tuple[str, ...]] = {
-    TaskType.tabular_classification: ("target", "features"),
-    TaskType.tabular_regression: ("target", "features"),
-    TaskType.text_classification: ("text", "label"),
-}
+__all__ = ["TaskType", "UnknownTrainerError", "describe_task_types", "get_trainer"]
 
 
 class UnknownTrainerError(LookupError):
     """The task type or trainer name is not registered (or its module is missing)."""
+
+
+class TrainerInfo(BaseModel):
+    """A trainer as the API serves it."""
+
+    name: str
+    title: str
+    description: str
+    params_schema: dict[str, Any] = Field(
+        description="JSON schema of the params; each property has `x-label` and `x-help` "
+        "({zh, en}) for the form."
+    )
+    defaults: dict[str, Any]
+    requires: list[str]
+    available: bool = Field(description="Its libraries are installed on this server.")
+    missing_libraries: list[str]
+    supports_checkpoints: bool
+
+
+class TaskTypeInfo(BaseModel):
+    """A task type as the API serves it: what the job wizard and the predict panel need."""
+
+    task_type: str = Field(description="The task type's name (`TaskType`).")
+    label: LocalizedText
+    description: LocalizedText
+    columns: list[str] = Field(description="The column roles' names (keys of `columns`).")
+    column_roles: list[ColumnRole]
+    target_role: str = Field(description="The role of the column the model predicts.")
+    predict_input: PredictInput
+    default_trainer: str
+    trainers: list[TrainerInfo]
 
 
 def _import(target: str) -> type[Trainer]:
@@ -75,22 +79,22 @@ def _import(target: str) -> type[Trainer]:
 
 
 def trainer_names(task_type: str) -> list[str]:
-    """The registered trainer names of a task type."""
+    """The registered trainer names of a task type (the first is the default)."""
     try:
-        return list(TRAINERS[TaskType(task_type)])
-    except ValueError as exc:
-        raise UnknownTrainerError(f"unknown task type {task_type!r}") from exc
+        return list(task_spec(task_type).trainers)
+    except UnknownTaskTypeError as exc:
+        raise UnknownTrainerError(str(exc)) from exc
 
 
 def get_trainer(task_type: str, name: str | None = None) -> type[Trainer]:
     """The trainer class for (task type, name); the task's default when name is None."""
     names = trainer_names(task_type)
-    chosen = name or DEFAULT_TRAINERS[TaskType(task_type)]
+    chosen = name or names[0]
     if chosen not in names:
         raise UnknownTrainerError(
             f"unknown trainer {chosen!r} for {task_type}; choose one of {', '.join(names)}"
         )
-    return _import(TRAINERS[TaskType(task_type)][chosen])
+    return _import(task_spec(task_type).trainers[chosen])
 
 
 def missing_libraries(trainer: type[Trainer]) -> list[str]:
@@ -98,38 +102,43 @@ def missing_libraries(trainer: type[Trainer]) -> list[str]:
     return [lib for lib in trainer.requires if importlib.util.find_spec(lib) is None]
 
 
-def describe_trainer(trainer: type[Trainer]) -> dict[str, Any]:
+def describe_trainer(trainer: type[Trainer]) -> TrainerInfo:
     """A trainer as the API serves it: params schema, defaults, availability."""
     missing = missing_libraries(trainer)
-    return {
-        "name": trainer.name,
-        "title": trainer.title or trainer.name,
-        "description": trainer.description,
-        "params_schema": trainer.Params.model_json_schema(),
-        "defaults": trainer.Params().model_dump(mode="json"),
-        "requires": list(trainer.requires),
-        "available": not missing,
-        "missing_libraries": missing,
-        "supports_checkpoints": trainer.supports_checkpoints,
-    }
+    return TrainerInfo(
+        name=trainer.name,
+        title=trainer.title or trainer.name,
+        description=trainer.description,
+        params_schema=trainer.Params.model_json_schema(),
+        defaults=trainer.Params().model_dump(mode="json"),
+        requires=list(trainer.requires),
+        available=not missing,
+        missing_libraries=missing,
+        supports_checkpoints=trainer.supports_checkpoints,
+    )
 
 
-def describe_task_types() -> list[dict[str, Any]]:
+def describe_task_types() -> list[TaskTypeInfo]:
     """Every task type with its trainers (registered modules that cannot import are skipped)."""
     result = []
-    for task, names in TRAINERS.items():
+    for task, spec in TASK_TYPES.items():
         trainers = []
-        for name in names:
+        for name in spec.trainers:
             try:
                 trainers.append(describe_trainer(get_trainer(task, name)))
             except UnknownTrainerError:
                 continue
         result.append(
-            {
-                "task_type": task.value,
-                "columns": list(TASK_COLUMNS[task]),
-                "default_trainer": DEFAULT_TRAINERS[task],
-                "trainers": trainers,
-            }
+            TaskTypeInfo(
+                task_type=task,
+                label=spec.label,
+                description=spec.description,
+                columns=[role.name for role in spec.roles],
+                column_roles=list(spec.roles),
+                target_role=spec.target_role.name,
+                predict_input=spec.predict_input,
+                default_trainer=next(iter(spec.trainers)),
+                trainers=trainers,
+            )
         )
     return result

@@ -1,7 +1,7 @@
 """Jobs API: /api/v1/jobs and /api/v1/task-types."""
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import FileResponse
@@ -9,7 +9,7 @@ from fastapi.responses import FileResponse
 from app.api.deps import ClientIP, CurrentUser, JobEngineDep, SessionDep, SettingsDep
 from app.core.schemas import Page
 from app.db.models import JobStatus
-from app.trainers.registry import describe_task_types
+from app.trainers.registry import TaskTypeInfo, describe_task_types
 from app.training import observe, service
 from app.training.dependencies import CurrentJob, EditableJob
 from app.training.schemas import EventPage, JobCreate, JobRead, LogTail, MetricPoint
@@ -18,8 +18,8 @@ router = APIRouter(tags=["jobs"])
 
 
 @router.get("/task-types", operation_id="list_task_types")
-def list_task_types(user: CurrentUser) -> list[dict[str, Any]]:
-    """Every task type and trainer with its params JSON schema, defaults and availability."""
+def list_task_types(user: CurrentUser) -> list[TaskTypeInfo]:
+    """Every task type: labels, column roles, predict input, trainers with their params schema."""
     return describe_task_types()
 
 
@@ -42,9 +42,10 @@ def list_jobs(
     task_type: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Page[JobRead]:
-    """Jobs the caller can see, newest first."""
-    items, total = service.list_jobs(
+    """Jobs the caller can see, newest first; `cursor` (from `next_cursor`) pages by key."""
+    items, total, next_cursor = service.list_jobs(
         session,
         user,
         project_id=project_id,
@@ -52,10 +53,9 @@ def list_jobs(
         task_type=task_type,
         limit=limit,
         offset=offset,
+        cursor=cursor,
     )
-    return Page(
-        items=[service.to_read(session, j) for j in items], total=total, limit=limit, offset=offset
-    )
+    return Page(items=items, total=total, limit=limit, offset=offset, next_cursor=next_cursor)
 
 
 @router.get("/jobs/{job_id}", operation_id="get_job")

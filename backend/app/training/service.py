@@ -3,10 +3,10 @@
 import shutil
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session
 
 from app.audit.service import record
@@ -17,7 +17,7 @@ from app.datasets.validation import validate_for_task
 from app.db.base import utcnow
 from app.db.models import Dataset, JobStatus, ModelVersion, ProjectRole, TrainingJob, User
 from app.db.models.job import ACTIVE_STATES
-from app.db.pagination import paginate
+from app.db.pagination import SortOrder, keyset_paginate
 from app.engine.context import JobEngine
 from app.engine.control import CancelRefusedError, request_cancel
 from app.engine.outbox import after_commit
@@ -28,6 +28,8 @@ from app.trainers.base import TrainerError
 from app.trainers.registry import UnknownTrainerError, get_trainer, missing_libraries
 from app.training.schemas import JobCreate, JobRead
 from app.training.train_job import TRAIN
+
+JOB_ORDER = SortOrder("created_at", TrainingJob.created_at, TrainingJob.id)
 
 
 def _dataset(session: Session, project_id: uuid.UUID, dataset_id: uuid.UUID, field: str) -> Dataset:
@@ -219,22 +221,34 @@ def list_jobs(
     task_type: str | None,
     limit: int,
     offset: int,
-) -> tuple[list[TrainingJob], int]:
-    """Jobs visible to the user, newest first."""
-    query = scope_to_visible(
-        session,
-        user,
-        select(TrainingJob).where(TrainingJob.kind == TRAIN),
-        TrainingJob.project_id,
-        project_id,
+    cursor: str | None = None,
+) -> tuple[list[JobRead], int, str | None]:
+    """Jobs visible to the user, newest first, each with the model version it registered.
+
+    One SELECT for the page (the version id comes from an outer join) and one count.
+    """
+    registered = and_(
+        ModelVersion.job_id == TrainingJob.id, TrainingJob.status == JobStatus.succeeded
     )
+    joined = cast(
+        Select[Any],
+        select(TrainingJob, ModelVersion.id)
+        .where(TrainingJob.kind == TRAIN)
+        .outerjoin(ModelVersion, registered),
+    )
+    query = scope_to_visible(session, user, joined, TrainingJob.project_id, project_id)
     if status is not None:
         query = query.where(TrainingJob.status == status)
     if task_type:
         query = query.where(TrainingJob.task_type == task_type)
-    return paginate(
-        session, query, order_by=[TrainingJob.created_at.desc()], limit=limit, offset=offset
+    window = keyset_paginate(
+        session, query, order=JOB_ORDER, limit=limit, offset=offset, cursor=cursor
     )
+    reads = [
+        JobRead.model_validate(job).model_copy(update={"model_version_id": version_id})
+        for job, version_id in window.rows
+    ]
+    return reads, window.total, window.next_cursor
 
 
 def to_read(session: Session, job: TrainingJob) -> JobRead:

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from app.trainers.base import PredictionInputError
-from app.trainers.tabular.features import TypedRows, encode, encode_rows, infer_schema
+from app.trainers.tabular.features import FeatureEncoder, infer_schema
 from tests.trainers.conftest import frame_rows
 
 SCHEMA: list[dict[str, Any]] = [
@@ -24,7 +24,9 @@ def test_rows_encode_exactly_like_the_training_frame(tables: dict[str, Path]) ->
     schema = infer_schema(frame, list(frame.columns))
     assert {e["kind"] for e in schema} == {"numeric", "categorical", "boolean"}
     rows = frame_rows(tables["cancer"], "target", len(frame))
-    np.testing.assert_array_equal(encode_rows(rows, schema), encode(frame, schema))
+    np.testing.assert_array_equal(
+        FeatureEncoder(schema).rows(rows), FeatureEncoder(schema).frame(frame)
+    )
 
 
 def test_values_missing_unknown_and_mixed_types() -> None:
@@ -35,7 +37,7 @@ def test_values_missing_unknown_and_mixed_types() -> None:
         {"size": float("nan"), "city": 1, "flag": 1.0},
     ]
     expected = [[1.0, 2.0, 1.0], [2.5, np.nan, 0.0], [np.nan] * 3, [np.nan, 0.0, 1.0]]
-    np.testing.assert_array_equal(encode_rows(rows, SCHEMA), np.array(expected))
+    np.testing.assert_array_equal(FeatureEncoder(SCHEMA).rows(rows), np.array(expected))
 
 
 def test_a_body_read_into_typed_rows_encodes_like_the_training_frame(
@@ -45,7 +47,9 @@ def test_a_body_read_into_typed_rows_encodes_like_the_training_frame(
     schema = infer_schema(frame, list(frame.columns))
     rows = frame_rows(tables["cancer"], "target", len(frame))
     body = orjson.dumps({"inputs": rows}, option=orjson.OPT_SERIALIZE_NUMPY)
-    np.testing.assert_array_equal(TypedRows(schema).decode(body, len(rows)), encode(frame, schema))
+    np.testing.assert_array_equal(
+        FeatureEncoder(schema).body(body, len(rows)), FeatureEncoder(schema).frame(frame)
+    )
 
 
 def test_typed_rows_take_what_the_row_path_takes() -> None:
@@ -56,14 +60,18 @@ def test_typed_rows_take_what_the_row_path_takes() -> None:
         {"size": -3e10, "city": "1", "flag": 1.0},
     ]
     body = orjson.dumps({"inputs": rows})
-    np.testing.assert_array_equal(TypedRows(SCHEMA).decode(body, 4), encode_rows(rows, SCHEMA))
+    np.testing.assert_array_equal(
+        FeatureEncoder(SCHEMA).body(body, 4), FeatureEncoder(SCHEMA).rows(rows)
+    )
     one = [{"name": "size", "kind": "numeric"}]
     np.testing.assert_array_equal(
-        TypedRows(one).decode(b'{"inputs": [{"size": 3}, {"size": 4.5}]}', 2), [[3.0], [4.5]]
+        FeatureEncoder(one).body(b'{"inputs": [{"size": 3}, {"size": 4.5}]}', 2), [[3.0], [4.5]]
     )
     text_only = [SCHEMA[1]]
     body = '{"inputs": [{"city": "北京"}, {"city": "深圳"}, {"city": null}]}'.encode()
-    np.testing.assert_array_equal(TypedRows(text_only).decode(body, 3), [[2.0], [np.nan], [np.nan]])
+    np.testing.assert_array_equal(
+        FeatureEncoder(text_only).body(body, 3), [[2.0], [np.nan], [np.nan]]
+    )
 
 
 ROW = '{"size": 1, "city": "x", "flag": true}'
@@ -88,15 +96,17 @@ ROW = '{"size": 1, "city": "x", "flag": true}'
     ],
 )
 def test_typed_rows_leave_every_other_body_to_the_row_path(body: str) -> None:
-    assert TypedRows(SCHEMA).decode(body.encode(), 2) is None
+    assert FeatureEncoder(SCHEMA).body(body.encode(), 2) is None
 
 
 def test_one_feature_and_no_rows() -> None:
     one = [{"name": "size", "kind": "numeric"}]
-    np.testing.assert_array_equal(encode_rows([{"size": 3}, {"size": 4.5}], one), [[3.0], [4.5]])
-    assert encode_rows([], SCHEMA).shape == (0, 3)
+    np.testing.assert_array_equal(
+        FeatureEncoder(one).rows([{"size": 3}, {"size": 4.5}]), [[3.0], [4.5]]
+    )
+    assert FeatureEncoder(SCHEMA).rows([]).shape == (0, 3)
     with pytest.raises(PredictionInputError, match="Row 1: missing column"):
-        encode_rows([{"size": 3}, {"other": 1}], one)
+        FeatureEncoder(one).rows([{"size": 3}, {"other": 1}])
 
 
 @pytest.mark.parametrize(
@@ -120,6 +130,6 @@ def test_errors_name_the_first_bad_row_and_column(
     rows: list[Any], row: int, column: str | None, message: str
 ) -> None:
     with pytest.raises(PredictionInputError, match=message) as error:
-        encode_rows(rows, SCHEMA)
+        FeatureEncoder(SCHEMA).rows(rows)
     assert (error.value.row, error.value.column) == (row, column)
     assert error.value.message.startswith(f"Row {row}: ")

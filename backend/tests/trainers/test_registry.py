@@ -16,7 +16,7 @@ from tests.trainers.conftest import BACKEND_DIR
 
 
 def test_describe_serves_schema_defaults_and_availability() -> None:
-    described = {t["task_type"]: t for t in describe_task_types()}
+    described = {t.task_type: t.model_dump() for t in describe_task_types()}
     assert set(described) >= {"tabular_classification", "tabular_regression"}
     tabular = described["tabular_classification"]
     assert tabular["default_trainer"] == "lightgbm"

@@ -155,6 +155,8 @@ export interface paths {
         /**
          * List Datasets
          * @description Datasets of the caller's projects; filter by project, search by name, sort.
+         *
+         *     `cursor` (a previous page's `next_cursor`, same sort) pages by key instead of `offset`.
          */
         get: operations["list_datasets"];
         put?: never;
@@ -282,7 +284,7 @@ export interface paths {
         };
         /**
          * List Jobs
-         * @description Jobs the caller can see, newest first.
+         * @description Jobs the caller can see, newest first; `cursor` (from `next_cursor`) pages by key.
          */
         get: operations["list_jobs"];
         put?: never;
@@ -602,7 +604,7 @@ export interface paths {
         };
         /**
          * List Models
-         * @description Model versions the caller can see, newest first.
+         * @description Model versions the caller can see, newest first (the report is in `GET /models/{id}`).
          */
         get: operations["list_models"];
         put?: never;
@@ -786,7 +788,7 @@ export interface paths {
         };
         /**
          * List Task Types
-         * @description Every task type and trainer with its params JSON schema, defaults and availability.
+         * @description Every task type: labels, column roles, predict input, trainers with their params schema.
          */
         get: operations["list_task_types"];
         put?: never;
@@ -1073,6 +1075,46 @@ export interface components {
             kind: "classify";
             /** Labels */
             labels: components["schemas"]["LabelSpec"][];
+        };
+        /**
+         * ColumnRole
+         * @description One key of a job's `columns` mapping: what the column is for and what it may hold.
+         */
+        ColumnRole: {
+            /**
+             * All Others When Empty
+             * @description Left empty, the role takes every column not used by another role.
+             * @default false
+             */
+            all_others_when_empty?: boolean;
+            /**
+             * Dtypes
+             * @description Column kinds this role accepts (inferred types); empty: any kind.
+             */
+            dtypes: ("text" | "categorical" | "numeric" | "boolean" | "datetime")[];
+            help: components["schemas"]["LocalizedText"];
+            label: components["schemas"]["LocalizedText"];
+            /**
+             * Multiple
+             * @description True: a list of column names; False: one name.
+             */
+            multiple: boolean;
+            /**
+             * Name
+             * @description Key in the job's `columns` mapping.
+             */
+            name: string;
+            /**
+             * Predicts
+             * @description The column the model learns to predict.
+             * @default false
+             */
+            predicts?: boolean;
+            /**
+             * Required
+             * @description False: may be null or left out.
+             */
+            required: boolean;
         };
         /**
          * ConnectionTest
@@ -1609,6 +1651,16 @@ export interface components {
             name: string;
         };
         /**
+         * LocalizedText
+         * @description The same text in Chinese and English.
+         */
+        LocalizedText: {
+            /** En */
+            en: string;
+            /** Zh */
+            zh: string;
+        };
+        /**
          * LogTail
          * @description The last lines of the job log.
          */
@@ -1689,7 +1741,7 @@ export interface components {
         };
         /**
          * ModelVersionRead
-         * @description A registered model version with its provenance.
+         * @description A registered model version with its provenance and held-out report.
          */
         ModelVersionRead: {
             /** Alias */
@@ -1768,6 +1820,60 @@ export interface components {
             version: number;
         };
         /**
+         * ModelVersionSummary
+         * @description A model version as lists show it: identity, task, scores and size (no report).
+         */
+        ModelVersionSummary: {
+            /** Alias */
+            alias: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By Id */
+            created_by_id: string | null;
+            /** Dataset Id */
+            dataset_id: string | null;
+            /** Description */
+            description: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Job Id */
+            job_id: string | null;
+            /** Metrics */
+            metrics: {
+                [key: string]: unknown;
+            };
+            /** Model Format */
+            model_format: string;
+            /** Name */
+            name: string;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Size Bytes */
+            size_bytes: number;
+            /** Tags */
+            tags: string[];
+            /** Task Type */
+            task_type: string;
+            /** Trainer */
+            trainer: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
+        };
+        /**
          * ModelVersionUpdate
          * @description Editable fields (all optional); `alias` is unique per project and moves on reuse.
          */
@@ -1790,6 +1896,11 @@ export interface components {
             items: components["schemas"]["AuditLogRead"][];
             /** Limit */
             limit: number;
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null on the last page.
+             */
+            next_cursor?: string | null;
             /** Offset */
             offset: number;
             /** Total */
@@ -1801,6 +1912,11 @@ export interface components {
             items: components["schemas"]["DatasetRead"][];
             /** Limit */
             limit: number;
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null on the last page.
+             */
+            next_cursor?: string | null;
             /** Offset */
             offset: number;
             /** Total */
@@ -1812,17 +1928,27 @@ export interface components {
             items: components["schemas"]["JobRead"][];
             /** Limit */
             limit: number;
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null on the last page.
+             */
+            next_cursor?: string | null;
             /** Offset */
             offset: number;
             /** Total */
             total: number;
         };
-        /** Page[ModelVersionRead] */
-        Page_ModelVersionRead_: {
+        /** Page[ModelVersionSummary] */
+        Page_ModelVersionSummary_: {
             /** Items */
-            items: components["schemas"]["ModelVersionRead"][];
+            items: components["schemas"]["ModelVersionSummary"][];
             /** Limit */
             limit: number;
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null on the last page.
+             */
+            next_cursor?: string | null;
             /** Offset */
             offset: number;
             /** Total */
@@ -1834,6 +1960,11 @@ export interface components {
             items: components["schemas"]["ProjectRead"][];
             /** Limit */
             limit: number;
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null on the last page.
+             */
+            next_cursor?: string | null;
             /** Offset */
             offset: number;
             /** Total */
@@ -1845,6 +1976,11 @@ export interface components {
             items: components["schemas"]["UserRead"][];
             /** Limit */
             limit: number;
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null on the last page.
+             */
+            next_cursor?: string | null;
             /** Offset */
             offset: number;
             /** Total */
@@ -1867,6 +2003,30 @@ export interface components {
         PasswordReset: {
             /** New Password */
             new_password: string;
+        };
+        /**
+         * PredictInput
+         * @description The shape of one row of `POST /models/{id}/predict`'s `inputs`.
+         */
+        PredictInput: {
+            /**
+             * Columns From
+             * @description Roles whose columns each row must carry.
+             */
+            columns_from: string[];
+            /**
+             * Plain Text
+             * @description A row may also be a plain string (the text).
+             * @default false
+             */
+            plain_text?: boolean;
+            /**
+             * Row
+             * @description Each row is an object of column name → value.
+             * @default object
+             * @constant
+             */
+            row?: "object";
         };
         /**
          * PredictResponse
@@ -2132,6 +2292,36 @@ export interface components {
             temperature?: number;
         };
         /**
+         * TaskTypeInfo
+         * @description A task type as the API serves it: what the job wizard and the predict panel need.
+         */
+        TaskTypeInfo: {
+            /** Column Roles */
+            column_roles: components["schemas"]["ColumnRole"][];
+            /**
+             * Columns
+             * @description The column roles' names (keys of `columns`).
+             */
+            columns: string[];
+            /** Default Trainer */
+            default_trainer: string;
+            description: components["schemas"]["LocalizedText"];
+            label: components["schemas"]["LocalizedText"];
+            predict_input: components["schemas"]["PredictInput"];
+            /**
+             * Target Role
+             * @description The role of the column the model predicts.
+             */
+            target_role: string;
+            /**
+             * Task Type
+             * @description The task type's name (`TaskType`).
+             */
+            task_type: string;
+            /** Trainers */
+            trainers: components["schemas"]["TrainerInfo"][];
+        };
+        /**
          * TeacherEstimate
          * @description Tokens and cost one teacher would take for every row.
          */
@@ -2179,6 +2369,40 @@ export interface components {
              * @default bearer
              */
             token_type?: string;
+        };
+        /**
+         * TrainerInfo
+         * @description A trainer as the API serves it.
+         */
+        TrainerInfo: {
+            /**
+             * Available
+             * @description Its libraries are installed on this server.
+             */
+            available: boolean;
+            /** Defaults */
+            defaults: {
+                [key: string]: unknown;
+            };
+            /** Description */
+            description: string;
+            /** Missing Libraries */
+            missing_libraries: string[];
+            /** Name */
+            name: string;
+            /**
+             * Params Schema
+             * @description JSON schema of the params; each property has `x-label` and `x-help` ({zh, en}) for the form.
+             */
+            params_schema: {
+                [key: string]: unknown;
+            };
+            /** Requires */
+            requires: string[];
+            /** Supports Checkpoints */
+            supports_checkpoints: boolean;
+            /** Title */
+            title: string;
         };
         /**
          * UserCreate
@@ -2583,6 +2807,7 @@ export interface operations {
     list_datasets: {
         parameters: {
             query?: {
+                cursor?: string | null;
                 limit?: number;
                 offset?: number;
                 project_id?: string | null;
@@ -2846,6 +3071,7 @@ export interface operations {
     list_jobs: {
         parameters: {
             query?: {
+                cursor?: string | null;
                 limit?: number;
                 offset?: number;
                 project_id?: string | null;
@@ -3479,6 +3705,7 @@ export interface operations {
     list_models: {
         parameters: {
             query?: {
+                cursor?: string | null;
                 limit?: number;
                 offset?: number;
                 project_id?: string | null;
@@ -3496,7 +3723,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_ModelVersionRead_"];
+                    "application/json": components["schemas"]["Page_ModelVersionSummary_"];
                 };
             };
             /** @description Validation Error */
@@ -3954,9 +4181,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    }[];
+                    "application/json": components["schemas"]["TaskTypeInfo"][];
                 };
             };
         };

@@ -4,7 +4,7 @@ import enum
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, IdMixin, TimestampMixin
@@ -22,6 +22,8 @@ class Dataset(IdMixin, TimestampMixin, Base):
     """One uploaded dataset; derived datasets point at their parent (lineage)."""
 
     __tablename__ = "datasets"
+    # the datasets list: a project's datasets newest first
+    __table_args__ = (Index("ix_datasets_project_created", "project_id", "created_at", "id"),)
 
     project_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("projects.id", ondelete="CASCADE"), index=True

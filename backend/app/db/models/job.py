@@ -5,7 +5,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -41,6 +41,11 @@ class TrainingJob(IdMixin, TimestampMixin, Base):
     """
 
     __tablename__ = "training_jobs"
+    # the jobs list: a project's jobs newest first, optionally of one status
+    __table_args__ = (
+        Index("ix_training_jobs_project_created", "project_id", "created_at", "id"),
+        Index("ix_training_jobs_project_status_created", "project_id", "status", "created_at"),
+    )
 
     project_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("projects.id", ondelete="CASCADE"), index=True

@@ -3,7 +3,16 @@
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, IdMixin, TimestampMixin
@@ -16,6 +25,8 @@ class ModelVersion(IdMixin, TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("project_id", "alias", name="uq_model_versions_project_alias"),
         UniqueConstraint("project_id", "name", "version", name="uq_model_versions_name_version"),
+        # the models list: a project's versions newest first
+        Index("ix_model_versions_project_created", "project_id", "created_at", "id"),
     )
 
     project_id: Mapped[uuid.UUID] = mapped_column(

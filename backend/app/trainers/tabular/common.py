@@ -16,7 +16,7 @@ from app.trainers.tabular.data import (
     load_tabular,
     regression_metrics,
 )
-from app.trainers.tabular.features import FEATURES_FILE, TypedRows, encode_rows
+from app.trainers.tabular.features import FEATURES_FILE, FeatureEncoder
 
 
 class TabularTrainer(Trainer):
@@ -77,7 +77,7 @@ class TabularPredictor(Predictor):
         self.classes: list[Any] = meta["classes"]
         self.classification = meta["task"] == "classification"
         self._lock = threading.Lock()
-        self._typed_rows = TypedRows(self.schema)
+        self.encoder = FeatureEncoder(self.schema)
 
     def input_columns(self) -> list[str]:
         """The feature columns every row must carry."""
@@ -89,11 +89,11 @@ class TabularPredictor(Predictor):
 
     def predict(self, inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Label + probabilities per row (classification) or the value (regression)."""
-        return self._results(encode_rows(inputs, self.schema))
+        return self._results(self.encoder.rows(inputs))
 
     def predict_json(self, body: bytes, max_rows: int) -> list[dict[str, Any]] | None:
-        """`predict` on a JSON body read straight into typed rows (see `TypedRows`)."""
-        matrix = self._typed_rows.decode(body, max_rows)
+        """`predict` on a JSON body read straight into typed rows (`FeatureEncoder.body`)."""
+        matrix = self.encoder.body(body, max_rows)
         return None if matrix is None else self._results(matrix)
 
     def _results(self, matrix: np.ndarray) -> list[dict[str, Any]]:

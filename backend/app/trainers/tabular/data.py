@@ -8,7 +8,7 @@ import pandas as pd
 
 from app.trainers.base import TrainerContext, TrainerError
 from app.trainers.splits import split_indices
-from app.trainers.tabular.features import encode, infer_schema, resolve_columns
+from app.trainers.tabular.features import FeatureEncoder, infer_schema, resolve_columns
 
 MAX_MISTAKES = 20
 
@@ -88,11 +88,12 @@ def load_tabular(ctx: TrainerContext, *, classification: bool) -> TabularData:
     schema = infer_schema(frame, features, rows=parts["train"])
     raw_test = frame.iloc[parts["test"]]
     data = TabularData(classification, target, schema, {}, {}, raw_test, classes, dropped)
-    x, y = encode(frame, schema), _targets(frame[target], classes, classification)
+    encoder = FeatureEncoder(schema)
+    x, y = encoder.frame(frame), _targets(frame[target], classes, classification)
     for name, rows in parts.items():
         data.x[name], data.y[name] = x[rows], y[rows]
     if extra is not None:
-        data.x["validation"] = encode(extra, schema)
+        data.x["validation"] = encoder.frame(extra)
         data.y["validation"] = _targets(extra[target], classes, classification)
     if classification and len(data.y["validation"]) and (data.y["validation"] < 0).any():
         keep = data.y["validation"] >= 0

@@ -1,4 +1,4 @@
-"""Feature handling shared by tabular trainers: schema inference, encoding, row validation.
+"""Feature handling shared by tabular trainers: schema inference and the one feature encoder.
 
 Numeric, boolean and categorical (string) columns are encoded into one float matrix; missing
 values stay NaN (the boosting libraries handle them; the linear baseline imputes). The schema
@@ -63,38 +63,14 @@ def infer_schema(
     return schema
 
 
-def _category_codes(column: pd.Series, categories: list[str]) -> np.ndarray:
-    """Each value's position in `categories` as a float (unknown or missing → NaN).
-
-    The distinct values are looked up once (as text, like every value would be) and the
-    result is spread back over the rows.
-    """
-    codes, uniques = pd.factorize(column)
-    text = pd.Series(uniques, dtype=column.dtype).astype("string")
-    lookup = pd.Categorical(text, categories=categories).codes.astype(np.float64)
-    lookup[lookup < 0] = np.nan
-    return np.append(lookup, np.nan)[codes]  # factorize's -1 (missing) → the NaN at the end
-
-
-def encode(frame: pd.DataFrame, schema: list[dict[str, Any]]) -> np.ndarray:
-    """The float matrix for a frame (unknown categories and missing values → NaN)."""
-    out = np.empty((len(frame), len(schema)), dtype=np.float64)
-    for j, entry in enumerate(schema):
-        column = frame[entry["name"]]
-        if entry["kind"] == "categorical":
-            out[:, j] = _category_codes(column, entry["categories"])
-        else:
-            out[:, j] = pd.to_numeric(column, errors="coerce").astype("float64").to_numpy()
-    return out
-
-
-def categorical_indices(schema: list[dict[str, Any]]) -> list[int]:
-    """Positions of categorical features in the encoded matrix."""
-    return [j for j, entry in enumerate(schema) if entry["kind"] == "categorical"]
-
-
 NUMBER_TYPES = frozenset({int, float, bool, type(None)})
 TEXT_TYPES = frozenset({str, type(None)})
+
+FIELD_TYPES: dict[str, Any] = {
+    "numeric": float | None,  # JSON integers are read as floats; true/false are refused
+    "boolean": bool | float | None,  # as in the row checks: any number counts
+    "categorical": str | None,
+}
 
 
 def _bad_value(row: int, name: str, kind: str, value: Any) -> PredictionInputError | None:
@@ -144,81 +120,96 @@ def _first_bad_row(inputs: list[Any], names: list[str]) -> PredictionInputError 
     return None
 
 
-def _encoded_columns(columns: list[tuple[Any, ...]], schema: list[dict[str, Any]]) -> np.ndarray:
-    """The float matrix from per-feature value tuples whose types are already checked."""
-    out = np.empty((len(columns[0]), len(schema)), dtype=np.float64)
-    for j, entry in enumerate(schema):
-        if entry["kind"] == "categorical":
-            codes = {c: float(i) for i, c in enumerate(entry["categories"])}
-            out[:, j] = np.array(list(map(codes.get, columns[j])), dtype=np.float64)
-        else:
-            out[:, j] = np.array(columns[j], dtype=np.float64)
-    return out
+class FeatureEncoder:
+    """Turns features into the model's float matrix, the same way for training and serving.
 
-
-def encode_rows(inputs: list[dict[str, Any]], schema: list[dict[str, Any]]) -> np.ndarray:
-    """Validate prediction rows (each feature present, right type) and encode them.
-
-    The feature values are picked from every row in one C-level pass (`itemgetter`) and
-    transposed into columns; each column is then type-checked and converted as a whole.
-    """
-    names = [entry["name"] for entry in schema]
-    if not inputs:
-        return np.empty((0, len(schema)), dtype=np.float64)
-    pick = itemgetter(*names)
-    try:
-        picked = list(map(pick, inputs))
-    except (KeyError, TypeError) as exc:
-        raise _first_bad_row(inputs, names) or exc from None
-    columns = list(zip(*picked, strict=True)) if len(names) > 1 else [tuple(picked)]
-    return _encoded_columns(
-        [_checked(values, entry) for values, entry in zip(columns, schema, strict=True)], schema
-    )
-
-
-FIELD_TYPES: dict[str, Any] = {
-    "numeric": float | None,  # JSON integers are read as floats; true/false are refused
-    "boolean": bool | float | None,  # as in `encode_rows`: any number counts
-    "categorical": str | None,
-}
-
-
-class TypedRows:
-    """Reads a predict body `{"inputs": [row, …]}` straight into typed rows (msgspec).
-
-    Each row becomes a struct with one typed field per feature, so parsing checks every value
-    and the matrix is built without a dict per row. It accepts a subset of what `encode_rows`
-    accepts (e.g. not numbers in a text column, not NaN literals): `decode` answers None for
-    anything else, and the caller takes the general path, which also names what is wrong.
+    Number and true/false features become floats; a categorical feature becomes its position
+    in the schema's categories (unknown categories and missing values → NaN). Three inputs,
+    one set of lookups built once per schema:
+    - `frame`: a pandas frame (training, held-out scoring);
+    - `rows`: prediction rows as dicts; checks each feature is present with the right type
+      and names the first bad row and column;
+    - `body`: a predict request body read by msgspec straight into one typed struct per row
+      (it checks every value while parsing and skips the dict per row). It takes a subset of
+      what `rows` takes (not numbers in a text column, not NaN literals) and answers None
+      for anything else, so the caller goes the `rows` way, which also says what is wrong.
     """
 
     def __init__(self, schema: list[dict[str, Any]]) -> None:
-        field = [f"f{j}" for j in range(len(schema))]
+        self.schema = schema
+        self._names = [entry["name"] for entry in schema]
+        self._numbers = [j for j, entry in enumerate(schema) if entry["kind"] != "categorical"]
+        self._codes = {
+            j: {c: float(i) for i, c in enumerate(entry["categories"])}
+            for j, entry in enumerate(schema)
+            if entry["kind"] == "categorical"
+        }
+        self._pick = itemgetter(*self._names) if self._names else None
+        self._decoder, fields = self._body_decoder()
+        self._pick_numbers = (
+            attrgetter(*(fields[j] for j in self._numbers)) if self._numbers else None
+        )
+        self._pick_categories = [(j, attrgetter(fields[j])) for j in self._codes]
+
+    def _body_decoder(self) -> tuple[msgspec.json.Decoder[Any], list[str]]:
+        fields = [f"f{j}" for j in range(len(self.schema))]
         row = msgspec.defstruct(
             "Row",
-            [(field[j], FIELD_TYPES[entry["kind"]]) for j, entry in enumerate(schema)],
-            rename={field[j]: entry["name"] for j, entry in enumerate(schema)},
+            [(fields[j], FIELD_TYPES[entry["kind"]]) for j, entry in enumerate(self.schema)],
+            rename=dict(zip(fields, self._names, strict=True)),
             gc=False,  # rows hold no containers: nothing for the collector to track
         )
         inputs = ("inputs", list[row])  # type: ignore[valid-type]
         request = msgspec.defstruct("PredictBody", [inputs], forbid_unknown_fields=True)
-        self._decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(request)
-        self._width = len(schema)
-        self._numbers = [j for j, entry in enumerate(schema) if entry["kind"] != "categorical"]
-        self._pick_numbers = (
-            attrgetter(*(field[j] for j in self._numbers)) if self._numbers else None
-        )
-        self._categories = [
-            (j, attrgetter(field[j]), {c: float(i) for i, c in enumerate(entry["categories"])})
-            for j, entry in enumerate(schema)
-            if entry["kind"] == "categorical"
-        ]
+        return msgspec.json.Decoder(request), fields
 
-    def decode(self, body: bytes, max_rows: int) -> np.ndarray | None:
-        """The encoded matrix of a valid body of 1 to `max_rows` rows; None otherwise.
+    def _categories(self, j: int, texts: Any) -> np.ndarray:
+        """Positions of text values in feature j's categories (unknown or missing → NaN)."""
+        return np.array(list(map(self._codes[j].get, texts)), dtype=np.float64)
 
-        Number and true/false features are taken from every row at once into one block;
-        unknown categories and missing values become NaN, as in `encode_rows`.
+    def frame(self, frame: pd.DataFrame) -> np.ndarray:
+        """The float matrix of a frame's feature columns.
+
+        A categorical column's distinct values are looked up once (as text, like every value
+        would be) and the result is spread back over the rows.
+        """
+        out = np.empty((len(frame), len(self.schema)), dtype=np.float64)
+        for j, name in enumerate(self._names):
+            column = frame[name]
+            if j in self._codes:
+                codes, uniques = pd.factorize(column)
+                text = pd.Series(uniques, dtype=column.dtype).astype("string")
+                lookup = self._categories(j, (None if pd.isna(t) else t for t in text))
+                out[:, j] = np.append(lookup, np.nan)[codes]  # factorize's -1 → the NaN
+            else:
+                out[:, j] = pd.to_numeric(column, errors="coerce").astype("float64").to_numpy()
+        return out
+
+    def rows(self, inputs: list[dict[str, Any]]) -> np.ndarray:
+        """Check prediction rows (each feature present, right type) and encode them.
+
+        The feature values are picked from every row in one C-level pass (`itemgetter`) and
+        transposed into columns; each column is then type-checked and converted as a whole.
+        """
+        if not inputs or self._pick is None:
+            return np.empty((len(inputs), len(self.schema)), dtype=np.float64)
+        try:
+            picked = list(map(self._pick, inputs))
+        except (KeyError, TypeError) as exc:
+            raise _first_bad_row(inputs, self._names) or exc from None
+        columns = list(zip(*picked, strict=True)) if len(self._names) > 1 else [tuple(picked)]
+        out = np.empty((len(inputs), len(self.schema)), dtype=np.float64)
+        for j, (values, entry) in enumerate(zip(columns, self.schema, strict=True)):
+            values = _checked(values, entry)
+            out[:, j] = (
+                self._categories(j, values) if j in self._codes else np.array(values, np.float64)
+            )
+        return out
+
+    def body(self, body: bytes, max_rows: int) -> np.ndarray | None:
+        """The matrix of a valid predict body of 1 to `max_rows` rows; None otherwise.
+
+        Number and true/false features are taken from every row at once into one block.
         """
         try:
             rows = self._decoder.decode(body).inputs
@@ -226,10 +217,15 @@ class TypedRows:
             return None
         if not 0 < len(rows) <= max_rows:
             return None
-        out = np.empty((len(rows), self._width), dtype=np.float64)
+        out = np.empty((len(rows), len(self.schema)), dtype=np.float64)
         if self._pick_numbers is not None:
             block = np.array(list(map(self._pick_numbers, rows)), dtype=np.float64)
             out[:, self._numbers] = block.reshape(len(rows), len(self._numbers))
-        for j, pick, codes in self._categories:
-            out[:, j] = np.array(list(map(codes.get, map(pick, rows))), dtype=np.float64)
+        for j, pick in self._pick_categories:
+            out[:, j] = self._categories(j, map(pick, rows))
         return out
+
+
+def categorical_indices(schema: list[dict[str, Any]]) -> list[int]:
+    """Positions of categorical features in the encoded matrix."""
+    return [j for j, entry in enumerate(schema) if entry["kind"] == "categorical"]

@@ -2,12 +2,12 @@
 
 import time
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field
 
-from app.trainers.base import Predictor, TrainerContext, TrainerParams
+from app.trainers.base import ParamLabel, Predictor, TrainerContext, TrainerParams
 from app.trainers.tabular.common import TabularPredictor, TabularTrainer
 from app.trainers.tabular.data import TabularData, balanced_weights
 from app.trainers.tabular.features import categorical_indices
@@ -19,6 +19,31 @@ CHECKPOINT_BUDGET = 0.02  # share of the training time that checkpoints may take
 
 class LightGBMParams(TrainerParams):
     """LightGBM settings."""
+
+    labels: ClassVar[dict[str, ParamLabel]] = {
+        "n_estimators": ParamLabel("提升轮数", "Boosting rounds", "提升轮数的上限。"),
+        "learning_rate": ParamLabel("学习率", "Learning rate", "每轮的收缩系数。"),
+        "num_leaves": ParamLabel("叶子数", "Leaves", "每棵树的叶子数。"),
+        "max_depth": ParamLabel("最大深度", "Max depth", "树的深度上限（-1：不限）。"),
+        "min_child_samples": ParamLabel(
+            "叶子最少行数", "Min rows per leaf", "每个叶子至少包含的行数。"
+        ),
+        "subsample": ParamLabel("行采样比例", "Row fraction", "每轮使用的行比例。"),
+        "colsample_bytree": ParamLabel(
+            "特征采样比例", "Feature fraction", "每棵树使用的特征比例。"
+        ),
+        "reg_lambda": ParamLabel("L2 正则", "L2 regularisation", "L2 正则化强度。"),
+        "early_stopping_rounds": ParamLabel(
+            "早停轮数", "Early stopping rounds", "验证集连续这么多轮无提升则停止（0：关闭）。"
+        ),
+        "class_weight": ParamLabel(
+            "类别权重", "Class weight", "分类任务：balanced 提高少数类的权重。"
+        ),
+        "num_threads": ParamLabel("线程数", "Threads", "训练线程数（0：LightGBM 默认）。"),
+        "checkpoint_every": ParamLabel(
+            "检查点间隔", "Checkpoint every", "每 N 轮保存一次可恢复的模型。"
+        ),
+    }
 
     n_estimators: int = Field(200, ge=1, le=20000, description="Boosting rounds (max).")
     learning_rate: float = Field(0.1, gt=0, le=1, description="Shrinkage per round.")

@@ -1,12 +1,12 @@
 """scikit-learn trainers: HistGradientBoosting and linear baselines, saved with skops."""
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field
 
-from app.trainers.base import Predictor, TrainerContext, TrainerError, TrainerParams
+from app.trainers.base import ParamLabel, Predictor, TrainerContext, TrainerError, TrainerParams
 from app.trainers.tabular.common import TabularPredictor, TabularTrainer
 from app.trainers.tabular.data import TabularData, balanced_weights
 from app.trainers.tabular.features import categorical_indices
@@ -45,6 +45,23 @@ TRUSTED_TYPES = (
 class HistGBParams(TrainerParams):
     """HistGradientBoosting settings."""
 
+    labels: ClassVar[dict[str, ParamLabel]] = {
+        "max_iter": ParamLabel("迭代次数", "Iterations", "提升迭代次数的上限。"),
+        "learning_rate": ParamLabel("学习率", "Learning rate", "每次迭代的收缩系数。"),
+        "max_leaf_nodes": ParamLabel("叶子数", "Leaves", "每棵树的叶子数。"),
+        "max_depth": ParamLabel("最大深度", "Max depth", "树的深度上限（空：不限）。"),
+        "min_samples_leaf": ParamLabel(
+            "叶子最少行数", "Min rows per leaf", "每个叶子至少包含的行数。"
+        ),
+        "l2_regularization": ParamLabel("L2 正则", "L2 regularisation", "L2 正则化强度。"),
+        "early_stopping_rounds": ParamLabel(
+            "早停轮数", "Early stopping rounds", "验证集连续这么多次迭代无提升则停止（0：关闭）。"
+        ),
+        "class_weight": ParamLabel(
+            "类别权重", "Class weight", "分类任务：balanced 提高少数类的权重。"
+        ),
+    }
+
     max_iter: int = Field(200, ge=1, le=10000, description="Boosting iterations (max).")
     learning_rate: float = Field(0.1, gt=0, le=1, description="Shrinkage per iteration.")
     max_leaf_nodes: int = Field(31, ge=2, le=4096, description="Leaves per tree.")
@@ -61,6 +78,16 @@ class HistGBParams(TrainerParams):
 
 class LinearParams(TrainerParams):
     """Linear baseline settings (features standardised, missing values imputed)."""
+
+    labels: ClassVar[dict[str, ParamLabel]] = {
+        "regularization": ParamLabel(
+            "正则强度", "Regularisation", "正则化强度（逻辑回归为 C 的倒数，岭回归为 α）。"
+        ),
+        "max_iter": ParamLabel("迭代次数", "Iterations", "求解器的迭代次数上限。"),
+        "class_weight": ParamLabel(
+            "类别权重", "Class weight", "分类任务：balanced 提高少数类的权重。"
+        ),
+    }
 
     regularization: float = Field(
         1.0, gt=0, description="Strength (C⁻¹ for logistic, α for ridge)."

@@ -8,12 +8,13 @@ loaded against an allowlist of types (no arbitrary code).
 import json
 import threading
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field
 
 from app.trainers.base import (
+    ParamLabel,
     Predictor,
     Trainer,
     TrainerContext,
@@ -58,6 +59,37 @@ TRUSTED_TYPES = (
 
 class TfidfLinearParams(TrainerParams):
     """TF-IDF + linear classifier settings."""
+
+    labels: ClassVar[dict[str, ParamLabel]] = {
+        "classifier": ParamLabel(
+            "分类器", "Classifier", "逻辑回归，或带 sigmoid 概率校准的线性 SVM。"
+        ),
+        "char_ngram_min": ParamLabel(
+            "最短字符 n-gram", "Shortest char n-gram", "字符 n-gram 的最短长度。"
+        ),
+        "char_ngram_max": ParamLabel(
+            "最长字符 n-gram", "Longest char n-gram", "字符 n-gram 的最长长度。"
+        ),
+        "word_ngram_max": ParamLabel(
+            "最长词 n-gram", "Longest word n-gram", "词 n-gram 的最长长度（0：不用词特征）。"
+        ),
+        "max_features": ParamLabel("词表上限", "Vocabulary cap", "每种分析器的词表大小上限。"),
+        "min_df": ParamLabel(
+            "最少出现行数", "Min document frequency", "忽略出现在更少训练行中的 n-gram。"
+        ),
+        "sublinear_tf": ParamLabel("次线性词频", "Sublinear TF", "用 1 + log(tf) 代替原始词频。"),
+        "regularization": ParamLabel(
+            "正则参数 C", "Regularisation C", "线性模型的逆正则强度 C（越大正则越弱）。"
+        ),
+        "max_iter": ParamLabel("迭代次数", "Iterations", "求解器的迭代次数上限。"),
+        "class_weight": ParamLabel("类别权重", "Class weight", "balanced 提高少数类的权重。"),
+        "multi_label": ParamLabel(
+            "多标签", "Multi-label", "每条文本可有多个标签（每个标签一个二分类模型）。"
+        ),
+        "label_separator": ParamLabel(
+            "标签分隔符", "Label separator", "多标签：单元格内标签之间的分隔符。"
+        ),
+    }
 
     classifier: Literal["logistic_regression", "linear_svm"] = Field(
         "logistic_regression",
