@@ -68,7 +68,7 @@ def error_statuses(route: APIRoute) -> set[int]:
     calls = {d.call for d in tree}
     params = [p for d in tree for p in (*d.path_params, *d.query_params, *d.body_params)]
     path_params = [p for d in tree for p in d.path_params]
-    writes = bool(route.methods & WRITE_METHODS)
+    writes = bool((route.methods or set()) & WRITE_METHODS)
     statuses = set(EXTRA_STATUSES.get(route.operation_id or "", set()))
     if params or route.openapi_extra:
         statuses.add(422)

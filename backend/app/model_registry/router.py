@@ -20,7 +20,7 @@ from app.api.deps import (
     oauth2_scheme,
 )
 from app.core.config import Settings
-from app.core.schemas import Page
+from app.core.schemas import Offset, Page
 from app.db.models import ModelVersion, ProjectRole
 from app.db.session import Database
 from app.inference.service import predict
@@ -45,7 +45,7 @@ def list_models(
     project_id: uuid.UUID | None = None,
     task_type: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Page[ModelVersionRead]:
     """Model versions the caller can see, newest first."""
     items, total = service.list_versions(

@@ -123,7 +123,7 @@ def _guard_last_owner(session: Session, member: ProjectMember) -> None:
         raise Conflict("A project must keep at least one owner.", code="last_owner")
 
 
-def _addable_user(data: MemberAdd, actor: User) -> Select[tuple[User]]:
+def _addable_user(data: MemberAdd, actor: User) -> Select[User]:
     """The active user `data` names, among those the actor may name."""
     if data.user_id is not None:
         return select(User).where(User.id == data.user_id, User.is_active.is_(True))

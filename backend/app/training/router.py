@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import FileResponse
 
 from app.api.deps import ClientIP, CurrentUser, SessionDep, SettingsDep
-from app.core.schemas import Page
+from app.core.schemas import Cursor, Offset, Page
 from app.db.models import JobStatus
 from app.trainers.registry import describe_task_types
 from app.training import observe, service
@@ -41,7 +41,7 @@ def list_jobs(
     status: JobStatus | None = None,
     task_type: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Page[JobRead]:
     """Jobs the caller can see, newest first."""
     items, total = service.list_jobs(
@@ -89,7 +89,7 @@ def delete_job(
 def list_events(
     job: CurrentJob,
     session: SessionDep,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Cursor = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     type: Annotated[list[str] | None, Query()] = None,
 ) -> EventPage:

@@ -1,0 +1,93 @@
+"""The API against its own OpenAPI document: bounded input, no null where a value is required,
+and a bounded Schemathesis run with no server error and no undocumented status code."""
+
+from collections.abc import Callable
+
+import pytest
+import schemathesis
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import status_code_conformance
+
+from app.core.config import Settings
+from app.core.security import create_access_token
+from app.db.models import User, UserRole
+from tests.conftest import login
+
+HUGE = "18446744073709551616"
+LISTS = ("/api/v1/users", "/api/v1/projects", "/api/v1/audit-logs", "/api/v1/jobs")
+
+
+def test_huge_offsets_are_422_on_every_list(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    for path in LISTS:
+        for query in (f"offset={HUGE}", "offset=1000000001", f"limit={HUGE}"):
+            response = client.get(f"{path}?{query}", headers=admin_headers)
+            assert response.status_code == 422, (path, query, response.text)
+            assert response.json()["error"]["code"] == "validation_error"
+
+
+def test_explicit_null_in_patch_is_422_naming_the_field(
+    client: TestClient, make_user: Callable[..., User], admin_headers: dict[str, str]
+) -> None:
+    member = make_user("nullable_target")
+    own = login(client, "nullable_target")
+    project = client.post("/api/v1/projects", json={"name": "空值"}, headers=own).json()["id"]
+    cases = [
+        ("/api/v1/users/me", own, "display_name"),
+        (f"/api/v1/users/{member.id}", admin_headers, "is_active"),
+        (f"/api/v1/users/{member.id}", admin_headers, "role"),
+        (f"/api/v1/users/{member.id}", admin_headers, "display_name"),
+        (f"/api/v1/projects/{project}", own, "name"),
+        (f"/api/v1/projects/{project}", own, "description"),
+    ]
+    for path, headers, field in cases:
+        response = client.patch(path, json={field: None}, headers=headers)
+        assert response.status_code == 422, (path, field, response.text)
+        assert response.json()["error"]["details"][0]["field"] == f"body.{field}"
+    cleared = client.patch("/api/v1/users/me", json={"email": None}, headers=own)
+    assert cleared.status_code == 200 and cleared.json()["email"] is None
+
+
+def test_every_error_status_is_documented_with_the_envelope(app: FastAPI) -> None:
+    spec = app.openapi()
+    login_responses = spec["paths"]["/api/v1/auth/login"]["post"]["responses"]
+    assert {"401", "422", "429"} <= login_responses.keys()
+    patch_project = spec["paths"]["/api/v1/projects/{project_id}"]["patch"]["responses"]
+    assert {"401", "403", "404", "409", "422"} <= patch_project.keys()
+    envelope = patch_project["404"]["content"]["application/json"]["schema"]["$ref"]
+    assert envelope.endswith("/ErrorResponse")
+    assert "413" in spec["paths"]["/api/v1/data/upload"]["post"]["responses"]
+
+
+@pytest.fixture
+def api_schema(app: FastAPI, db: object) -> schemathesis.BaseSchema:
+    """The app's own OpenAPI document, called in process."""
+    return schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
+
+
+@pytest.fixture
+def admin_token(make_user: Callable[..., User], settings: Settings) -> dict[str, str]:
+    """An admin's bearer header, minted directly (no password hashing per example)."""
+    admin = make_user("contract_admin", UserRole.admin)
+    token = create_access_token(admin.id, settings.jwt_secret_key, settings.access_token_minutes)
+    return {"Authorization": f"Bearer {token}"}
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+@settings(
+    max_examples=15,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
+def test_api_conforms_to_its_schema(case: schemathesis.Case, admin_token: dict[str, str]) -> None:
+    case.call_and_validate(
+        headers=admin_token, checks=[not_a_server_error, status_code_conformance]
+    )
