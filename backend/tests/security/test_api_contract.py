@@ -106,5 +106,6 @@ def test_api_conforms_to_its_schema(app: FastAPI, admin_token: dict[str, str]) -
             except Unsatisfiable:  # no invalid input exists for an operation without inputs
                 continue
             except (Exception, BaseExceptionGroup) as exc:  # report every operation's failure
-                failures.append(f"{operation.label} ({mode}): {exc}")
+                causes = [str(e) for e in getattr(exc, "exceptions", ())]
+                failures.append(f"{operation.label} ({mode}): {exc} {causes}")
     assert not failures, "\n\n".join(failures)
