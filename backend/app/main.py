@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from app import __version__
 from app.api.health import router as health_router
+from app.api.openapi import document_error_responses
 from app.api.ops_metrics import make_ops_collector
 from app.api.router import API_PREFIX, api_routers
 from app.core.config import InsecureSettingsError, Settings, check_production_secrets, get_settings
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router)
     for router in api_routers:
         app.include_router(router, prefix=API_PREFIX)
+    document_error_responses(app, API_PREFIX)
     app.include_router(job_ws_router)
     if settings.serve_frontend and frontend_available(settings.frontend_dist):
         mount_frontend(app, settings.frontend_dist)

@@ -16,7 +16,7 @@ def _project(client: TestClient, headers: dict[str, str], name: str = "风控团
 
 def test_members_roles_and_access(client: TestClient, make_user: Callable[..., User]) -> None:
     make_user("owner1")
-    make_user("viewer1")
+    viewer_user = make_user("viewer1")
     make_user("outsider")
     owner = login(client, "owner1")
     viewer = login(client, "viewer1")
@@ -24,7 +24,7 @@ def test_members_roles_and_access(client: TestClient, make_user: Callable[..., U
     project_id = _project(client, owner)
     added = client.post(
         f"/api/v1/projects/{project_id}/members",
-        json={"username": "viewer1", "role": "viewer"},
+        json={"user_id": str(viewer_user.id), "role": "viewer"},
         headers=owner,
     )
     assert added.status_code == 201
@@ -101,12 +101,12 @@ def test_membership_changes_are_audited(
     client: TestClient, make_user: Callable[..., User], admin_headers: dict[str, str]
 ) -> None:
     make_user("lead2")
-    make_user("dev2")
+    dev = make_user("dev2")
     owner = login(client, "lead2")
     project_id = _project(client, owner)
     client.post(
         f"/api/v1/projects/{project_id}/members",
-        json={"username": "dev2", "role": "editor"},
+        json={"user_id": str(dev.id), "role": "editor"},
         headers=owner,
     )
     entries = client.get(

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from app.api.deps import AdminUser, SessionDep
 from app.audit import service
 from app.audit.schemas import AuditLogRead
-from app.core.schemas import Page
+from app.core.schemas import Offset, Page
 
 router = APIRouter(prefix="/audit-logs", tags=["audit"])
 
@@ -19,7 +19,7 @@ def list_audit_logs(
     session: SessionDep,
     _admin: AdminUser,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     action: str | None = None,
     actor: str | None = None,
     object_type: str | None = None,

@@ -1,22 +1,27 @@
 """Sign-in with throttling, refresh-token rotation with reuse detection, logout."""
 
+import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
+from app.auth import throttle
 from app.auth.schemas import TokenPair
+from app.auth.throttle import attempt_key
 from app.core.config import Settings
-from app.core.errors import TooManyRequests, Unauthorized
+from app.core.errors import Unauthorized
 from app.core.security import (
     create_access_token,
+    hash_password,
     hash_token,
     new_refresh_token,
     verify_password,
 )
-from app.db.models import LoginAttempt, RefreshToken, User
+from app.db.models import RefreshToken, User
 from app.db.session import Database
 
 _INVALID_LOGIN = "Incorrect username or password."
@@ -26,34 +31,19 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _check_throttle(session: Session, settings: Settings, username: str, ip: str) -> None:
-    window_start = _now() - timedelta(minutes=settings.login_failure_window_minutes)
-    failures = session.execute(
-        select(func.count(), func.min(LoginAttempt.created_at)).where(
-            LoginAttempt.username == username,
-            LoginAttempt.ip == ip,
-            LoginAttempt.succeeded.is_(False),
-            LoginAttempt.created_at >= window_start,
-        )
-    ).one()
-    count, oldest = failures
-    if count >= settings.login_max_failures:
-        retry_after = max(1, int((oldest - window_start).total_seconds()) + 1)
-        raise TooManyRequests(
-            f"Too many failed sign-ins; try again in {retry_after} seconds.",
-            code="login_throttled",
-            headers={"Retry-After": str(retry_after)},
-        )
+@lru_cache(maxsize=1)
+def _unknown_user_hash() -> str:
+    """A hash of a random password, made with the same parameters as the users' hashes."""
+    return hash_password(secrets.token_urlsafe(32))
 
 
 def _record_failure(db: Database, username: str, ip: str, reason: str) -> None:
-    """Persist the failure in its own unit of work: the request itself is rolled back."""
+    """Audit the failure in its own unit of work: the request itself is rolled back."""
     with db.session_scope() as session:
-        session.add(LoginAttempt(username=username, ip=ip, succeeded=False))
         audit.record(
             session,
             action="auth.login_failed",
-            actor_username=username,
+            actor_username=attempt_key(username),
             ip=ip,
             details={"reason": reason},
         )
@@ -81,16 +71,25 @@ def issue_tokens(
 def login(
     session: Session, db: Database, settings: Settings, *, username: str, password: str, ip: str
 ) -> TokenPair:
-    """Verify credentials (throttled per username and address) and issue tokens."""
+    """Verify credentials (throttled, see `throttle`) and issue tokens.
+
+    An unknown username costs the same password-hash work as a known one, so the answer's
+    timing does not tell which names exist.
+    """
     username = username.strip()
-    _check_throttle(session, settings, username, ip)
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None or not verify_password(user.password_hash, password):
+    attempt_id = throttle.begin_attempt(db, settings, username=username, ip=ip)
+    user = session.scalar(select(User).where(User.username == attempt_key(username)))
+    if user is None:
+        verify_password(_unknown_user_hash(), password)
+        _record_failure(db, username, ip, "bad_credentials")
+        raise Unauthorized(_INVALID_LOGIN, code="invalid_credentials")
+    if not verify_password(user.password_hash, password):
         _record_failure(db, username, ip, "bad_credentials")
         raise Unauthorized(_INVALID_LOGIN, code="invalid_credentials")
     if not user.is_active:
         _record_failure(db, username, ip, "account_disabled")
         raise Unauthorized("This account is disabled.", code="account_disabled")
+    throttle.mark_succeeded(session, attempt_id)
     audit.record(session, action="auth.login", actor=user, ip=ip)
     return issue_tokens(session, settings, user)
 
@@ -113,10 +112,24 @@ def _revoke_family(db: Database, family_id: uuid.UUID, reason: str, ip: str) -> 
         )
 
 
+def _reused(db: Database, family_id: uuid.UUID, ip: str) -> Unauthorized:
+    """Revoke the family of a token presented twice; the 401 to answer."""
+    _revoke_family(db, family_id, "refresh_token_reuse", ip)
+    return Unauthorized(
+        "This refresh token was already used; every session of this sign-in is revoked.",
+        code="refresh_token_reused",
+    )
+
+
 def refresh(
     session: Session, db: Database, settings: Settings, *, refresh_token: str, ip: str
 ) -> TokenPair:
-    """Rotate a refresh token; presenting a used or revoked one revokes its whole family."""
+    """Rotate a refresh token; presenting a used or revoked one revokes its whole family.
+
+    The rotation is one conditional UPDATE: of two requests presenting the same token at once,
+    one marks it used, the other finds it used (it waits for the first's commit on PostgreSQL)
+    and is treated as reuse.
+    """
     stored = session.scalar(
         select(RefreshToken).where(RefreshToken.token_hash == hash_token(refresh_token))
     )
@@ -124,17 +137,26 @@ def refresh(
     if stored is None:
         raise invalid
     if stored.used_at is not None or stored.revoked_at is not None:
-        _revoke_family(db, stored.family_id, "refresh_token_reuse", ip)
-        raise Unauthorized(
-            "This refresh token was already used; every session of this sign-in is revoked.",
-            code="refresh_token_reused",
-        )
+        raise _reused(db, stored.family_id, ip)
     if stored.expires_at <= _now():
         raise Unauthorized("Refresh token expired; sign in again.", code="refresh_token_expired")
     user = session.get(User, stored.user_id)
     if user is None or not user.is_active:
         raise invalid
-    stored.used_at = _now()
+    claimed = session.execute(
+        update(RefreshToken)
+        .where(
+            RefreshToken.id == stored.id,
+            RefreshToken.used_at.is_(None),
+            RefreshToken.revoked_at.is_(None),
+        )
+        .values(used_at=_now())
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        # Another request rotated it first (its commit is what this UPDATE waited for). End
+        # this request's transaction, which holds SQLite's write lock, before revoking.
+        session.rollback()
+        raise _reused(db, stored.family_id, ip)
     return issue_tokens(session, settings, user, family_id=stored.family_id)
 
 

@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.core.strength import estimated_guesses_log10
+
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_DATA_DIR = REPO_ROOT / "data"
 
@@ -16,6 +18,9 @@ PLACEHOLDER_SECRETS = frozenset(
 )
 DEV_SECRET = "dev-only-insecure-secret-change-me-in-production"  # noqa: S105 (refused in production)
 MIN_SECRET_LENGTH = 32
+# A key must take at least 10^30 guesses by zxcvbn's estimate (~100 bits; `openssl rand -hex 32`
+# gives ~10^62): long but patterned keys such as "a" * 32 are refused.
+MIN_SECRET_GUESSES_LOG10 = 30
 
 
 class Settings(BaseSettings):
@@ -43,8 +48,12 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     metrics_enabled: bool = True
     job_backend: Literal["local", "celery"] = "local"
-    login_max_failures: int = 5
-    login_failure_window_minutes: int = 15
+    login_max_failures: int = Field(5, ge=1)
+    login_failure_window_minutes: int = Field(15, ge=1)
+    # Across all addresses: past this many failures in the window, each further attempt on the
+    # account waits LOGIN_BACKOFF_BASE_SECONDS, doubling per failure (capped at the window).
+    login_account_max_failures: int = Field(20, ge=1)
+    login_backoff_base_seconds: float = Field(1.0, gt=0)
     cors_origins: list[str] = []
     serve_frontend: bool = True
     frontend_dist: Path = REPO_ROOT / "frontend" / "dist"
@@ -73,17 +82,28 @@ class Settings(BaseSettings):
         return self.sqlalchemy_url.startswith("sqlite")
 
 
+def _key_problem(name: str, value: str) -> str | None:
+    """Why one signing key is unfit for production, if it is."""
+    if not value:
+        return f"{name} is missing"
+    if value in PLACEHOLDER_SECRETS or value == DEV_SECRET:
+        return f"{name} is a placeholder value"
+    if len(value) < MIN_SECRET_LENGTH:
+        return f"{name} is shorter than {MIN_SECRET_LENGTH} characters"
+    if estimated_guesses_log10(value) < MIN_SECRET_GUESSES_LOG10:
+        return f"{name} is too predictable (repeated or patterned; use `openssl rand -hex 32`)"
+    return None
+
+
 def secret_problems(settings: Settings) -> list[str]:
     """Names and reasons of secrets that are unfit for production."""
-    problems = []
-    for name in ("secret_key", "jwt_secret_key"):
-        value = getattr(settings, name)
-        if not value:
-            problems.append(f"{name.upper()} is missing")
-        elif value in PLACEHOLDER_SECRETS or value == DEV_SECRET:
-            problems.append(f"{name.upper()} is a placeholder value")
-        elif len(value) < MIN_SECRET_LENGTH:
-            problems.append(f"{name.upper()} is shorter than {MIN_SECRET_LENGTH} characters")
+    problems = [
+        problem
+        for name in ("SECRET_KEY", "JWT_SECRET_KEY")
+        if (problem := _key_problem(name, getattr(settings, name.lower()))) is not None
+    ]
+    if settings.secret_key and settings.secret_key == settings.jwt_secret_key:
+        problems.append("JWT_SECRET_KEY must differ from SECRET_KEY")
     for name, value in (("database_url", settings.database_url), ("redis_url", settings.redis_url)):
         if any(p in value for p in PLACEHOLDER_SECRETS):
             problems.append(f"{name.upper()} contains a placeholder password")

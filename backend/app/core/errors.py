@@ -1,5 +1,8 @@
 """Typed application errors and the handlers that render one JSON envelope."""
 
+import re
+import sys
+import tempfile
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -95,10 +98,44 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details}}
 
 
-async def _app_error(_request: Request, exc: Exception) -> JSONResponse:
+SERVER_PATH = "<server path>"
+
+
+def _server_roots(request: Request) -> list[str]:
+    """Folders of this server whose paths must not reach a client, longest first."""
+    settings = getattr(request.app.state, "settings", None)
+    roots = {tempfile.gettempdir(), sys.prefix, sys.base_prefix}
+    if settings is not None:
+        roots |= {
+            str(settings.data_storage_path),
+            str(settings.model_storage_path),
+            str(settings.log_dir),
+            str(settings.frontend_dist.parent.parent),
+        }
+    return sorted((r for r in roots if len(r) > 1), key=len, reverse=True)
+
+
+def scrub_server_paths(value: Any, roots: list[str]) -> Any:
+    """The value (text, or lists/dicts of it) with paths under `roots` replaced."""
+    if isinstance(value, str):
+        for root in roots:
+            value = re.sub(re.escape(root) + r"[^\s'\",;:)\]]*", SERVER_PATH, value)
+        return value
+    if isinstance(value, list):
+        return [scrub_server_paths(item, roots) for item in value]
+    if isinstance(value, dict):
+        return {key: scrub_server_paths(item, roots) for key, item in value.items()}
+    return value
+
+
+async def _app_error(request: Request, exc: Exception) -> JSONResponse:
+    """Render an AppError; a library's message quoted in it never shows a server path."""
     assert isinstance(exc, AppError)
+    roots = _server_roots(request)
+    message = scrub_server_paths(exc.message, roots)
+    details = scrub_server_paths(jsonable_encoder(exc.details), roots)
     return JSONResponse(
-        error_body(exc.code, exc.message, jsonable_encoder(exc.details)),
+        error_body(exc.code, message, details),
         status_code=exc.status_code,
         headers=exc.headers,
     )
@@ -121,6 +158,10 @@ _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 401: "not_authentica
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400:
+        # FastAPI's answer to a body it cannot decode: invalid input like any other (422).
+        message = f"Invalid request body: {exc.detail}."
+        return JSONResponse(error_body("invalid_body", message), status_code=422)
     code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
     return JSONResponse(
         error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import re
 import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -13,6 +14,31 @@ request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 user_id_var: ContextVar[str | None] = ContextVar("user_id", default=None)
 
 _EXTRA_FIELDS = ("route", "method", "status", "duration_ms", "job_id", "client")
+# Query parameters whose values are secrets; uvicorn's own lines carry the full request URL.
+_SECRET_PARAM = re.compile(
+    r"([?&](?:token|access_token|refresh_token|password|api_key|apikey|key|secret)=)[^&\s\"]*",
+    re.IGNORECASE,
+)
+_URL_LOGGERS = ("uvicorn.access", "uvicorn.error")
+
+
+def redact_url_secrets(text: str) -> str:
+    """The text with the values of secret query parameters replaced."""
+    return _SECRET_PARAM.sub(r"\1[redacted]", text)
+
+
+class RedactUrlSecrets(logging.Filter):
+    """Removes secret query-parameter values from a record's message and arguments."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Redact in place; never drops the record."""
+        if isinstance(record.msg, str):
+            record.msg = redact_url_secrets(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                redact_url_secrets(a) if isinstance(a, str) else a for a in record.args
+            )
+        return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -56,3 +82,7 @@ def configure_logging(level: str, log_dir: Path | None) -> None:
         handler.setFormatter(JsonFormatter())
         handler._platform = True  # type: ignore[attr-defined]
         root.addHandler(handler)
+    for name in _URL_LOGGERS:
+        url_logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactUrlSecrets) for f in url_logger.filters):
+            url_logger.addFilter(RedactUrlSecrets())

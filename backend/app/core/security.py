@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+import unicodedata
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,9 +12,12 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from app.core.errors import UnprocessableInput
+from app.core.strength import estimate, is_common_password
 
 JWT_ALGORITHM = "HS256"
 MIN_PASSWORD_LENGTH = 10
+# zxcvbn's score: 3 = "safely unguessable: moderate protection from offline attacks".
+MIN_PASSWORD_SCORE = 3
 _hasher = PasswordHasher()
 
 
@@ -30,19 +34,34 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-def check_password_policy(password: str, username: str) -> None:
-    """At least 10 characters and not containing the username."""
+def _weak(message: str, **details: object) -> UnprocessableInput:
+    return UnprocessableInput(
+        message, code="weak_password", details={"field": "password", **details}
+    )
+
+
+def check_password_policy(password: str, username: str, *other_inputs: str) -> None:
+    """At least 10 characters, no control characters, not the username, not a common password,
+    and hard to guess by zxcvbn's estimate (score 3 of 4); the error says which rule failed."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise UnprocessableInput(
-            f"Password must be at least {MIN_PASSWORD_LENGTH} characters.",
-            code="weak_password",
-            details={"field": "password"},
-        )
+        raise _weak(f"Password must be at least {MIN_PASSWORD_LENGTH} characters.")
+    if any(unicodedata.category(char) == "Cc" for char in password):
+        raise _weak("Password must not contain control characters (such as NUL or newlines).")
     if username and username.lower() in password.lower():
-        raise UnprocessableInput(
-            "Password must not contain the username.",
-            code="weak_password",
-            details={"field": "password"},
+        raise _weak("Password must not contain the username.")
+    if is_common_password(password):
+        raise _weak("This password is on the list of the most common leaked passwords.")
+    result = estimate(password, [username, *other_inputs])
+    score = int(result["score"])  # type: ignore[call-overload]
+    if score < MIN_PASSWORD_SCORE:
+        feedback: dict[str, Any] = result["feedback"]  # type: ignore[assignment]
+        reason = feedback.get("warning") or "it follows a pattern that is quick to guess."
+        hints = " ".join(feedback.get("suggestions") or [])
+        raise _weak(
+            f"Password is too easy to guess: {reason} {hints}".strip(),
+            score=score,
+            warning=feedback.get("warning") or None,
+            suggestions=feedback.get("suggestions") or [],
         )
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 
 from app.api.deps import ClientIP, CurrentUser, JobEngineDep, SessionDep, SettingsDep
-from app.core.schemas import Page
+from app.core.schemas import Offset, Page
 from app.datasets import export, service
 from app.datasets.dependencies import (
     CurrentDataset,
@@ -56,7 +56,7 @@ def list_datasets(
     search: Annotated[str | None, Query(max_length=255)] = None,
     sort: service.SortKey = "-created_at",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> Page[DatasetRead]:
     """Datasets of the caller's projects; filter by project, search by name, sort.
@@ -113,7 +113,7 @@ def delete_dataset(
 def preview_dataset(
     dataset: ReadyDataset,
     settings: SettingsDep,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
 ) -> DatasetPreview:
     """A window of rows as JSON objects."""

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from app.core.schemas import InputModel, ReadModel
+from app.core.schemas import InputModel, ReadModel, UpdateModel
 from app.trainers.task_types import TASK_TYPES
 
 
@@ -50,7 +50,7 @@ class DatasetRead(ReadModel):
     updated_at: datetime
 
 
-class DatasetUpdate(InputModel):
+class DatasetUpdate(UpdateModel):
     """Rename or describe a dataset (its data is immutable)."""
 
     name: str | None = Field(None, min_length=1, max_length=255)

@@ -16,7 +16,7 @@ from app.api.deps import (
     SettingsDep,
 )
 from app.core.config import Settings
-from app.core.schemas import Page
+from app.core.schemas import Offset, Page
 from app.db.models import ModelVersion
 from app.inference.service import predict
 from app.model_registry import card, service
@@ -40,7 +40,7 @@ def list_models(
     project_id: uuid.UUID | None = None,
     task_type: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Page[ModelVersionSummary]:
     """Model versions the caller can see, newest first (the report is in `GET /models/{id}`)."""

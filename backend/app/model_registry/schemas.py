@@ -7,13 +7,15 @@ from typing import Any
 import orjson
 from pydantic import ConfigDict, Field
 
-from app.core.schemas import InputModel, ReadModel
+from app.core.schemas import InputModel, ReadModel, UpdateModel
 
 ALIAS_PATTERN = r"^[a-z][a-z0-9_-]{0,63}$"
 
 
-class ModelVersionUpdate(InputModel):
+class ModelVersionUpdate(UpdateModel):
     """Editable fields (all optional); `alias` is unique per project and moves on reuse."""
+
+    nullable = frozenset({"alias"})
 
     name: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = Field(None, max_length=5000)

@@ -12,7 +12,7 @@ from app.api.deps import (
     ProjectViewer,
     SessionDep,
 )
-from app.core.schemas import Page
+from app.core.schemas import Offset, Page
 from app.db.models import ProjectMember
 from app.projects import service
 from app.projects.schemas import (
@@ -42,7 +42,7 @@ def list_projects(
     session: SessionDep,
     user: CurrentUser,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Page[ProjectRead]:
     """Projects the caller belongs to (all, for admins)."""
     items, total = service.list_projects(session, user=user, limit=limit, offset=offset)

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from pydantic import Field, model_validator
 
-from app.core.schemas import InputModel, ReadModel
+from app.core.schemas import InputModel, ReadModel, UpdateModel
 from app.db.models import ProjectRole
 
 
@@ -16,7 +16,7 @@ class ProjectCreate(InputModel):
     description: str = Field("", max_length=2000)
 
 
-class ProjectUpdate(InputModel):
+class ProjectUpdate(UpdateModel):
     """Rename or describe a project."""
 
     name: str | None = Field(None, min_length=1, max_length=128)

@@ -2,7 +2,7 @@
 
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
@@ -123,14 +123,39 @@ def _guard_last_owner(session: Session, member: ProjectMember) -> None:
         raise Conflict("A project must keep at least one owner.", code="last_owner")
 
 
+def _addable_user(data: MemberAdd, actor: User) -> Select[User]:
+    """The active user `data` names, among those the actor may name."""
+    if data.user_id is not None:
+        return select(User).where(User.id == data.user_id, User.is_active.is_(True))
+    query = select(User).where(User.username == data.username, User.is_active.is_(True))
+    if actor.is_admin:
+        return query
+    actor_projects = select(ProjectMember.project_id).where(ProjectMember.user_id == actor.id)
+    co_members = select(ProjectMember.user_id).where(ProjectMember.project_id.in_(actor_projects))
+    return query.where(User.id.in_(co_members))
+
+
 def add_member(
     session: Session, *, project: Project, data: MemberAdd, actor: User, ip: str | None
 ) -> ProjectMember:
-    """Add a user to the project with a role."""
-    where = User.username == data.username if data.username else User.id == data.user_id
-    user = session.scalar(select(User).where(where))
-    if user is None or not user.is_active:
-        raise NotFound("No active user with that name or id.", code="user_not_found")
+    """Add a user to a team project with a role.
+
+    Personal projects have no other members. A non-admin names by username only people they
+    already share a project with (anyone else answers like a name that does not exist, so
+    names cannot be probed); a user id, which cannot be guessed, may name anyone active.
+    """
+    if project.is_personal:
+        raise Conflict(
+            "A personal project has no other members; create a team project to share work.",
+            code="personal_project",
+        )
+    user = session.scalar(_addable_user(data, actor))
+    if user is None:
+        raise NotFound(
+            "No active user with that name or id that you can add; ask an administrator, "
+            "or give the person's user id.",
+            code="user_not_found",
+        )
     exists = session.scalar(
         select(ProjectMember.id).where(
             ProjectMember.project_id == project.id, ProjectMember.user_id == user.id

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import FileResponse
 
 from app.api.deps import ClientIP, CurrentUser, JobEngineDep, SessionDep, SettingsDep
-from app.core.schemas import Page
+from app.core.schemas import Cursor, Offset, Page
 from app.db.models import JobStatus
 from app.trainers.registry import TaskTypeInfo, describe_task_types
 from app.training import observe, service
@@ -41,7 +41,7 @@ def list_jobs(
     status: JobStatus | None = None,
     task_type: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Page[JobRead]:
     """Jobs the caller can see, newest first; `cursor` (from `next_cursor`) pages by key."""
@@ -93,7 +93,7 @@ def delete_job(
 def list_events(
     job: CurrentJob,
     session: SessionDep,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Cursor = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     type: Annotated[list[str] | None, Query()] = None,
 ) -> EventPage:

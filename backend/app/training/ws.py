@@ -1,8 +1,9 @@
 """WebSocket `/ws/jobs/{job_id}`: a snapshot, missed events since `last_event_id`, then live.
 
-Authenticate with `?token=<access token>` or a first message `{"token": …}`. Close codes:
-4401 not authenticated, 4404 job not found or not visible, 1013 (try again later) after the
-snapshot and the stored events when the event bus is down. Pings every `PING_SECONDS`.
+Authenticate with a first message `{"token": …, "last_event_id": …}`; a token in the URL is
+ignored, as URLs end up in access logs. Close codes: 4401 not authenticated, 4404 job not found
+or not visible, 1013 (try again later) after the snapshot and the stored events when the event
+bus is down. Pings every `PING_SECONDS`.
 """
 
 import asyncio
@@ -75,10 +76,7 @@ async def job_events(websocket: WebSocket, job_id: uuid.UUID) -> None:
     """Stream a job's events: snapshot, replay after `last_event_id`, live, pings."""
     await websocket.accept()
     db: Database = websocket.app.state.db
-    token = websocket.query_params.get("token")
-    last_id = int(websocket.query_params.get("last_event_id") or 0)
-    if token is None:
-        token, last_id = await _first_message_token(websocket)
+    token, last_id = await _first_message_token(websocket)
     secret = websocket.app.state.settings.jwt_secret_key
     refused = await run_in_threadpool(_authorize, db, secret, token, job_id)
     if refused is not None:

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from app.api.deps import AdminUser, ClientIP, CurrentUser, SessionDep
-from app.core.schemas import Page
+from app.core.schemas import Offset, Page
 from app.users import service
 from app.users.dependencies import TargetUser
 from app.users.schemas import (
@@ -46,7 +46,7 @@ def list_users(
     session: SessionDep,
     _admin: AdminUser,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     search: str | None = None,
 ) -> Page[UserRead]:
     """All users (admin)."""

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from pydantic import EmailStr, Field
 
-from app.core.schemas import InputModel, ReadModel
+from app.core.schemas import InputModel, ReadModel, UpdateModel
 from app.db.models import UserRole
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.-]{3,64}$"
@@ -21,8 +21,10 @@ class UserCreate(InputModel):
     role: UserRole = UserRole.member
 
 
-class UserUpdate(InputModel):
-    """An admin changes a user; unset fields stay as they are."""
+class UserUpdate(UpdateModel):
+    """An admin changes a user; unset fields stay as they are (`email: null` clears it)."""
+
+    nullable = frozenset({"email"})
 
     email: EmailStr | None = None
     display_name: str | None = Field(None, max_length=128)
@@ -30,8 +32,10 @@ class UserUpdate(InputModel):
     is_active: bool | None = None
 
 
-class MeUpdate(InputModel):
-    """A user changes their own profile."""
+class MeUpdate(UpdateModel):
+    """A user changes their own profile (`email: null` clears it)."""
+
+    nullable = frozenset({"email"})
 
     email: EmailStr | None = None
     display_name: str | None = Field(None, max_length=128)

@@ -28,7 +28,7 @@ def _ensure_unique(session: Session, *, username: str | None, email: str | None)
 
 def create_user(session: Session, *, data: UserCreate, actor: User | None, ip: str | None) -> User:
     """Create a user and their personal project."""
-    check_password_policy(data.password, data.username)
+    check_password_policy(data.password, data.username, data.email or "", data.display_name)
     _ensure_unique(session, username=data.username, email=data.email)
     user = User(
         username=data.username,
@@ -112,7 +112,7 @@ def change_own_password(
     """Change one's password after proving the current one; other sessions end."""
     if not verify_password(user.password_hash, data.current_password):
         raise Unauthorized("Current password is incorrect.", code="invalid_credentials")
-    check_password_policy(data.new_password, user.username)
+    check_password_policy(data.new_password, user.username, user.email or "", user.display_name)
     user.password_hash = hash_password(data.new_password)
     revoke_user_tokens(session, user.id)
     audit.record(
@@ -129,7 +129,7 @@ def reset_password(
     session: Session, *, user: User, new_password: str, actor: User, ip: str | None
 ) -> None:
     """Admin sets a user's password; the user's sessions end."""
-    check_password_policy(new_password, user.username)
+    check_password_policy(new_password, user.username, user.email or "", user.display_name)
     user.password_hash = hash_password(new_password)
     revoke_user_tokens(session, user.id)
     audit.record(

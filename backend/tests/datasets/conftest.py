@@ -42,7 +42,7 @@ def team(client: TestClient, make_user: Callable[..., User], settings: Settings)
     for username, role in (("carol", "editor"), ("bob", "viewer")):
         response = client.post(
             f"/api/v1/projects/{project['id']}/members",
-            json={"username": username, "role": role},
+            json={"user_id": str(users[username].id), "role": role},
             headers=owner,
         )
         assert response.status_code == 201, response.text

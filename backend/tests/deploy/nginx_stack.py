@@ -6,6 +6,7 @@ address per replica), listen ports, certificate paths and file paths (logs, temp
 Debian's nginx (1.22) predates `http2 on;` (1.25.1); for an older binary that line is dropped.
 """
 
+import json
 import os
 import re
 import shutil
@@ -24,6 +25,7 @@ import httpx
 REPO = Path(__file__).resolve().parents[3]
 BACKEND = REPO / "backend"
 PROD_CONF = REPO / "nginx" / "nginx.conf"
+DOCKERFILE = BACKEND / "Dockerfile"
 FRONTEND_CONF = REPO / "frontend" / "nginx.conf"
 PORT_RANGE = (18000, 18999)
 HTTP2_DIRECTIVE_SINCE = (1, 25, 1)
@@ -203,8 +205,23 @@ def start_nginx(stack: ExitStack, binary: str, conf: Path, tmp: Path, name: str)
     stack.enter_context(process(args, tmp / f"{name}.out"))
 
 
+def dockerfile_uvicorn_flags() -> list[str]:
+    """The uvicorn flags of the backend image's CMD, less the listen address and port."""
+    line = next(line for line in DOCKERFILE.read_text().splitlines() if line.startswith("CMD ["))
+    args: list[str] = json.loads(line.removeprefix("CMD "))
+    flags = args[args.index("app.main:app") + 1 :]
+    for option in ("--host", "--port"):
+        index = flags.index(option)
+        del flags[index : index + 2]
+    return flags
+
+
 def start_backend(stack: ExitStack, port: int, env: dict[str, str], log: Path) -> None:
-    """One uvicorn replica of app.main:app on loopback."""
+    """One uvicorn replica of app.main:app on loopback, with the image's flags.
+
+    As docker-compose.yml sets FORWARDED_ALLOW_IPS to nginx's address, it is set to the
+    loopback address nginx connects from here.
+    """
     proc = stack.enter_context(
         process(
             [
@@ -216,13 +233,11 @@ def start_backend(stack: ExitStack, port: int, env: dict[str, str], log: Path) -
                 "127.0.0.1",
                 "--port",
                 str(port),
-                "--proxy-headers",
-                "--forwarded-allow-ips",
-                "127.0.0.1",
+                *dockerfile_uvicorn_flags(),
             ],
             log,
             cwd=BACKEND,
-            env=env,
+            env={**env, "FORWARDED_ALLOW_IPS": "127.0.0.1"},
         )
     )
     wait_http(f"http://127.0.0.1:{port}/health", proc, log)

@@ -247,8 +247,9 @@ def test_websocket_through_nginx_receives_job_events(
     make_user("ws_viewer")
     token = _login(stack, "ws_viewer")
     job_id, stored = _running_job_with_events(db)
-    uri = f"wss://127.0.0.1:{stack.ports.https}/ws/jobs/{job_id}?token={token}"
+    uri = f"wss://127.0.0.1:{stack.ports.https}/ws/jobs/{job_id}"
     with connect(uri, ssl=stack.tls, open_timeout=10) as ws:
+        ws.send(json.dumps({"token": token}))
         snapshot = json.loads(ws.recv(timeout=10))
         assert snapshot["type"] == "snapshot" and snapshot["job"]["id"] == str(job_id)
         replayed = [json.loads(ws.recv(timeout=10)) for _ in stored]

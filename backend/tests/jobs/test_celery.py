@@ -195,9 +195,8 @@ def test_websocket_on_another_replica_follows_a_celery_job(
     )
     token = owner["Authorization"].removeprefix("Bearer ")
     seen: list[dict] = []
-    with connect(
-        f"{second_replica}/ws/jobs/{job['id']}?token={token}", open_timeout=10
-    ) as websocket:
+    with connect(f"{second_replica}/ws/jobs/{job['id']}", open_timeout=10) as websocket:
+        websocket.send(json.dumps({"token": token}))
         snapshot = json.loads(websocket.recv(timeout=10))
         assert snapshot["type"] == "snapshot" and snapshot["job"]["id"] == job["id"]
         for _ in range(5000):

@@ -220,7 +220,8 @@ def test_api_started_with_redis_down_runs_the_job_once_redis_is_back(
         ready = client.get("/ready").json()
         assert ready["jobs"]["broker"].startswith("unreachable")
         token = headers["Authorization"].removeprefix("Bearer ")
-        with client.websocket_connect(f"/ws/jobs/{job_id}?token={token}") as websocket:
+        with client.websocket_connect(f"/ws/jobs/{job_id}") as websocket:
+            websocket.send_json({"token": token})
             assert websocket.receive_json()["job"]["status"] == "queued"
             with pytest.raises(WebSocketDisconnect) as closed:
                 websocket.receive_json()

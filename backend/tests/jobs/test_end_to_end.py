@@ -54,7 +54,8 @@ def follow(client: TestClient, headers: dict[str, str], job_id: str) -> list[dic
     """Every message of the job's WebSocket until a final status (bounded)."""
     token = headers["Authorization"].removeprefix("Bearer ")
     messages: list[dict[str, Any]] = []
-    with client.websocket_connect(f"/ws/jobs/{job_id}?token={token}") as websocket:
+    with client.websocket_connect(f"/ws/jobs/{job_id}") as websocket:
+        websocket.send_json({"token": token, "last_event_id": 0})
         for _ in range(20000):
             message = websocket.receive_json()
             messages.append(message)

@@ -20,7 +20,7 @@ from app.db.models import ModelVersion, ProjectRole, User, UserRole
 from app.inference.service import CACHE, predictor_key
 from app.trainers.registry import get_trainer
 from tests.conftest import login
-from tests.jobs.conftest import personal_project, wait_for_job
+from tests.jobs.conftest import wait_for_job
 
 
 def train(
@@ -87,7 +87,9 @@ def people(jobs_client: TestClient, make_user: Callable[..., User]) -> dict[str,
     for name in ("frank", "gina", "hank"):
         make_user(name)
     heads = {n: login(jobs_client, n) for n in ("frank", "gina", "hank")}
-    project = personal_project(jobs_client, heads["frank"])
+    project = jobs_client.post(
+        "/api/v1/projects", headers=heads["frank"], json={"name": "模型团队"}
+    ).json()["id"]
     gina = jobs_client.get("/api/v1/users/me", headers=heads["gina"]).json()["id"]
     jobs_client.post(
         f"/api/v1/projects/{project}/members",

@@ -127,8 +127,12 @@ def test_broken_base_model_is_refused_before_queueing(
     assert error["code"] == "base_model_invalid"
     assert "model.safetensors is missing" in error["message"]
     body["params"] = {**TINY_PARAMS, "base_model": "no-such-model"}
-    missing = jobs_client.post("/api/v1/jobs", headers=headers, json=body).json()["error"]
+    answer = jobs_client.post("/api/v1/jobs", headers=headers, json=body)
+    missing = answer.json()["error"]
     assert missing["code"] == "base_model_not_found" and "tiny-bert" in missing["message"]
+    # No server path in any error: the storage root is not the client's business.
+    for text in (response.text, answer.text):
+        assert str(api_base_models) not in text and str(api_base_models.parent) not in text
     listed = jobs_client.get(f"/api/v1/jobs?project_id={project}", headers=headers).json()
     assert listed["total"] == 0
 

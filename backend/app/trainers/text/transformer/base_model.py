@@ -141,7 +141,8 @@ def resolve_base_model(model_storage_path: Path | None, name: str) -> Path:
     if not folder.is_dir():
         available = [m.name for m in list_base_models(model_storage_path)]
         raise TrainerError(
-            f"Base model '{name}' not found under {base_root(model_storage_path)}; "
+            f"Base model '{name}' not found in the base-model folder (MODEL_STORAGE_PATH/"
+            f"{BASE_DIR_NAME}); "
             f"available: {', '.join(available) or 'none'}.",
             code="base_model_not_found",
         )
