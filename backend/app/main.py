@@ -21,6 +21,8 @@ from app.db.init_db import schema_is_current
 from app.db.session import Database
 from app.jobs.engine import build_engine
 from app.jobs.engine import install as install_job_engine
+from app.serving.client import ServingClient
+from app.serving.openai_router import router as openai_router
 from app.training.ws import router as job_ws_router
 from app.web import frontend_available, mount_frontend
 
@@ -47,6 +49,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     install_job_engine(job_engine)
     job_engine.start()
     yield
+    app.state.serving.close()
     job_engine.stop()
     install_job_engine(None)
     db.dispose()
@@ -68,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = Database(settings.sqlalchemy_url)
     app.state.collect_metrics = make_ops_collector(app.state.db, settings)
+    app.state.serving = ServingClient(settings)
     install_error_handlers(app)
     if settings.cors_origins:
         app.add_middleware(
@@ -82,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in api_routers:
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(job_ws_router)
+    app.include_router(openai_router)
     if settings.serve_frontend and frontend_available(settings.frontend_dist):
         mount_frontend(app, settings.frontend_dist)
     return app

@@ -13,6 +13,7 @@ from app.datasets.router import router as datasets_router
 from app.datasets.router import upload_router as dataset_upload_router
 from app.model_registry.router import router as models_router
 from app.projects.router import router as projects_router
+from app.serving.router import router as api_keys_router
 from app.training.router import router as jobs_router
 from app.users.router import router as users_router
 
@@ -27,4 +28,5 @@ api_routers: list[APIRouter] = [
     jobs_router,
     models_router,
     base_models_router,
+    api_keys_router,
 ]

@@ -45,6 +45,15 @@ class Settings(BaseSettings):
     cors_origins: list[str] = []
     serve_frontend: bool = True
     frontend_dist: Path = REPO_ROOT / "frontend" / "dist"
+    # OpenAI-compatible serving (/v1): the serving worker process of each API process keeps
+    # this many LLMs loaded (least recently used evicted), runs this many generations at once
+    # and lets this many more wait; past that a request answers 429 with Retry-After.
+    serving_max_loaded_models: int = Field(2, ge=1)
+    serving_max_concurrent: int = Field(2, ge=1)
+    serving_max_queued: int = Field(8, ge=0)
+    # When set (e.g. http://vllm:8000/v1), /v1/chat/completions is forwarded to this
+    # OpenAI-compatible server (vLLM on a GPU host) instead of the local serving worker.
+    serving_vllm_base_url: str = ""
     qwen_api_key: str = ""
     deepseek_api_key: str = ""
     doubao_api_key: str = ""

@@ -22,6 +22,7 @@ class TaskType(StrEnum):
     tabular_classification = "tabular_classification"
     tabular_regression = "tabular_regression"
     text_classification = "text_classification"
+    llm_sft = "llm_sft"
 
 
 TRAINERS: dict[TaskType, dict[str, str]] = {
