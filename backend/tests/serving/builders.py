@@ -24,7 +24,7 @@ CORPUS = [
     "物流很快，包装完好，性价比高，推荐购买。",
     "hello world, this is a small test of the serving worker and its tokenizer.",
 ]
-MAX_SEQ_LENGTH = 256
+MAX_SEQ_LENGTH = 2048
 
 
 def build_tokenizer(folder: Path) -> None:
