@@ -100,9 +100,9 @@ def server(database_url: str, settings: Settings, chat_templates: dict[str, Path
         "SERVING_MAX_LOADED_MODELS": "2",
         "PYTHONPATH": str(BACKEND_DIR),
     }
-    process = subprocess.Popen(  # noqa: S603 - fixed argv
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1"]
-        + ["--port", str(port), "--log-level", "warning"],
+    argv = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1"]
+    process = subprocess.Popen(
+        [*argv, "--port", str(port), "--log-level", "warning"],
         cwd=BACKEND_DIR,
         env=env,
     )

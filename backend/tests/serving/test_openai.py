@@ -155,9 +155,9 @@ def test_other_projects_model_is_not_found(
 
 def test_unknown_and_revoked_keys_are_refused(tenant: Tenant, server: str) -> None:
     for key in ("tp-" + "x" * 43, "sk-not-ours", tenant.key + "x"):
-        with openai.OpenAI(api_key=key, base_url=f"{server}/v1", max_retries=0) as stranger:
-            with pytest.raises(openai.AuthenticationError) as caught:
-                stranger.models.list()
+        stranger = openai.OpenAI(api_key=key, base_url=f"{server}/v1", max_retries=0)
+        with stranger, pytest.raises(openai.AuthenticationError) as caught:
+            stranger.models.list()
         assert caught.value.code == "invalid_api_key"
     keys = httpx.get(
         f"{server}/api/v1/projects/{tenant.project_id}/api-keys", headers=tenant.headers
