@@ -51,9 +51,6 @@ class Settings(BaseSettings):
     serving_max_loaded_models: int = Field(2, ge=1)
     serving_max_concurrent: int = Field(2, ge=1)
     serving_max_queued: int = Field(8, ge=0)
-    # When set (e.g. http://vllm:8000/v1), /v1/chat/completions is forwarded to this
-    # OpenAI-compatible server (vLLM on a GPU host) instead of the local serving worker.
-    serving_vllm_base_url: str = ""
     qwen_api_key: str = ""
     deepseek_api_key: str = ""
     doubao_api_key: str = ""
