@@ -21,7 +21,7 @@ from app.db.init_db import schema_is_current
 from app.db.session import Database
 from app.jobs.engine import build_engine
 from app.jobs.engine import install as install_job_engine
-from app.serving.client import ServingClient
+from app.serving.backends import serving_client
 from app.serving.openai_router import router as openai_router
 from app.training.ws import router as job_ws_router
 from app.web import frontend_available, mount_frontend
@@ -49,7 +49,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     install_job_engine(job_engine)
     job_engine.start()
     yield
-    app.state.serving.close()
+    await app.state.serving.aclose()
     job_engine.stop()
     install_job_engine(None)
     db.dispose()
@@ -71,7 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = Database(settings.sqlalchemy_url)
     app.state.collect_metrics = make_ops_collector(app.state.db, settings)
-    app.state.serving = ServingClient(settings)
+    app.state.serving = serving_client(settings)
     install_error_handlers(app)
     if settings.cors_origins:
         app.add_middleware(

@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     serving_max_loaded_models: int = Field(2, ge=1)
     serving_max_concurrent: int = Field(2, ge=1)
     serving_max_queued: int = Field(8, ge=0)
+    # When set (e.g. http://10.0.0.5:8000/v1), generation is forwarded to this vLLM server
+    # (GPU hosts) instead of the local serving worker; keys and counts stay on the platform.
+    serving_vllm_base_url: str = ""
+    serving_vllm_api_key: str = ""
     qwen_api_key: str = ""
     deepseek_api_key: str = ""
     doubao_api_key: str = ""

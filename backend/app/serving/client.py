@@ -37,6 +37,37 @@ class GenerationFailed(AppError):
         self.status_code = status
 
 
+def server_busy() -> TooManyRequests:
+    """The 429 a full server answers, with the time to wait."""
+    return TooManyRequests(
+        "The model server is busy: every generation slot and queue place is taken. "
+        f"Retry in {RETRY_AFTER_SECONDS} s.",
+        code="server_busy",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+class Slots:
+    """How many generations this API process has in flight, bounded (running + waiting)."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._in_flight = 0
+        self._lock = threading.Lock()
+
+    def take(self) -> None:
+        """Take one slot, or answer 429 with Retry-After when every slot is taken."""
+        with self._lock:
+            if self._in_flight >= self.capacity:
+                raise server_busy()
+            self._in_flight += 1
+
+    def give_back(self) -> None:
+        """Free one slot."""
+        with self._lock:
+            self._in_flight -= 1
+
+
 @dataclass
 class _Pending:
     loop: asyncio.AbstractEventLoop
@@ -48,27 +79,10 @@ class ServingClient:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.capacity = settings.serving_max_concurrent + settings.serving_max_queued
-        self._in_flight = 0
+        self.slots = Slots(settings.serving_max_concurrent + settings.serving_max_queued)
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
         self._pending: dict[str, _Pending] = {}
-
-    def _admit(self) -> None:
-        """Take one slot, or answer 429 with Retry-After when every slot is taken."""
-        with self._lock:
-            if self._in_flight >= self.capacity:
-                raise TooManyRequests(
-                    "The model server is busy: every generation slot and queue place is taken. "
-                    f"Retry in {RETRY_AFTER_SECONDS} s.",
-                    code="server_busy",
-                    headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-                )
-            self._in_flight += 1
-
-    def _leave(self) -> None:
-        with self._lock:
-            self._in_flight -= 1
 
     def _ensure_started(self) -> subprocess.Popen[bytes]:
         """The running worker, started now if it is not running."""
@@ -130,7 +144,7 @@ class ServingClient:
         Admission happens before the first reply is awaited, so a full server answers 429
         before any response starts. Closing the iterator early cancels the generation.
         """
-        self._admit()
+        self.slots.take()
         request_id = uuid.uuid4().hex
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._pending[request_id] = _Pending(asyncio.get_running_loop(), queue)
@@ -157,7 +171,7 @@ class ServingClient:
             ) from exc
         finally:
             self._pending.pop(request_id, None)
-            self._leave()
+            self.slots.give_back()
             if not finished and self._process is not None:
                 self._cancel(request_id)
 
@@ -167,6 +181,10 @@ class ServingClient:
                 self._send(self._process, {"op": "cancel", "id": request_id})
         except OSError:
             logger.warning("could not cancel a generation: the worker is gone")
+
+    async def aclose(self) -> None:
+        """Stop the worker without holding up the event loop."""
+        await asyncio.to_thread(self.close)
 
     def close(self) -> None:
         """Stop the worker: close its stdin, then kill it if it does not exit in time."""

@@ -12,8 +12,8 @@ import orjson
 from app.core.config import Settings
 from app.core.errors import AppError
 from app.db.session import Database
+from app.serving.backends import Generator
 from app.serving.chat_models import resolve_chat_model
-from app.serving.client import ServingClient
 from app.serving.keys import KeyOwner, count_usage
 from app.serving.openai_errors import error_payload
 from app.serving.openai_schemas import ChatCompletionRequest
@@ -131,7 +131,7 @@ class Completion:
 async def start_completion(
     db: Database,
     settings: Settings,
-    client: ServingClient,
+    client: Generator,
     owner: KeyOwner,
     request: ChatCompletionRequest,
 ) -> Completion:

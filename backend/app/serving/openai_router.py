@@ -7,8 +7,8 @@ from fastapi.responses import StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.api.deps import DatabaseDep, SettingsDep
+from app.serving.backends import Generator
 from app.serving.chat_models import list_chat_models
-from app.serving.client import ServingClient
 from app.serving.completions import start_completion
 from app.serving.keys import KeyOwner, authenticate_key, count_usage
 from app.serving.openai_errors import OpenAIRoute
@@ -30,9 +30,9 @@ def get_key_owner(
 ApiKeyOwner = Annotated[KeyOwner, Depends(get_key_owner)]
 
 
-async def get_serving(request: Request) -> ServingClient:
+async def get_serving(request: Request) -> Generator:
     """The process's serving worker client."""
-    client: ServingClient = request.app.state.serving
+    client: Generator = request.app.state.serving
     return client
 
 
@@ -50,7 +50,7 @@ async def chat_completion(
     db: DatabaseDep,
     settings: SettingsDep,
     owner: ApiKeyOwner,
-    client: Annotated[ServingClient, Depends(get_serving)],
+    client: Annotated[Generator, Depends(get_serving)],
 ) -> StreamingResponse | dict[str, Any]:
     """A chat completion, streamed as server-sent events when `stream` is true."""
     completion = await start_completion(db, settings, client, owner, body)

@@ -8,6 +8,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -81,11 +82,11 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def server(database_url: str, settings: Settings, chat_templates: dict[str, Path]) -> Iterator[str]:
-    """`uvicorn app.main:app` on loopback: one generation at a time, no queue (for the 429)."""
+@contextmanager
+def api_server(database_url: str, settings: Settings, **env: str) -> Iterator[str]:
+    """`uvicorn app.main:app` on loopback with extra settings; its base URL."""
     port = _free_port()
-    env = {
+    environment = {
         **os.environ,
         "DATABASE_URL": database_url,
         "ENVIRONMENT": "test",
@@ -94,17 +95,15 @@ def server(database_url: str, settings: Settings, chat_templates: dict[str, Path
         "SERVE_FRONTEND": "false",
         "DATA_STORAGE_PATH": str(settings.data_storage_path),
         "MODEL_STORAGE_PATH": str(settings.model_storage_path),
-        "LOG_DIR": str(settings.log_dir) + "-serving",
-        "SERVING_MAX_CONCURRENT": "1",
-        "SERVING_MAX_QUEUED": "0",
-        "SERVING_MAX_LOADED_MODELS": "2",
+        "LOG_DIR": str(settings.log_dir) + f"-serving-{port}",
         "PYTHONPATH": str(BACKEND_DIR),
+        **env,
     }
     argv = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1"]
     process = subprocess.Popen(
         [*argv, "--port", str(port), "--log-level", "warning"],
         cwd=BACKEND_DIR,
-        env=env,
+        env=environment,
     )
     try:
         deadline = time.monotonic() + 90
@@ -120,6 +119,14 @@ def server(database_url: str, settings: Settings, chat_templates: dict[str, Path
     finally:
         process.terminate()
         process.wait(30)
+
+
+@pytest.fixture(scope="session")
+def server(database_url: str, settings: Settings, chat_templates: dict[str, Path]) -> Iterator[str]:
+    """The API with its serving worker: one generation at a time, no queue (for the 429)."""
+    limits = {"SERVING_MAX_CONCURRENT": "1", "SERVING_MAX_QUEUED": "0"}
+    with api_server(database_url, settings, SERVING_MAX_LOADED_MODELS="2", **limits) as url:
+        yield url
 
 
 def login_headers(base_url: str, username: str) -> dict[str, str]:
