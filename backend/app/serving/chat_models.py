@@ -16,9 +16,17 @@ from app.trainers.registry import TaskType
 CHAT_TASK_TYPES = (TaskType.llm_sft.value,)
 
 
+_COLUMNS = (
+    ModelVersion.id,
+    ModelVersion.task_type,
+    ModelVersion.artifact_dir,
+    ModelVersion.artifacts,
+)
+
+
 def _named(project_id: uuid.UUID, name: str) -> Any:
     """The query for a project's version called `name` (its id or its alias)."""
-    query = select(ModelVersion).where(ModelVersion.project_id == project_id)
+    query = select(*_COLUMNS).where(ModelVersion.project_id == project_id)
     try:
         return query.where(or_(ModelVersion.id == uuid.UUID(name), ModelVersion.alias == name))
     except ValueError:
@@ -29,25 +37,25 @@ def resolve_chat_model(
     db: Database, settings: Settings, project_id: uuid.UUID, name: str
 ) -> dict[str, Any]:
     """What the worker needs to load the named model; 404 outside the key's project."""
-    with db.session_scope() as session:
-        version = session.scalars(_named(project_id, name)).first()
-        if version is None:
-            raise NotFound(
-                f"The model '{name}' does not exist or is not in this API key's project.",
-                code="model_not_found",
-            )
-        if version.task_type not in CHAT_TASK_TYPES:
-            raise BadRequest(
-                f"The model '{name}' is a {version.task_type} model, not a chat model.",
-                code="model_not_chat",
-            )
-        storage = Path(settings.model_storage_path)
-        return {
-            "id": str(version.id),
-            "root": str(storage / version.artifact_dir),
-            "base_root": str(storage / "base"),
-            "artifacts": list(version.artifacts),
-        }
+    with db.engine.connect() as connection:
+        version = connection.execute(_named(project_id, name)).first()
+    if version is None:
+        raise NotFound(
+            f"The model '{name}' does not exist or is not in this API key's project.",
+            code="model_not_found",
+        )
+    if version.task_type not in CHAT_TASK_TYPES:
+        raise BadRequest(
+            f"The model '{name}' is a {version.task_type} model, not a chat model.",
+            code="model_not_chat",
+        )
+    storage = Path(settings.model_storage_path)
+    return {
+        "id": str(version.id),
+        "root": str(storage / version.artifact_dir),
+        "base_root": str(storage / "base"),
+        "artifacts": list(version.artifacts),
+    }
 
 
 def list_chat_models(db: Database, project_id: uuid.UUID) -> list[dict[str, Any]]:

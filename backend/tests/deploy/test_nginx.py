@@ -225,8 +225,14 @@ def test_openai_api_streams_through_nginx(
         "stream_options": {"include_usage": True},
     }
     auth = {"Authorization": f"Bearer {key}"}
+    # the replica's first chat request starts its serving worker (imports torch): no 5 s limit
     with httpx.stream(
-        "POST", stack.url("/v1/chat/completions"), json=body, headers=auth, verify=stack.tls
+        "POST",
+        stack.url("/v1/chat/completions"),
+        json=body,
+        headers=auth,
+        verify=stack.tls,
+        timeout=180,
     ) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
