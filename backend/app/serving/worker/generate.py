@@ -77,6 +77,40 @@ def _max_new_tokens(loaded: LoadedModel, prompt_length: int, requested: int | No
     return room if requested is None else min(int(requested), room)
 
 
+def _generate_kwargs(
+    loaded: LoadedModel, params: dict[str, Any], budget: int, cancelled: threading.Event
+) -> dict[str, Any]:
+    """`generate` arguments: the budget, stop tokens and strings, sampling, cancellation."""
+    import torch
+    from transformers import (
+        GenerationConfig,
+        LogitsProcessorList,
+        StoppingCriteria,
+        StoppingCriteriaList,
+    )
+
+    class Cancelled(StoppingCriteria):
+        """Ends generation when the caller went away."""
+
+        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+            return torch.full((input_ids.shape[0],), cancelled.is_set(), dtype=torch.bool)
+
+    pad = loaded.tokenizer.pad_token_id
+    config = GenerationConfig(
+        max_new_tokens=budget,
+        do_sample=False,
+        eos_token_id=loaded.eos_token_ids,
+        pad_token_id=pad if pad is not None else loaded.eos_token_ids[0],
+        stop_strings=list(params.get("stop") or []) or None,
+    )
+    return {
+        "generation_config": config,
+        "logits_processor": LogitsProcessorList(_sampling_processors(params, loaded.model.device)),
+        "stopping_criteria": StoppingCriteriaList([Cancelled()]),
+        "tokenizer": loaded.tokenizer,
+    }
+
+
 def run_generation(
     loaded: LoadedModel,
     messages: list[dict[str, Any]],
@@ -86,50 +120,23 @@ def run_generation(
 ) -> dict[str, Any]:
     """Generate, emitting text deltas; returns finish reason and token counts."""
     import torch
-    from transformers import (
-        GenerationConfig,
-        LogitsProcessorList,
-        StoppingCriteria,
-        StoppingCriteriaList,
-        TextIteratorStreamer,
-    )
+    from transformers import TextIteratorStreamer
 
-    class Cancelled(StoppingCriteria):
-        """Ends generation when the caller went away."""
-
-        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
-            return torch.full((input_ids.shape[0],), cancelled.is_set(), dtype=torch.bool)
-
-    tokenizer, model = loaded.tokenizer, loaded.model
     input_ids = _prompt_ids(loaded, messages)
     prompt_length = int(input_ids.shape[1])
     budget = _max_new_tokens(loaded, prompt_length, params.get("max_tokens"))
-    stops = list(params.get("stop") or [])
-    config = GenerationConfig(
-        max_new_tokens=budget,
-        do_sample=False,
-        eos_token_id=loaded.eos_token_ids,
-        pad_token_id=tokenizer.pad_token_id
-        if tokenizer.pad_token_id is not None
-        else loaded.eos_token_ids[0],
-        stop_strings=stops or None,
-    )
-    streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True)
+    kwargs = _generate_kwargs(loaded, params, budget, cancelled)
+    streamer = TextIteratorStreamer(loaded.tokenizer, skip_prompt=True, skip_special_tokens=True)
     outcome: dict[str, Any] = {}
 
     def work() -> None:
         try:
             with torch.inference_mode():
-                outcome["ids"] = model.generate(
+                outcome["ids"] = loaded.model.generate(
                     input_ids=input_ids,
                     attention_mask=torch.ones_like(input_ids),
-                    generation_config=config,
-                    logits_processor=LogitsProcessorList(
-                        _sampling_processors(params, model.device)
-                    ),
-                    stopping_criteria=StoppingCriteriaList([Cancelled()]),
                     streamer=streamer,
-                    tokenizer=tokenizer,
+                    **kwargs,
                 )
         except Exception as exc:  # reported to the caller; the worker stays up
             outcome["error"] = exc
@@ -137,20 +144,19 @@ def run_generation(
 
     thread = threading.Thread(target=work, name="generate", daemon=True)
     thread.start()
-    stop_filter = StopFilter(stops)
+    stop_filter = StopFilter(list(params.get("stop") or []))
     for piece in streamer:
-        text = stop_filter.feed(piece)
-        if text:
+        if text := stop_filter.feed(piece):
             emit({"type": "delta", "text": text})
     thread.join()
     if "error" in outcome:
         raise outcome["error"]
-    tail = stop_filter.flush()
-    if tail:
+    if tail := stop_filter.flush():
         emit({"type": "delta", "text": tail})
     generated = outcome["ids"][0, prompt_length:].tolist()
-    ended = stop_filter.stopped or (generated and generated[-1] in loaded.eos_token_ids)
-    finish = "stop" if ended or cancelled.is_set() or len(generated) < budget else "length"
+    # Shorter than the budget: EOS, a stop string or a cancellation ended it.
+    ended = len(generated) < budget or (generated and generated[-1] in loaded.eos_token_ids)
+    finish = "stop" if stop_filter.stopped or ended else "length"
     return {
         "finish_reason": finish,
         "prompt_tokens": prompt_length,
