@@ -3,8 +3,8 @@
 A chat model version (a base model + a fresh LoRA adapter) is registered in a real uvicorn API
 (embedded mode, SQLite). The base is SmolLM2-135M-Instruct when it is installed under
 data/models/base/, otherwise a random 4-layer Llama built here (hidden 256, a BPE tokenizer
-trained offline). Rounds alternate: (a) in-process, the same loader the serving worker uses,
-then `generate` with a TextIteratorStreamer, greedy, and (b) `POST /v1/chat/completions` with
+trained offline). Rounds alternate: (a) in-process, the serving worker's own loader and
+generation function (`generate` with a TextIteratorStreamer, greedy) called directly, and (b) `POST /v1/chat/completions` with
 `stream: true` through the `openai` client. Reported: tokens per second (generated tokens /
 wall time, median of rounds) and the ratio (b)/(a); time to the first text (median), and the
 overhead (b) − (a); the serving worker's peak RSS (VmHWM). Prints JSON and writes its section
@@ -104,37 +104,19 @@ def register(stack: Stack, base: Path) -> tuple[str, dict[str, Any]]:
 
 
 def in_process(loaded: Any, tokens: int) -> tuple[float, float, int]:
-    """Seconds to the first text, total seconds and tokens of one greedy `generate`."""
-    import torch
-    from transformers import TextIteratorStreamer
-
-    encoded = loaded.tokenizer.apply_chat_template(
-        MESSAGES, add_generation_prompt=True, return_tensors="pt", return_dict=True
-    )
-    streamer = TextIteratorStreamer(loaded.tokenizer, skip_prompt=True, skip_special_tokens=True)
-    result: dict[str, Any] = {}
-
-    def work() -> None:
-        with torch.inference_mode():
-            result["ids"] = loaded.model.generate(
-                **encoded,
-                max_new_tokens=tokens,
-                do_sample=False,
-                streamer=streamer,
-                eos_token_id=loaded.eos_token_ids,
-                pad_token_id=loaded.eos_token_ids[0],
-            )
+    """Seconds to the first text, total seconds and tokens of the worker's generation, here."""
+    from app.serving.worker.generate import run_generation
 
     started = time.perf_counter()
-    thread = threading.Thread(target=work)
-    thread.start()
-    first = 0.0
-    for text in streamer:
-        if text and not first:
-            first = time.perf_counter() - started
-    thread.join()
-    total = time.perf_counter() - started
-    return first, total, int(result["ids"].shape[1] - encoded["input_ids"].shape[1])
+    first: list[float] = []
+
+    def emit(reply: dict[str, Any]) -> None:
+        if reply["text"] and not first:
+            first.append(time.perf_counter() - started)
+
+    params = {"max_tokens": tokens, "temperature": 0}
+    done = run_generation(loaded, MESSAGES, params, threading.Event(), emit)
+    return first[0], time.perf_counter() - started, done["completion_tokens"]
 
 
 def through_api(client: openai.OpenAI, model: str, tokens: int) -> tuple[float, float, int]:
@@ -174,7 +156,11 @@ def main() -> None:
     parser.add_argument("--base", type=Path, default=None)
     parser.add_argument("--port", type=int, default=8791)
     args = parser.parse_args()
+    import torch
+    from app.serving.worker.__main__ import torch_threads
     from app.serving.worker.models import load_model
+
+    torch.set_num_threads(torch_threads(0))  # as many threads as the serving worker uses
 
     with Stack(args.port) as stack:
         base = args.base or (SMOLLM2 if SMOLLM2.is_dir() else None)
@@ -221,7 +207,9 @@ def main() -> None:
 
 Base model `{result["base_model"]}` + a LoRA adapter (merged at load), CPU, greedy,
 `max_tokens` {args.tokens}, {args.rounds} alternating rounds, the medians. (a) in-process: the
-serving worker's loader, then `generate` with a `TextIteratorStreamer`; (b) `POST
+serving worker's loader and generation function (`generate` + `TextIteratorStreamer`) called
+directly, so the difference is the platform's path (HTTP, key and model lookups, the pipe to
+the worker process, SSE); (b) `POST
 /v1/chat/completions` with `stream: true` through the `openai` client over loopback (a real
 uvicorn API and its serving worker process).
 

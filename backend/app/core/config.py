@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     serving_max_loaded_models: int = Field(2, ge=1)
     serving_max_concurrent: int = Field(2, ge=1)
     serving_max_queued: int = Field(8, ge=0)
+    # PyTorch threads of the serving worker; 0 = every core but one, which is left to the
+    # API process relaying tokens (spinning OpenMP threads otherwise fight it for that core).
+    serving_torch_threads: int = Field(0, ge=0)
     # When set (e.g. http://10.0.0.5:8000/v1), generation is forwarded to this vLLM server
     # (GPU hosts) instead of the local serving worker; keys and counts stay on the platform.
     serving_vllm_base_url: str = ""

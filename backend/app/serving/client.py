@@ -92,6 +92,7 @@ class ServingClient:
             options = {
                 "max_loaded": self.settings.serving_max_loaded_models,
                 "max_concurrent": self.settings.serving_max_concurrent,
+                "torch_threads": self.settings.serving_torch_threads,
             }
             env = dict(os.environ)
             env["PYTHONPATH"] = os.pathsep.join(
@@ -150,10 +151,14 @@ class ServingClient:
         self._pending[request_id] = _Pending(asyncio.get_running_loop(), queue)
         finished = False
         try:
-            process = await asyncio.to_thread(self._ensure_started)
+            process = self._process
+            if process is None or process.poll() is not None:
+                process = await asyncio.to_thread(self._ensure_started)
             request: dict[str, Any] = {"op": "generate", "id": request_id, "model": model}
             request.update(messages=messages, params=params)
-            await asyncio.to_thread(self._send, process, request)
+            # Written from the event loop: the worker's main thread does nothing but read its
+            # stdin, so the pipe drains at once (a thread hop here cost more than the write).
+            self._send(process, request)
             while True:
                 message = await queue.get()
                 if message["type"] == "error":

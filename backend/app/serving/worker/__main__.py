@@ -87,6 +87,11 @@ class Worker:
             self.cancelled.pop(request_id, None)
 
 
+def torch_threads(configured: int) -> int:
+    """The configured thread count, or every core but one (at least one)."""
+    return configured or max(1, (os.cpu_count() or 1) - 1)
+
+
 def serve(read_line: Callable[[], bytes], worker: Worker) -> None:
     """Handle requests until stdin closes."""
     while line := read_line():
@@ -102,8 +107,11 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr)
     # Imported once here: the generation threads must not race through lazy imports.
     import peft  # noqa: F401
+    import torch
     import transformers  # noqa: F401
     from transformers import AutoModelForCausalLM, AutoTokenizer  # noqa: F401
+
+    torch.set_num_threads(torch_threads(options.get("torch_threads", 0)))
 
     worker = Worker(out, max_loaded=options["max_loaded"], max_concurrent=options["max_concurrent"])
     serve(sys.stdin.buffer.readline, worker)
