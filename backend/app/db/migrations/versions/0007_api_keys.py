@@ -1,7 +1,7 @@
 """api keys: per-project keys for the OpenAI-compatible serving endpoints
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0008
 Create Date: 2026-12-03 18:10:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import app.db.types
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
