@@ -23,6 +23,8 @@ from app.db.init_db import schema_is_current
 from app.db.session import Database
 from app.engine.build import build_engine
 from app.job_kinds import job_kinds
+from app.serving.backends import serving_client
+from app.serving.openai_router import router as openai_router
 from app.training.ws import router as job_ws_router
 from app.web import frontend_available, mount_frontend
 
@@ -53,6 +55,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.job_engine = job_engine
     job_engine.start()
     yield
+    await app.state.serving.aclose()
     job_engine.stop()
     del app.state.job_engine
     db.dispose()
@@ -75,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db = Database(settings.sqlalchemy_url)
     app.state.job_kinds = job_kinds(settings)
     app.state.collect_metrics = make_ops_collector(app.state.db, settings)
+    app.state.serving = serving_client(settings)
     install_error_handlers(app)
     if settings.cors_origins:
         app.add_middleware(
@@ -90,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router, prefix=API_PREFIX)
     document_error_responses(app, API_PREFIX)
     app.include_router(job_ws_router)
+    app.include_router(openai_router)
     if settings.serve_frontend and frontend_available(settings.frontend_dist):
         mount_frontend(app, settings.frontend_dist)
     return app

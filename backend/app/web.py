@@ -10,7 +10,7 @@ from app.core.errors import NotFound
 
 # Paths that belong to the backend: the console's route never matches them, so they keep
 # their own 404/405 answers instead of the console's index.html.
-RESERVED_PREFIXES = ("api", "ws", "health", "ready", "metrics")
+RESERVED_PREFIXES = ("api", "v1", "ws", "health", "ready", "metrics")
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 

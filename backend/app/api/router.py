@@ -15,6 +15,7 @@ from app.labeling.router import router as labeling_router
 from app.llm_providers.router import router as llm_providers_router
 from app.model_registry.router import router as models_router
 from app.projects.router import router as projects_router
+from app.serving.router import router as api_keys_router
 from app.training.router import router as jobs_router
 from app.users.router import router as users_router
 
@@ -29,6 +30,7 @@ api_routers: list[APIRouter] = [
     jobs_router,
     models_router,
     base_models_router,
+    api_keys_router,
     llm_providers_router,
     labeling_router,
 ]

@@ -57,6 +57,19 @@ class Settings(BaseSettings):
     cors_origins: list[str] = []
     serve_frontend: bool = True
     frontend_dist: Path = REPO_ROOT / "frontend" / "dist"
+    # OpenAI-compatible serving (/v1): the serving worker process of each API process keeps
+    # this many LLMs loaded (least recently used evicted), runs this many generations at once
+    # and lets this many more wait; past that a request answers 429 with Retry-After.
+    serving_max_loaded_models: int = Field(2, ge=1)
+    serving_max_concurrent: int = Field(2, ge=1)
+    serving_max_queued: int = Field(8, ge=0)
+    # PyTorch threads of the serving worker; 0 = every core but one, which is left to the
+    # API process relaying tokens (spinning OpenMP threads otherwise fight it for that core).
+    serving_torch_threads: int = Field(0, ge=0)
+    # When set (e.g. http://10.0.0.5:8000/v1), generation is forwarded to this vLLM server
+    # (GPU hosts) instead of the local serving worker; keys and counts stay on the platform.
+    serving_vllm_base_url: str = ""
+    serving_vllm_api_key: str = ""
     qwen_api_key: str = ""
     deepseek_api_key: str = ""
     doubao_api_key: str = ""

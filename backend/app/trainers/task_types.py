@@ -35,6 +35,7 @@ class TaskType(StrEnum):
     tabular_classification = "tabular_classification"
     tabular_regression = "tabular_regression"
     text_classification = "text_classification"
+    llm_sft = "llm_sft"
 
 
 class LocalizedText(BaseModel):

@@ -146,6 +146,8 @@ def test_variant_keeps_every_production_directive(stack: Stack) -> None:
         "ssl_protocols TLSv1.2 TLSv1.3;",
         "proxy_read_timeout 3600s;",
         "gzip on;",
+        "location /v1/ {",
+        "proxy_buffering off;",
     ):
         assert directive in stack.variant
     assert "backend:8000" not in stack.variant and "/etc/nginx/certs" not in stack.variant
@@ -203,6 +205,44 @@ def test_api_through_nginx_reaches_both_replicas(
         if str(entry["uri"]).startswith("/api/v1/users/me")
     }
     assert upstreams == {f"127.0.0.1:{port}" for port in stack.ports.backends}
+
+
+def test_openai_api_streams_through_nginx(
+    stack: Stack, make_user: Callable[..., User], register_chat_model: Callable[..., uuid.UUID]
+) -> None:
+    make_user("sse_user")
+    headers = {"Authorization": f"Bearer {_login(stack, 'sse_user')}"}
+    with httpx.Client(verify=stack.tls, headers=headers) as client:
+        project_id = client.get(stack.url("/api/v1/projects")).json()["items"][0]["id"]
+        model_id = register_chat_model(uuid.UUID(project_id))
+        key = client.post(
+            stack.url(f"/api/v1/projects/{project_id}/api-keys"), json={"name": "网关"}
+        ).json()["key"]
+    unknown = httpx.get(stack.url("/v1/models"), verify=stack.tls)
+    assert unknown.status_code == 401 and unknown.json()["error"]["type"] == "authentication_error"
+    body = {
+        "model": str(model_id),
+        "messages": [{"role": "user", "content": "你好"}],
+        "max_tokens": 6,
+        "stream": True,
+        "stream_options": {"include_usage": True},
+    }
+    auth = {"Authorization": f"Bearer {key}"}
+    # the replica's first chat request starts its serving worker (imports torch): no 5 s limit
+    with httpx.stream(
+        "POST",
+        stack.url("/v1/chat/completions"),
+        json=body,
+        headers=auth,
+        verify=stack.tls,
+        timeout=180,
+    ) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        assert "content-encoding" not in response.headers
+        events = [line for line in response.iter_lines() if line.startswith("data: ")]
+    assert events[-1] == "data: [DONE]"
+    assert json.loads(events[-2].removeprefix("data: "))["usage"]["completion_tokens"] == 6
 
 
 @pytest.mark.parametrize("version", [ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3])

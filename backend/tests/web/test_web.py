@@ -58,12 +58,21 @@ def test_missing_asset_is_404_not_index(web: TestClient) -> None:
 def test_backend_paths_are_not_shadowed(web: TestClient) -> None:
     assert web.get("/health").json() == {"status": "ok"}
     assert web.get("/api/v1/openapi.json").json()["info"]["title"] == "Training Platform API"
-    for path in ("/api/v1/no-such-thing", "/api", "/ws/jobs/1", "/healthz/../health/x"):
+    for path in (
+        "/api/v1/no-such-thing",
+        "/api",
+        "/ws/jobs/1",
+        "/healthz/../health/x",
+        "/v1/models",
+        "/v1/no-such-thing",
+        "/v1",
+    ):
         response = web.get(path)
         assert response.status_code in (401, 404), path
         assert "html" not in response.headers["content-type"], path
     assert web.post("/api/v1/no-such-thing").status_code == 404
     assert web.get("/api/v1/users/me").status_code == 401
+    assert web.get("/v1/models").json()["error"]["code"] == "invalid_api_key"
 
 
 def test_paths_outside_dist_are_never_served(web: TestClient) -> None:

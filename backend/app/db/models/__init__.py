@@ -1,5 +1,6 @@
 """Every ORM model, imported here so Alembic and the app see one metadata."""
 
+from app.db.models.api_key import ApiKey
 from app.db.models.audit import AuditLog
 from app.db.models.auth import LoginAttempt, RefreshToken
 from app.db.models.dataset import Dataset, DatasetStatus
@@ -11,6 +12,7 @@ from app.db.models.project import Project, ProjectMember, ProjectRole
 from app.db.models.user import User, UserRole
 
 __all__ = [
+    "ApiKey",
     "AuditLog",
     "Dataset",
     "DatasetStatus",
