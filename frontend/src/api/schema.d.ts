@@ -965,6 +965,8 @@ export interface components {
             dataset_id: string;
             /** Row Count */
             row_count: number;
+            /** Warnings */
+            warnings?: components["schemas"]["DatasetWarning"][];
         };
         /**
          * DatasetRead
@@ -1021,6 +1023,11 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            /**
+             * Warnings
+             * @description Found while converting the upload (e.g. formulas without a saved value).
+             */
+            warnings?: components["schemas"]["DatasetWarning"][];
         };
         /**
          * DatasetUpdate
@@ -1031,6 +1038,23 @@ export interface components {
             description?: string | null;
             /** Name */
             name?: string | null;
+        };
+        /**
+         * DatasetWarning
+         * @description Something read from the upload that may not be what the person expects.
+         */
+        DatasetWarning: {
+            /**
+             * Cells
+             * @description Spreadsheet cells, like B7.
+             */
+            cells?: string[];
+            /** Code */
+            code: string;
+            /** Count */
+            count?: number | null;
+            /** Message */
+            message: string;
         };
         /**
          * EventPage
