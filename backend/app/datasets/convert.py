@@ -12,7 +12,7 @@ import itertools
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -61,13 +61,18 @@ def map_columns(action: Callable[[Item], Result], items: list[Item]) -> list[Res
         return list(pool.map(action, items))
 
 
-def read_strings(path: Path, sniffed: Sniffed, sheet: str | None) -> pa.Table:
-    """The upload as a table of string columns; 422 when it has no data rows."""
+def read_strings(
+    path: Path, sniffed: Sniffed, sheet: str | None, warnings: list[dict[str, Any]] | None = None
+) -> pa.Table:
+    """The upload as a table of string columns; 422 when it has no data rows.
+
+    Problems that do not stop the upload are appended to `warnings`.
+    """
     if sniffed.format in ("csv", "tsv"):
         table = read_delimited_table(path, sniffed)
     else:
         if sniffed.format == "xlsx":
-            names, batches = read_xlsx(path, sheet)
+            names, batches = read_xlsx(path, sheet, warnings)
         else:
             names, batches = READERS[sniffed.format](path, sniffed)
         schema = pa.schema([(name, pa.string()) for name in names])

@@ -22,12 +22,18 @@ class Ingested:
 
 
 def ingest(source: Path, filename: str, work_dir: Path, *, sheet: str | None = None) -> Ingested:
-    """Detect, parse, type and profile `source`, writing the canonical file into `work_dir`."""
+    """Detect, parse, type and profile `source`, writing the canonical file into `work_dir`.
+
+    The profile's `warnings` list what was read but may not be what the person expects.
+    """
     sniffed = sniff(source, filename)
+    warnings: list[dict[str, Any]] = []
     if sniffed.format == "parquet":
         table, profile = profile_table(read_parquet(source))
     else:
-        table, profile = profile_table(read_strings(source, sniffed, sheet), cast=cast_column)
+        strings = read_strings(source, sniffed, sheet, warnings)
+        table, profile = profile_table(strings, cast=cast_column)
+    profile["warnings"] = warnings
     repetitive = [c["name"] for c in profile["columns"] if c["unique"] <= table.num_rows // 10]
     write_canonical(table, work_dir / CANONICAL_NAME, repetitive)
     return Ingested(

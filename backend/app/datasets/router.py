@@ -124,7 +124,10 @@ def preview_dataset(
 def get_profile(dataset: ReadyDataset) -> DatasetProfile:
     """Row count and per-column statistics computed at upload."""
     return DatasetProfile(
-        dataset_id=dataset.id, row_count=dataset.row_count, columns=dataset.profile["columns"]
+        dataset_id=dataset.id,
+        row_count=dataset.row_count,
+        columns=dataset.profile["columns"],
+        warnings=dataset.profile.get("warnings", []),
     )
 
 

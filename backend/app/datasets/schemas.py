@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AliasPath, BaseModel, Field
 
 from app.core.schemas import InputModel, ReadModel, UpdateModel
 from app.trainers.task_types import TASK_TYPES
@@ -26,6 +26,15 @@ class DatasetError(BaseModel):
     details: Any = None
 
 
+class DatasetWarning(BaseModel):
+    """Something read from the upload that may not be what the person expects."""
+
+    code: str
+    message: str
+    cells: list[str] = Field(default_factory=list, description="Spreadsheet cells, like B7.")
+    count: int | None = None
+
+
 class DatasetRead(ReadModel):
     """A dataset as the API shows it."""
 
@@ -44,6 +53,11 @@ class DatasetRead(ReadModel):
         description="Large uploads are `processing` until converted in the background."
     )
     error: DatasetError | None = Field(None, description="Set when `status` is `failed`.")
+    warnings: list[DatasetWarning] = Field(
+        default_factory=list,
+        validation_alias=AliasPath("profile", "warnings"),
+        description="Found while converting the upload (e.g. formulas without a saved value).",
+    )
     parent_id: uuid.UUID | None
     created_by_id: uuid.UUID | None
     created_at: datetime
@@ -63,6 +77,7 @@ class DatasetProfile(BaseModel):
     dataset_id: uuid.UUID
     row_count: int
     columns: list[dict[str, Any]]
+    warnings: list[DatasetWarning] = Field(default_factory=list)
 
 
 class DatasetPreview(BaseModel):

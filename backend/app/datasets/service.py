@@ -16,7 +16,7 @@ from app.datasets.ingest import Ingested
 from app.datasets.receive import Received
 from app.datasets.schemas import DatasetPreview, DatasetUpdate
 from app.datasets.storage import canonical_path, remove_dataset_files
-from app.datasets.validation import ValidationReport, validate_for_task
+from app.datasets.validation import ValidationIssue, ValidationReport, validate_for_task
 from app.db.models import Dataset, DatasetStatus, User
 from app.db.pagination import SortOrder, Window, keyset_paginate
 from app.projects.access import scope_to_visible
@@ -222,10 +222,19 @@ def preview(settings: Settings, dataset: Dataset, *, offset: int, limit: int) ->
 def validate(
     settings: Settings, dataset: Dataset, *, task_type: str, columns: dict[str, Any]
 ) -> ValidationReport:
-    """The validation report for a task, reading only the columns the mapping names."""
-    return validate_for_task(
+    """The validation report for a task, reading only the columns the mapping names.
+
+    Warnings found at upload (kept in the profile) come first among the report's warnings.
+    """
+    report = validate_for_task(
         load_frame(settings, dataset, _mapped_columns(dataset, columns)), task_type, columns
     )
+    stored = [
+        ValidationIssue(code=w["code"], message=w["message"], count=w.get("count"))
+        for w in dataset.profile.get("warnings", [])
+    ]
+    report.warnings = stored + report.warnings
+    return report
 
 
 def _mapped_columns(dataset: Dataset, mapping: dict[str, Any]) -> list[str] | None:

@@ -1,8 +1,10 @@
 """Detect a file's format (by content, then extension) and its text encoding.
 
-Encodings are tried in a fixed order: a byte-order mark, then strict UTF-8, then GB18030.
-GB18030 is never tried first: it accepts almost any byte string, UTF-8 included, and
-would silently garble it. Each candidate is checked over the whole file, incrementally,
+Encodings are tried in a fixed order: a byte-order mark (the bytes must then agree with it),
+then strict UTF-8, then GB18030. GB18030 is never tried first: it accepts almost any byte
+string, UTF-8 included, and would silently garble it; for the same reason a file with some
+UTF-8 text lines and some that are not UTF-8 is refused, naming the first bad line, rather
+than read whole as GB18030. Each candidate is checked over the whole file, incrementally,
 except a CSV/TSV whose start is UTF-8: pyarrow checks UTF-8 as it parses, and only when it
 finds a bad byte is the whole file checked (`verify_encoding`).
 """
@@ -10,6 +12,8 @@ finds a bad byte is the whole file checked (`verify_encoding`).
 import codecs
 import csv
 import dataclasses
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +28,13 @@ BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-FALLBACK_ENCODINGS = ("utf-8", "gb18030")
+# Valid UTF-8 that a GBK line practically never forms by accident: a character of three or
+# more UTF-8 bytes (CJK, kana …), an accented Latin letter next to an ASCII letter ("café"),
+# or three Greek or Cyrillic letters in a row.
+UTF8_TEXT = re.compile(
+    "[\u0800-\U0010ffff]|[A-Za-z][\u00c0-\u024f]|[\u00c0-\u024f][A-Za-z]"
+    "|[\u0370-\u03ff]{3}|[\u0400-\u04ff]{3}"
+)
 DELIMITERS = ",\t;|"
 TEXT_FORMATS = ("csv", "tsv", "jsonl", "json", "txt")
 EXTENSIONS = {
@@ -68,38 +78,71 @@ def detect_encoding(path: Path) -> tuple[str, int]:
         head = handle.read(4)
     for bom, encoding in BOMS:
         if head.startswith(bom):
-            _check_decodes(path, encoding, len(bom), raise_error=True)
+            failure = _first_undecodable(path, encoding, len(bom))
+            if failure is not None:
+                raise _bom_mismatch(encoding, *failure)
             return encoding, len(bom)
-    for encoding in FALLBACK_ENCODINGS:
-        if _check_decodes(path, encoding, 0, raise_error=encoding == FALLBACK_ENCODINGS[-1]):
-            return encoding, 0
-    raise AssertionError("unreachable: the last encoding raises")
+    failure = _first_undecodable(path, "utf-8", 0)
+    if failure is None:
+        return "utf-8", 0
+    utf8_line = _utf8_text_line(path)
+    if utf8_line is not None:
+        raise _mixed(utf8_line, *failure)
+    failure = _first_undecodable(path, "gb18030", 0)
+    if failure is not None:
+        raise _undecodable(*failure)
+    return "gb18030", 0
 
 
-def _check_decodes(path: Path, encoding: str, skip: int, *, raise_error: bool) -> bool:
-    """True if the whole file decodes strictly; else False, or 422 when `raise_error`."""
-    decoder = codecs.getincrementaldecoder(encoding)("strict")
-    offset, lines = skip, 1
+def _first_undecodable(path: Path, encoding: str, skip: int) -> tuple[int, int] | None:
+    """(byte offset, line) of the first bytes that do not decode strictly, or None."""
     with path.open("rb") as handle:
         handle.seek(skip)
-        while chunk := handle.read(READ_CHUNK):
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError as exc:
-                if not raise_error:
-                    return False
-                bad = max(exc.start - len(exc.object) + len(chunk), 0)
-                line = lines + chunk[:bad].count(b"\n")
-                raise _undecodable(offset + bad, line) from exc
-            offset += len(chunk)
-            lines += chunk.count(b"\n")
+        return _first_bad(iter(lambda: handle.read(READ_CHUNK), b""), encoding, skip, final=True)
+
+
+def _first_bad(
+    chunks: Iterable[bytes], encoding: str, offset: int, *, final: bool
+) -> tuple[int, int] | None:
+    """(byte offset, line) of the first bytes of `chunks` that do not decode, or None.
+
+    `final=False` allows a character cut at the end (a sample of a longer file).
+    """
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    lines = 1
+    for chunk in chunks:
+        try:
+            decoder.decode(chunk)
+        except UnicodeDecodeError as exc:
+            bad = max(exc.start - len(exc.object) + len(chunk), 0)
+            return offset + bad, lines + chunk[:bad].count(b"\n")
+        offset += len(chunk)
+        lines += chunk.count(b"\n")
+    if final:
         try:
             decoder.decode(b"", final=True)
-        except UnicodeDecodeError as exc:
-            if not raise_error:
-                return False
-            raise _undecodable(offset, lines) from exc
-    return True
+        except UnicodeDecodeError:
+            return offset, lines
+    return None
+
+
+def _utf8_text_line(path: Path) -> int | None:
+    """The first line that is certainly UTF-8 text (see UTF8_TEXT), or None.
+
+    A GBK/GB18030 line can happen to be valid UTF-8 ("女" is the bytes of "Ů"), so valid
+    lines only count when they hold what such accidents practically never produce.
+    """
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            if line.isascii():
+                continue
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            if UTF8_TEXT.search(text):
+                return number
+    return None
 
 
 def _undecodable(offset: int, line: int) -> UnprocessableInput:
@@ -111,15 +154,39 @@ def _undecodable(offset: int, line: int) -> UnprocessableInput:
     )
 
 
+def _mixed(utf8_line: int, offset: int, line: int) -> UnprocessableInput:
+    return UnprocessableInput(
+        f"The file mixes text encodings: line {line} is not UTF-8 (byte {offset}; it may be "
+        f"GBK), while line {utf8_line} is UTF-8. Save the whole file as UTF-8 and upload again.",
+        code="mixed_encoding",
+        details={"line": line, "byte_offset": offset, "utf8_line": utf8_line},
+    )
+
+
+def _bom_mismatch(encoding: str, offset: int, line: int) -> UnprocessableInput:
+    name = encoding.upper().replace("-LE", "").replace("-BE", "")
+    return UnprocessableInput(
+        f"The file starts with a {name} byte-order mark, but line {line} is not {name} "
+        f"(byte {offset}; it may be GBK). Save the whole file as {name} and upload again.",
+        code="encoding_mismatch",
+        details={"line": line, "byte_offset": offset, "declared": encoding},
+    )
+
+
 def _sample_encoding(head: bytes) -> tuple[str, int]:
-    """The encoding and BOM length that the file's first bytes suggest (not yet verified)."""
+    """The encoding and BOM length that the file's first bytes suggest (the rest unverified).
+
+    A byte-order mark must hold for the sample: a GBK file saved with a UTF-8 mark is refused
+    here, naming the line, rather than read with its Chinese bytes dropped.
+    """
     for bom, encoding in BOMS:
         if head.startswith(bom):
+            failure = _first_bad([head[len(bom) :]], encoding, len(bom), final=False)
+            if failure is not None:
+                raise _bom_mismatch(encoding, *failure)
             return encoding, len(bom)
-    try:
-        codecs.getincrementaldecoder("utf-8")("strict").decode(head)
-    except UnicodeDecodeError:
-        return FALLBACK_ENCODINGS[-1], 0
+    if _first_bad([head], "utf-8", 0, final=False) is not None:
+        return "gb18030", 0
     return "utf-8", 0
 
 
@@ -160,8 +227,26 @@ def sniff(path: Path, filename: str) -> Sniffed:
     return verify_encoding(path, sniffed)
 
 
+def _json_kind(first: str) -> str:
+    if first == '"':
+        return "a single string"
+    if first in "-0123456789":
+        return "a single number"
+    if first in "tfn":
+        return "a single true/false/null value"
+    return "not JSON"
+
+
 def _sniff_text(sample: str, ext: str | None, encoding: str, bom_length: int) -> Sniffed:
     first = sample.lstrip()[:1]
+    if ext in ("json", "jsonl") and first not in ("[", "{"):
+        line = sample[: len(sample) - len(sample.lstrip())].count("\n") + 1
+        raise UnprocessableInput(
+            f"The .{ext} file holds {_json_kind(first)} (line {line}), not a table: upload a "
+            "JSON array of objects, or JSON Lines (one object per line).",
+            code="malformed_json",
+            details={"line": line},
+        )
     if first == "[" and ext in (None, "json", "jsonl"):
         return Sniffed("json", encoding, bom_length)
     if first == "{" and ext in (None, "json", "jsonl"):

@@ -1,5 +1,6 @@
 """Every bad upload answers 4xx with an actionable message and leaves no file and no row."""
 
+import codecs
 import io
 import zipfile
 from collections.abc import Iterator
@@ -63,6 +64,41 @@ BAD_INPUTS = [
     ("late.csv", b"a,b\n" + b"1,2\n" * 20_000 + b"\xff\xfe,3\n", "undecodable_text", "line 20002"),
     ("ragged.csv", b"a,b,c\n1,2,3\n4,5\n", "ragged_rows", "line 3 has 2 fields"),
     ("ragged2.csv", b"a,b\n1,2\n3,4\n5,6,7\n", "ragged_rows", "line 4 has 3 fields"),
+    # UTF-8 with one GBK line: refused (never read whole as GB18030, which garbles the rest)
+    (
+        "mixed.csv",
+        "名字,城市\n张三,北京\n".encode() + "李四,上海\n".encode("gbk") + "王五,广州\n".encode(),
+        "mixed_encoding",
+        "line 3 is not UTF-8",
+    ),
+    (
+        "mixed-late.csv",
+        "名字,分数\n".encode() + b"x,1\n" * 20_000 + "李四,2\n".encode("gbk"),
+        "mixed_encoding",
+        "line 20002 is not UTF-8",
+    ),
+    (
+        "ascii-start.csv",
+        b"id,name\n1,a\n" + "2,张三\n".encode("gbk") + "3,李四\n".encode(),
+        "mixed_encoding",
+        "line 3 is not UTF-8",
+    ),
+    # GBK bytes behind a UTF-8 byte-order mark
+    (
+        "bom.csv",
+        codecs.BOM_UTF8 + "名字,城市\n张三,北京\n".encode("gbk"),
+        "encoding_mismatch",
+        "UTF-8 byte-order mark, but line 1 is not UTF-8",
+    ),
+    (
+        "bom-late.csv",
+        codecs.BOM_UTF8 + b"a,b\n" + b"1,2\n" * 20_000 + "张三,3\n".encode("gbk"),
+        "encoding_mismatch",
+        "line 20002 is not UTF-8",
+    ),
+    ("string.json", '"一句话"'.encode(), "malformed_json", "holds a single string (line 1)"),
+    ("number.json", b"\n 42\n", "malformed_json", "holds a single number (line 2)"),
+    ("string.jsonl", b'"a"\n"b"\n', "malformed_json", "single string"),
     ("bad.jsonl", b'{"a": 1}\n{"a": 2,\n', "malformed_json", "line 2"),
     ("list.jsonl", b'{"a": 1}\n[1, 2]\n', "malformed_json", "Line 2"),
     ("bad.json", b'[{"a": 1},\n {"a": }]', "malformed_json", "line 2"),
@@ -104,8 +140,10 @@ def test_bad_input_is_refused_and_nothing_is_stored(
     response = upload(client, team.editor, team.project_id, filename, content)
     assert response.status_code == 422, response.text
     error = response.json()["error"]
-    assert error["code"] == code
+    assert error["code"] == code, error
     assert message in error["message"]
+    if "line " in message:
+        assert error["details"]["line"] == int(message.split("line ")[1].split()[0].strip("),"))
     _assert_nothing_stored(app, settings)
 
 

@@ -3,6 +3,8 @@
 import hashlib
 import io
 import json
+import re
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -214,3 +216,73 @@ def test_create_and_delete_are_audited(client: TestClient, team: Team, settings:
         query = select(AuditLog.action).where(AuditLog.object_id == created["id"])
         actions = sorted(session.scalars(query))
     assert actions == ["dataset.create", "dataset.delete"]
+
+
+def _with_saved_values(content: bytes, values: dict[str, str]) -> bytes:
+    """The workbook with saved values for some formula cells, as a calculating program writes."""
+    source = zipfile.ZipFile(io.BytesIO(content))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                for cell, value in values.items():
+                    kind = "" if value.isdigit() else ' t="str"'
+                    data = re.sub(
+                        rf'<c r="{cell}">(<f>[^<]*</f>)<v></v>'.encode(),
+                        rf'<c r="{cell}"{kind}>\g<1><v>{value}</v>'.encode(),
+                        data,
+                    )
+            target.writestr(item, data)
+    return buffer.getvalue()
+
+
+def test_xlsx_formulas_read_saved_values_and_warn_where_none(
+    client: TestClient, team: Team
+) -> None:
+    rows: list[list[object]] = [["数量", "单价", "金额", "备注"]]
+    rows += [[n, 3, f"=A{n + 1}*B{n + 1}", f'=IF(A{n + 1}>2,"多","少")'] for n in range(1, 6)]
+    saved = {"C2": "3", "C3": "6", "C4": "9", "C6": "15", "D2": "少", "D3": "少"}
+    content = _with_saved_values(_xlsx(rows), saved)
+    response = upload(client, team.editor, team.project_id, "订单.xlsx", content)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert len(body["warnings"]) == 1
+    warning = body["warnings"][0]
+    assert warning["code"] == "formula_without_value" and warning["count"] == 4
+    assert warning["cells"] == ["D4", "C5", "D5", "D6"]
+    assert "4 formula cell(s)" in warning["message"] and "D4, C5, D5, D6" in warning["message"]
+    preview = client.get(f"/api/v1/datasets/{body['id']}/preview", headers=team.viewer).json()
+    assert [r["金额"] for r in preview["rows"]] == [3, 6, 9, None, 15]
+    assert [r["备注"] for r in preview["rows"]] == ["少", "少", None, None, None]
+    again = client.get(f"/api/v1/datasets/{body['id']}", headers=team.viewer).json()
+    assert again["warnings"] == body["warnings"]
+    profile = client.get(f"/api/v1/datasets/{body['id']}/profile", headers=team.viewer).json()
+    assert profile["warnings"] == body["warnings"]
+    report = client.post(
+        f"/api/v1/datasets/{body['id']}/validate",
+        headers=team.viewer,
+        json={"task_type": "tabular_regression", "columns": {"target": "数量"}},
+    ).json()
+    assert report["warnings"][0]["code"] == "formula_without_value"
+    assert "C5" in report["warnings"][0]["message"]
+
+
+def test_xlsx_without_formulas_has_no_warning(client: TestClient, team: Team) -> None:
+    response = upload(client, team.editor, team.project_id, "t.xlsx", _xlsx([["a"], [1], [2]]))
+    assert response.status_code == 201, response.text
+    assert response.json()["warnings"] == []
+
+
+def test_gbk_with_lines_that_happen_to_be_valid_utf8_is_read_as_gbk(
+    client: TestClient, team: Team
+) -> None:
+    """In GBK "女" is the bytes C5 AE, which are also UTF-8 for "Ů": still one GBK file."""
+    text = "编号,性别\n1,女\n2,男\n3,女\n"
+    raw = text.encode("gbk")
+    assert "1,女".encode("gbk").decode("utf-8") == "1,Ů"
+    response = upload(client, team.editor, team.project_id, "people.csv", raw)
+    assert response.status_code == 201, response.text
+    assert response.json()["encoding"] == "gb18030"
+    rows = client.get(f"/api/v1/datasets/{response.json()['id']}/preview", headers=team.viewer)
+    assert [r["性别"] for r in rows.json()["rows"]] == ["女", "男", "女"]

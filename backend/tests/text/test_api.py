@@ -4,6 +4,7 @@ the base-model admin endpoints, and a broken base model refused before queueing.
 import contextlib
 import io
 import os
+import shutil
 import signal
 import time
 import zipfile
@@ -32,12 +33,14 @@ from tests.text.conftest import TINY_PARAMS
 
 CASES = [
     ("zh", "tfidf_linear", {"text": "review", "label": "sentiment"}, {}),
+    ("pure", "tfidf_linear", {"text": "review", "label": "sentiment"}, {}),
     ("en", "tfidf_linear", {"text": "text", "label": "category"}, {}),
     ("zh", "transformer", {"text": "review", "label": "sentiment"}, TINY_PARAMS),
     ("en", "transformer", {"text": "text", "label": "category"}, {**TINY_PARAMS, "epochs": 1}),
 ]
 EXAMPLES = {
     "zh": ["质量很好，物流也快，非常满意！", "太差了，用了两天就坏了，不推荐。"],
+    "pure": ["质量很好，物流也快，非常满意！", "太差了，用了两天就坏了，不推荐。"],
     "en": ["The striker scored twice in the cup final.", "Shares fell after profits dropped."],
 }
 
@@ -215,3 +218,44 @@ def test_killed_training_process_is_retried_and_resumes_from_checkpoint(
     model = jobs_client.get(f"/api/v1/models/{whole['model_version_id']}", headers=headers).json()
     assert model["info"]["resumed"] is False
     assert resumed["metrics"] == pytest.approx(model["metrics"], abs=1e-6)
+
+
+def test_unexpected_trainer_failure_is_a_message_and_the_log_keeps_the_traceback(
+    jobs_client: TestClient,  # noqa: F811
+    make_user: Callable[..., User],
+    text_data: dict[str, Path],
+    api_base_models: Path,
+) -> None:
+    """A base model whose tokenizer.json is cut short passes the file checks, then fails in
+    the trainer: the job's error is one line without server paths; the log has the traceback."""
+    good = api_base_models / "base" / "tiny-bert"
+    cut = api_base_models / "base" / "cut-tokenizer-bert"
+    if not cut.is_dir():
+        shutil.copytree(good, cut)
+        text = (good / "tokenizer.json").read_text(encoding="utf-8")
+        (cut / "tokenizer.json").write_text(text[: len(text) // 2], encoding="utf-8")
+    make_user("lin")
+    headers = login(jobs_client, "lin")
+    project = personal_project(jobs_client, headers)
+    frame = pd.read_parquet(text_data["pure"])
+    dataset = upload_csv(jobs_client, headers, project, frame, "pure.csv")
+    body = {
+        "project_id": project,
+        "name": "cut tokenizer",
+        "task_type": "text_classification",
+        "trainer": "transformer",
+        "dataset_id": dataset["id"],
+        "columns": {"text": "review", "label": "sentiment"},
+        "params": {**TINY_PARAMS, "base_model": "cut-tokenizer-bert"},
+    }
+    done = submit(jobs_client, headers, body)
+    assert done["status"] == "failed", done
+    error = done["error"]
+    assert error["code"] == "trainer_crashed"
+    assert error["message"].startswith("Training failed with an unexpected error (JSONDecodeError")
+    assert "Traceback" not in error["message"] and "\n" not in error["message"]
+    assert str(api_base_models) not in error["message"] and "site-packages" not in error["message"]
+    log = jobs_client.get(f"/api/v1/jobs/{done['id']}/logs/download", headers=headers)
+    assert log.status_code == 200
+    assert "Traceback (most recent call last)" in log.text
+    assert "json.decoder.JSONDecodeError" in log.text

@@ -8,7 +8,7 @@ import pytest
 from app.base_models.install import MINILM, install_minilm
 from app.trainers.text.transformer import TransformerTrainer
 from app.trainers.text.transformer.base_model import inspect_base_model
-from tests.text.builders import english_news
+from tests.text.builders import english_news, pure_chinese_reviews
 from tests.text.conftest import TextRun
 
 
@@ -39,3 +39,33 @@ def test_minilm_fine_tunes_on_bbc_news_and_serves_with_onnx(
         predictor.predict(["The goalkeeper saved a penalty in the final minute."])[0]["label"]
         == "sports"
     )
+
+
+@pytest.mark.slow
+def test_minilm_trains_on_pure_chinese_reviews(
+    run_text: Callable[..., TextRun], model_storage: Path, tmp_path: Path
+) -> None:
+    """Chinese without any Latin letter or digit trains and serves; MiniLM's English
+    vocabulary knows few Chinese characters, and the job log says so."""
+    from transformers import AutoTokenizer
+
+    folder = install_minilm(model_storage)
+    frame = pure_chinese_reviews(15)
+    tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+    ids = [i for text in frame["review"] for i in tokenizer(text)["input_ids"]]
+    assert ids.count(tokenizer.unk_token_id) > 0.3 * len(ids)
+    data = tmp_path / "pure.parquet"
+    frame.to_parquet(data)
+    params = {
+        "base_model": MINILM,
+        "epochs": 1,
+        "batch_size": 16,
+        "max_length": 32,
+        "checkpoint_every_steps": 0,
+        "export_onnx": False,
+    }
+    run = run_text("transformer", data, {"text": "review", "label": "sentiment"}, params)
+    assert run.returncode == 0, run.of("error") or run.stderr[-3000:]
+    assert "of the training tokens are unknown to base model 'all-MiniLM-L6-v2'" in run.logs()
+    predictor = TransformerTrainer.load_predictor(run.work / "output", {})
+    assert predictor.predict(["质量很好，非常满意！"])[0]["label"] in ("pos", "neg")

@@ -76,8 +76,8 @@ def test_unknown_param_is_an_error_line(
         "tabular_classification", "lightgbm", tables["cancer"], TARGET, {"n_estimatorz": 3}
     )
     assert run.returncode == 1
-    assert run.of("error")[0]["code"] == "trainer_crashed"
-    assert "n_estimatorz" in run.of("error")[0]["message"]
+    assert run.of("error")[0]["code"] == "bad_params"
+    assert "n_estimatorz: Extra inputs are not permitted" in run.of("error")[0]["message"]
 
 
 def test_missing_target_column_is_a_clear_error(

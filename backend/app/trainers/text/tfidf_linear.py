@@ -1,8 +1,10 @@
 """TF-IDF (character n-grams + word n-grams) with logistic regression or a calibrated linear SVM.
 
-Character n-grams need no word segmentation, so Chinese works as is; the word analyzer only
-sees runs of non-CJK letters and digits ("words where words exist"). Saved with skops and
-loaded against an allowlist of types (no arbitrary code).
+Character n-grams need no word segmentation; the word features use `tokens.word_tokens`
+(jieba words for Chinese, letter/digit runs elsewhere), so any language mix works. When the
+training texts hold no word at all (only symbols or single letters), the model is trained on
+character n-grams alone. Saved with skops and loaded against an allowlist of types and
+functions (no arbitrary code).
 """
 
 import json
@@ -24,12 +26,12 @@ from app.trainers.base import (
 )
 from app.trainers.text.data import TEXT_META_FILE, TextData, input_texts, load_text
 from app.trainers.text.metrics import evaluate, prediction
+from app.trainers.text.tokens import word_tokens
 
 MODEL_FILE = "model.skops"
 VOCABULARY_FILE = "vocabulary.json"
-# Words: runs of letters/digits outside the CJK, kana and hangul blocks.
-WORD_PATTERN = r"[^\W_\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\u3040-\u30ff]{2,}"
 TRUSTED_TYPES = (
+    "app.trainers.text.tokens.word_tokens",
     "sklearn.pipeline.Pipeline",
     "sklearn.pipeline.FeatureUnion",
     "sklearn.feature_extraction.text.TfidfVectorizer",
@@ -98,7 +100,10 @@ class TfidfLinearParams(TrainerParams):
     char_ngram_min: int = Field(1, ge=1, le=5, description="Shortest character n-gram.")
     char_ngram_max: int = Field(3, ge=1, le=6, description="Longest character n-gram.")
     word_ngram_max: int = Field(
-        2, ge=0, le=3, description="Longest word n-gram (0: no word features)."
+        2,
+        ge=0,
+        le=3,
+        description="Longest word n-gram (0: no word features); Chinese is segmented with jieba.",
     )
     max_features: int = Field(
         300_000, ge=100, le=5_000_000, description="Vocabulary cap per analyzer."
@@ -120,7 +125,7 @@ class TfidfLinearParams(TrainerParams):
     )
 
 
-def build_pipeline(p: TfidfLinearParams, seed: int) -> Any:
+def build_pipeline(p: TfidfLinearParams, seed: int, *, words: bool = True) -> Any:
     """The unfitted scikit-learn pipeline: FeatureUnion(char, word) → linear model."""
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -143,9 +148,13 @@ def build_pipeline(p: TfidfLinearParams, seed: int) -> Any:
             ),
         )
     ]
-    if p.word_ngram_max:
+    if p.word_ngram_max and words:
         word = TfidfVectorizer(
-            token_pattern=WORD_PATTERN, ngram_range=(1, p.word_ngram_max), lowercase=True, **common
+            tokenizer=word_tokens,
+            token_pattern=None,
+            ngram_range=(1, p.word_ngram_max),
+            lowercase=True,
+            **common,
         )
         parts.append(("word", word))
     weight = "balanced" if p.class_weight == "balanced" else None
@@ -238,11 +247,11 @@ class TfidfLinearTrainer(Trainer):
             f"rows {data.rows()}; dropped empty {data.dropped_rows}, "
             f"duplicates {data.duplicate_rows}"
         )
-        pipeline = build_pipeline(p, ctx.seed)
+        pipeline = build_pipeline(p, ctx.seed, words=_has_words(ctx, p, data.texts["train"]))
         ctx.check_stop()
         ctx.report_progress(0.1, message="fitting")
         fit_labels = data.y["train"] if p.multi_label else np.asarray(data.y["train"])
-        pipeline.fit(data.texts["train"], fit_labels)
+        _fit(pipeline, data.texts["train"], fit_labels, p.min_df)
         ctx.check_stop()
         if data.texts["validation"]:
             proba = _proba(pipeline, data.texts["validation"], len(data.classes), p.multi_label)
@@ -285,6 +294,37 @@ class TfidfLinearTrainer(Trainer):
     def load_predictor(cls, artifact_dir: Path, metadata: dict[str, Any]) -> Predictor:
         """Load the skops pipeline, refusing any type outside the allowlist."""
         return TfidfPredictor(artifact_dir, metadata)
+
+
+def _has_words(ctx: TrainerContext, p: TfidfLinearParams, texts: list[str]) -> bool:
+    """Whether word features can be built: some training text holds a word (logged if not)."""
+    if not p.word_ngram_max:
+        return False
+    if any(word_tokens(text.lower()) for text in texts):
+        return True
+    ctx.log(
+        "No words in the training texts (only symbols or single letters): "
+        "training on character n-grams only.",
+        level="warning",
+    )
+    return False
+
+
+def _fit(pipeline: Any, texts: list[str], labels: Any, min_df: int) -> None:
+    """Fit; a vocabulary pruned to nothing by min_df is the person's to fix."""
+    problem = TrainerError(
+        f"No n-gram appears in at least min_df={min_df} of the {len(texts)} training rows; "
+        "lower min_df.",
+        code="empty_vocabulary",
+    )
+    if min_df > len(texts):
+        raise problem
+    try:
+        pipeline.fit(texts, labels)
+    except ValueError as exc:
+        if "no terms remain" not in str(exc) and "empty vocabulary" not in str(exc):
+            raise
+        raise problem from exc
 
 
 def _proba(pipeline: Any, texts: list[str], n_classes: int, multi_label: bool) -> np.ndarray:

@@ -20,6 +20,8 @@ from app.trainers.text.transformer.params import TransformerParams
 from app.trainers.text.transformer.predictor import MODEL_DIR, TransformerPredictor, offline
 from app.trainers.text.transformer.runtime import torch_probabilities
 
+UNKNOWN_WARNING_SHARE = 0.3
+
 
 def build_model(base: Path, data: TextData, p: TransformerParams, seed: int) -> Any:
     """The base encoder with a fresh classification head (seeded), LoRA-wrapped if asked."""
@@ -116,6 +118,22 @@ class FineTune:
             for split, texts in self.data.texts.items()
         }
         self.pad_id = int(self.tokenizer.pad_token_id or 0)
+        self._warn_unknown_tokens()
+
+    def _warn_unknown_tokens(self) -> None:
+        """Log when much of the training text is unknown to the base model's vocabulary."""
+        unknown = self.tokenizer.unk_token_id
+        total = sum(len(row) for row in self.rows["train"])
+        if unknown is None or not total:
+            return
+        share = sum(row.count(unknown) for row in self.rows["train"]) / total
+        if share >= UNKNOWN_WARNING_SHARE:
+            self.ctx.log(
+                f"{share:.0%} of the training tokens are unknown to base model "
+                f"'{self.p.base_model}': its vocabulary does not cover this text's language. "
+                "Choose a base model made for it (or the TF-IDF trainer).",
+                level="warning",
+            )
 
     def probabilities(self, model: Any, split: str) -> np.ndarray:
         """PyTorch probabilities on one split."""
