@@ -3,7 +3,7 @@ import { Card, Descriptions, Typography } from "antd";
 import { useMemo } from "react";
 import { useTranslation } from "react-i18next";
 import type { ColumnProfile } from "../lib/profile";
-import { Chart } from "./Chart";
+import { BarChart as Chart } from "./BarChart";
 
 export function ColumnProfileCard({ column }: { column: ColumnProfile }) {
   const { t } = useTranslation();

@@ -3,7 +3,10 @@ import { Empty } from "antd";
 import { useMemo } from "react";
 import { useTranslation } from "react-i18next";
 import type { Point } from "../lib/jobStream";
-import { Chart } from "./Chart";
+import { LineChart } from "echarts/charts";
+import { Chart, registerChartParts } from "./Chart";
+
+registerChartParts([LineChart]);
 
 export function CurvesChart({ series, height = 320 }: { series: Record<string, Point[]>; height?: number }) {
   const { t } = useTranslation();
