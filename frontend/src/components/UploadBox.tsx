@@ -8,6 +8,7 @@ import { API } from "../api/client";
 import type { Dataset } from "../api/domain";
 import { ApiError } from "../api/errors";
 import { uploadFile } from "../api/upload";
+import { errorText } from "../api/errorText";
 
 interface Props {
   projectId: string;
@@ -43,7 +44,7 @@ export function UploadBox({ projectId, onUploaded }: Props) {
       setFile(null);
     } catch (err) {
       if (err instanceof ApiError && err.code === "cancelled") setFile(null);
-      else setError(err instanceof Error ? err.message : String(err));
+      else setError(errorText(err));
     } finally {
       abort.current = null;
       setBusy(false);

@@ -5,6 +5,7 @@ import { useTranslation } from "react-i18next";
 import { api, unwrap } from "../api/client";
 import type { Dataset } from "../api/domain";
 import { TASK_TYPES, mappingFor, type MappingValues } from "../lib/tasks";
+import { errorText } from "../api/errorText";
 
 export function ValidationPanel({ dataset }: { dataset: Dataset }) {
   const { t } = useTranslation();
@@ -47,7 +48,7 @@ export function ValidationPanel({ dataset }: { dataset: Dataset }) {
         )}
         <Button type="primary" htmlType="submit" loading={run.isPending}>{t("datasets.runValidation")}</Button>
       </Form>
-      {run.error && <Alert style={{ marginTop: 12 }} type="error" showIcon title={run.error.message} />}
+      {run.error && <Alert style={{ marginTop: 12 }} type="error" showIcon title={errorText(run.error)} />}
       {report && (
         <Space orientation="vertical" style={{ width: "100%", marginTop: 16 }} data-testid="validation-report">
           <Tag color={report.ok ? "success" : "error"}>{report.ok ? t("datasets.valid") : t("datasets.invalid")}</Tag>

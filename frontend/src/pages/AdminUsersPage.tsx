@@ -8,6 +8,7 @@ import type { User } from "../api/types";
 import { QueryError } from "../components/QueryError";
 import { applyFieldErrors } from "../lib/forms";
 import { formatTime } from "../lib/format";
+import { errorText } from "../api/errorText";
 
 interface NewUser {
   username: string;
@@ -54,7 +55,7 @@ export function AdminUsersPage() {
     mutationFn: ({ id, body }: { id: string; body: { is_active?: boolean; role?: User["role"] } }) =>
       unwrap(api.PATCH("/api/v1/users/{user_id}", { params: { path: { user_id: id } }, body })),
     onSuccess: refresh,
-    onError: (err) => void message.error(err.message),
+    onError: (err) => void message.error(errorText(err)),
   });
   const reset = useMutation({
     mutationFn: ({ id, password }: { id: string; password: string }) =>

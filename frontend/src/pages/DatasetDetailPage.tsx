@@ -15,6 +15,7 @@ import { ValidationPanel } from "../components/ValidationPanel";
 import { isReady, pollWhileProcessing } from "../lib/datasets";
 import { formatBytes, formatTime } from "../lib/format";
 import { normalizePreview, normalizeProfile } from "../lib/profile";
+import { errorText } from "../api/errorText";
 
 function Preview({ dataset }: { dataset: Dataset }) {
   const [page, setPage] = useState(1);
@@ -109,7 +110,7 @@ export function DatasetDetailPage() {
   const remove = useMutation({
     mutationFn: () => unwrap(api.DELETE("/api/v1/datasets/{dataset_id}", { params: { path: { dataset_id: id } } })),
     onSuccess: () => navigate("/datasets"),
-    onError: (err) => void message.error(err.message),
+    onError: (err) => void message.error(errorText(err)),
   });
 
   if (dataset.isLoading) return <PageSkeleton />;

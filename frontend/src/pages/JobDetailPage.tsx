@@ -13,6 +13,7 @@ import { StatusTag } from "../components/StatusTag";
 import { useJobStream } from "../hooks/useJobStream";
 import { formatDuration, formatTime } from "../lib/format";
 import { isFinished } from "../lib/jobStream";
+import { errorText } from "../api/errorText";
 
 /** REST for the full record (refetched on each status change), the stream for live fields. */
 function mergeJob(rest: Job | undefined, live: Job | null): Job {
@@ -40,7 +41,7 @@ export function JobDetailPage() {
     mutationFn: (action: "cancel" | "retry") =>
       unwrap(api.POST(action === "cancel" ? "/api/v1/jobs/{job_id}/cancel" : "/api/v1/jobs/{job_id}/retry", { params: { path: { job_id: id } } })),
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: ["job", id] }),
-    onError: (err) => void message.error(err.message),
+    onError: (err) => void message.error(errorText(err)),
   });
 
   if (rest.isLoading && !stream.job) return <PageSkeleton />;

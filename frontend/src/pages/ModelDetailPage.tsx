@@ -5,7 +5,7 @@ import { useMemo } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router-dom";
 import { api, unwrap } from "../api/client";
-import { Chart } from "../components/Chart";
+import { BarChart as Chart } from "../components/BarChart";
 import { ConfusionHeatmap } from "../components/ConfusionHeatmap";
 import { CurvesChart } from "../components/CurvesChart";
 import { PageSkeleton } from "../components/PageSkeleton";
@@ -14,6 +14,7 @@ import { QueryError } from "../components/QueryError";
 import { downloadFile } from "../lib/download";
 import { formatBytes, formatMetric, formatTime } from "../lib/format";
 import { inputColumns, readReport, scalarMetrics, seriesFromMetrics, type Importance, type Mistake, type PerClass } from "../lib/models";
+import { errorText } from "../api/errorText";
 
 function ImportanceChart({ items }: { items: Importance[] }) {
   const option = useMemo(() => {
@@ -65,7 +66,7 @@ export function ModelDetailPage() {
   if (model.error || !model.data) return <QueryError error={model.error} onRetry={() => void model.refetch()} />;
   const m = model.data;
   const report = readReport(m);
-  const download = () => downloadFile(`/models/${m.id}/download`, `model-${m.id}.zip`).catch((e: Error) => void message.error(e.message));
+  const download = () => downloadFile(`/models/${m.id}/download`, `model-${m.id}.zip`).catch((e: unknown) => void message.error(errorText(e)));
 
   const perClassColumns = [
     { title: t("models.label"), dataIndex: "label", render: String },
