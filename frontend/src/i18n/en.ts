@@ -10,7 +10,7 @@ const en: Messages = {
     refresh: "Refresh", details: "Details", yes: "Yes", no: "No", submit: "Submit", next: "Next",
     prev: "Previous", error: "Something went wrong", reload: "Reload", download: "Download",
     all: "All", saved: "Saved", done: "Done", close: "Close",
-    optional: "optional", range: "range {{min}} – {{max}}", outOfRange: "Out of range: {{range}}", me: " (me)", total: "{{count}} in all",
+    required: "Required", optional: "optional", range: "range {{min}} – {{max}}", outOfRange: "Out of range: {{range}}", me: " (me)", total: "{{count}} in all",
   },
   nav: {
     dashboard: "Dashboard", datasets: "Datasets", newJob: "New training", jobs: "Jobs",

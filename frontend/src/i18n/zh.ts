@@ -8,7 +8,7 @@ const zh = {
     refresh: "刷新", details: "详情", yes: "是", no: "否", submit: "提交", next: "下一步",
     prev: "上一步", error: "出错了", reload: "重新加载", download: "下载", all: "全部",
     saved: "已保存", done: "完成", close: "关闭",
-    optional: "可选", range: "取值范围 {{min}} – {{max}}", outOfRange: "超出允许范围：{{range}}", me: "（我）", total: "共 {{count}} 条",
+    required: "必填", optional: "可选", range: "取值范围 {{min}} – {{max}}", outOfRange: "超出允许范围：{{range}}", me: "（我）", total: "共 {{count}} 条",
   },
   nav: {
     dashboard: "概览", datasets: "数据集", newJob: "新建训练", jobs: "训练任务", models: "模型",
