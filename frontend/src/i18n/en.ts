@@ -110,6 +110,7 @@ const en: Messages = {
     changePassword: "Change password", currentPassword: "Current password", newPassword: "New password", confirmPassword: "Confirm new password",
     mismatch: "The two new passwords differ", passwordChanged: "Password changed", saveProfile: "Save profile",
   },
+  logLevels: { debug: "Debug", info: "Info", warning: "Warning", error: "Error" },
   tasks: { tabular_classification: "Tabular classification", tabular_regression: "Tabular regression", text_classification: "Text classification" },
   errors: {
     boundary: "This page failed", network: "Network error, please retry",

@@ -99,6 +99,7 @@ const zh = {
     changePassword: "修改密码", currentPassword: "当前密码", newPassword: "新密码", confirmPassword: "确认新密码",
     mismatch: "两次输入的新密码不一致", passwordChanged: "密码已修改", saveProfile: "保存资料",
   },
+  logLevels: { debug: "调试", info: "信息", warning: "警告", error: "错误" },
   tasks: { tabular_classification: "表格分类", tabular_regression: "表格回归", text_classification: "文本分类" },
   errors: {
     boundary: "页面出错了", network: "网络错误，请稍后重试", notFound: "页面不存在",
