@@ -62,7 +62,7 @@ const en: Messages = {
     processingHint: "The file is large and is being converted in the background; this page refreshes when it is done",
     uploadedProcessing: "Uploaded {{name}}; the file is large and is being converted in the background",
     failedTitle: "Conversion failed", failedHint: "Delete this dataset, fix the file and upload it again.",
-    downloadOriginal: "Download original", downloadCsv: "Download CSV", rowsTotal: "Rows", rowsUsable: "Usable rows", rowsDropped: "Dropped rows", classCounts: "Rows per class", textLength: "Text length", sampleRows: "Sample rows: {{rows}}", dropReasons: "Drop reasons", emptyHint: "Upload a CSV / Excel / JSON file to preview, validate and train", kind: "Inferred type", histogram: "Histogram", topValues: "Most frequent values", uploadAgain: "Choose another file",
+    refused: "{{name}} was refused: {{reason}}", downloadOriginal: "Download original", downloadCsv: "Download CSV", rowsTotal: "Rows", rowsUsable: "Usable rows", rowsDropped: "Dropped rows", classCounts: "Rows per class", textLength: "Text length", sampleRows: "Sample rows: {{rows}}", dropReasons: "Drop reasons", emptyHint: "Upload a CSV / Excel / JSON file to preview, validate and train", kind: "Inferred type", histogram: "Histogram", topValues: "Most frequent values", uploadAgain: "Choose another file",
   },
   jobs: {
     title: "Training jobs", new: "New training", dataset: "Dataset", taskType: "Task type",

@@ -55,7 +55,7 @@ const zh = {
     processingHint: "文件较大，正在后台转换，完成后自动刷新",
     uploadedProcessing: "已上传 {{name}}，文件较大，正在后台转换",
     failedTitle: "转换失败", failedHint: "请删除该数据集，修正文件后重新上传。",
-    downloadOriginal: "下载原文件", downloadCsv: "下载 CSV", rowsTotal: "总行数", rowsUsable: "可用行数", rowsDropped: "去掉的行数", classCounts: "各类别行数", textLength: "文本长度", sampleRows: "示例行号：{{rows}}", dropReasons: "去掉原因", emptyHint: "上传 CSV / Excel / JSON 文件后即可预览、校验并开始训练", kind: "推断类型", histogram: "分布直方图", topValues: "最常见的值", uploadAgain: "重新选择文件",
+    refused: "{{name}} 未能上传：{{reason}}", downloadOriginal: "下载原文件", downloadCsv: "下载 CSV", rowsTotal: "总行数", rowsUsable: "可用行数", rowsDropped: "去掉的行数", classCounts: "各类别行数", textLength: "文本长度", sampleRows: "示例行号：{{rows}}", dropReasons: "去掉原因", emptyHint: "上传 CSV / Excel / JSON 文件后即可预览、校验并开始训练", kind: "推断类型", histogram: "分布直方图", topValues: "最常见的值", uploadAgain: "重新选择文件",
   },
   jobs: {
     title: "训练任务", new: "新建训练", dataset: "数据集", taskType: "任务类型", mapping: "列映射",

@@ -70,7 +70,7 @@ export function DatasetsPage() {
         rowKey="id"
         loading={datasets.isLoading}
         dataSource={datasets.data?.items}
-        locale={{ emptyText: <Empty description={t("datasets.noDatasets")} /> }}
+        locale={{ emptyText: <Empty description={<>{t("datasets.noDatasets")}<br />{t("datasets.emptyHint")}</>} /> }}
         pagination={{ current: page, pageSize, total: datasets.data?.total, onChange: setPage }}
         columns={[
           { title: t("common.name"), dataIndex: "name", render: (name: string, d) => <Link to={`/datasets/${d.id}`}>{name}</Link> },

@@ -11,6 +11,7 @@ import { CurvesChart } from "../components/CurvesChart";
 import { PageSkeleton } from "../components/PageSkeleton";
 import { PredictPanel } from "../components/PredictPanel";
 import { QueryError } from "../components/QueryError";
+import { useNames } from "../i18n/names";
 import { downloadFile } from "../lib/download";
 import { formatBytes, formatMetric, formatTime } from "../lib/format";
 import { inputColumns, readReport, scalarMetrics, seriesFromMetrics, type Importance, type Mistake, type PerClass } from "../lib/models";
@@ -60,6 +61,7 @@ function Curves({ jobId }: { jobId: string }) {
 export function ModelDetailPage() {
   const { id = "" } = useParams();
   const { t } = useTranslation();
+  const name = useNames();
   const { message } = App.useApp();
   const model = useQuery({ queryKey: ["model", id], queryFn: () => unwrap(api.GET("/api/v1/models/{model_id}", { params: { path: { model_id: id } } })) });
   if (model.isLoading) return <PageSkeleton />;
@@ -108,8 +110,10 @@ export function ModelDetailPage() {
           <Descriptions.Item label={t("jobs.targetColumn")}>{String(m.columns.target ?? m.columns.label ?? "—")}</Descriptions.Item>
           <Descriptions.Item label={t("models.input")}>{inputColumns(m).join(", ")}</Descriptions.Item>
           {report.labels.length > 0 && <Descriptions.Item label={t("models.class")}>{report.labels.map((l) => <Tag key={l}>{l}</Tag>)}</Descriptions.Item>}
-          <Descriptions.Item label="Trainer">{`${m.trainer} (${m.model_format})`}</Descriptions.Item>
-          <Descriptions.Item label={t("jobs.params")}><code>{JSON.stringify(m.params)}</code></Descriptions.Item>
+          <Descriptions.Item label={t("models.trainer")}>{name("trainers", m.trainer)}</Descriptions.Item>
+          <Descriptions.Item label={t("jobs.params")}>
+            {Object.entries(m.params).map(([k, v]) => <Tag key={k}>{`${name("params", k)}: ${typeof v === "object" ? JSON.stringify(v) : String(v)}`}</Tag>)}
+          </Descriptions.Item>
           <Descriptions.Item label={t("jobs.dataset")}>{m.dataset_id ? <Link to={`/datasets/${m.dataset_id}`}>{m.dataset_id}</Link> : "—"}</Descriptions.Item>
           <Descriptions.Item label={m.description ? t("common.details") : "—"}>{m.description || "—"}</Descriptions.Item>
         </Descriptions>
