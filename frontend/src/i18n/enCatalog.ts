@@ -146,4 +146,22 @@ export const enCatalog: Catalog = {
     tfidf_linear: "TF-IDF + linear",
     transformer: "Transformer fine-tune",
   },
+  metrics: {
+    accuracy: "Accuracy",
+    log_loss: "Log loss",
+    macro_f1: "Macro F1",
+    weighted_f1: "Weighted F1",
+    mae: "MAE",
+    r2: "R²",
+    rmse: "RMSE",
+    loss: "Loss",
+    precision: "Precision",
+    recall: "Recall",
+    f1: "F1",
+  },
+  splits: {
+    train: "train",
+    validation: "validation",
+    test: "test",
+  },
 };

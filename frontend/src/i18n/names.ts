@@ -36,3 +36,10 @@ export function useNames() {
 export function fieldErrorText(type: string | undefined, message: string, lang = i18n.language): string {
   return (type && (lookup(lang, "fieldErrors", type) ?? lookup(lang, "errorCodes", type))) || message;
 }
+
+/** A metric key ("accuracy", "validation/log_loss", "test_rmse") in the UI's language. */
+export function metricName(name: ReturnType<typeof useNames>, key: string): string {
+  const match = /^(train|validation|test)[/_](.+)$/.exec(key);
+  if (!match) return name("metrics", key);
+  return `${name("splits", match[1])} · ${name("metrics", match[2])}`;
+}

@@ -143,4 +143,22 @@ export const zhCatalog = {
     tfidf_linear: "TF-IDF + 线性模型",
     transformer: "Transformer 微调",
   },
+  metrics: {
+    accuracy: "准确率",
+    log_loss: "对数损失",
+    macro_f1: "宏平均 F1",
+    weighted_f1: "加权 F1",
+    mae: "平均绝对误差",
+    r2: "决定系数 R²",
+    rmse: "均方根误差",
+    loss: "损失",
+    precision: "精确率",
+    recall: "召回率",
+    f1: "F1",
+  },
+  splits: {
+    train: "训练集",
+    validation: "验证集",
+    test: "测试集",
+  },
 };

@@ -8,7 +8,7 @@ import { api, unwrap } from "../api/client";
 import { CurvesChart } from "../components/CurvesChart";
 import { PageSkeleton } from "../components/PageSkeleton";
 import { QueryError } from "../components/QueryError";
-import { useNames } from "../i18n/names";
+import { metricName, useNames } from "../i18n/names";
 import { bestValue, differingParams, lowerIsBetter } from "../lib/compare";
 import { formatMetric } from "../lib/format";
 import type { Point } from "../lib/jobStream";
@@ -47,7 +47,7 @@ export function ComparePage() {
       <Card title={t("nav.compare")}>
         <Table size="small" rowKey="metric" pagination={false} dataSource={metricRows} data-testid="compare-table"
           columns={[
-            { title: t("models.metric"), dataIndex: "metric", render: (m: string) => <>{m} <Typography.Text type="secondary">({lowerIsBetter(m) ? t("models.lowerIsBetter") : t("models.higherIsBetter")})</Typography.Text></> },
+            { title: t("models.metric"), dataIndex: "metric", render: (m: string) => <>{metricName(name, m)} <Typography.Text type="secondary">({lowerIsBetter(m) ? t("models.lowerIsBetter") : t("models.higherIsBetter")})</Typography.Text></> },
             ...modelColumns((value, row) => {
               const best = bestValue(String(row.metric), loaded.map((l) => row[l.model.id]));
               return value === best && loaded.length > 1
@@ -70,7 +70,7 @@ export function ComparePage() {
           const series: Record<string, Point[]> = Object.fromEntries(loaded.filter((l) => l.series[curve]).map((l) => [title(l), l.series[curve]]));
           return (
             <Col key={curve} xs={24} xl={12}>
-              <Card size="small" title={curve}><CurvesChart series={series} height={260} /></Card>
+              <Card size="small" title={metricName(name, curve)}><CurvesChart series={series} height={260} /></Card>
             </Col>
           );
         })}

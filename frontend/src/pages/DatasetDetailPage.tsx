@@ -20,6 +20,7 @@ import { useNames } from "../i18n/names";
 import { errorText } from "../api/errorText";
 
 function Preview({ dataset }: { dataset: Dataset }) {
+  const { t } = useTranslation();
   const [page, setPage] = useState(1);
   const pageSize = 20;
   const preview = useQuery({
@@ -46,7 +47,7 @@ function Preview({ dataset }: { dataset: Dataset }) {
         title: c,
         dataIndex: c,
         ellipsis: true,
-        render: (v: unknown) => (v === null || v === undefined ? <i style={{ color: "#bbb" }}>null</i> : String(v)),
+        render: (v: unknown) => (v === null || v === undefined ? <i style={{ color: "#bbb" }}>{t("datasets.missing")}</i> : String(v)),
       }))}
     />
   );

@@ -11,7 +11,7 @@ import { CurvesChart } from "../components/CurvesChart";
 import { PageSkeleton } from "../components/PageSkeleton";
 import { PredictPanel } from "../components/PredictPanel";
 import { QueryError } from "../components/QueryError";
-import { useNames } from "../i18n/names";
+import { metricName, useNames } from "../i18n/names";
 import { downloadFile } from "../lib/download";
 import { formatBytes, formatMetric, formatTime } from "../lib/format";
 import { inputColumns, readReport, scalarMetrics, seriesFromMetrics, type Importance, type Mistake, type PerClass } from "../lib/models";
@@ -133,7 +133,7 @@ export function ModelDetailPage() {
         }
       >
         <Descriptions size="small" column={4}>
-          {scalarMetrics(m).map(([k, v]) => <Descriptions.Item key={k} label={k}>{formatMetric(v)}</Descriptions.Item>)}
+          {scalarMetrics(m).map(([k, v]) => <Descriptions.Item key={k} label={metricName(name, k)}>{formatMetric(v)}</Descriptions.Item>)}
           <Descriptions.Item label={t("datasets.size")}>{formatBytes(m.size_bytes)}</Descriptions.Item>
           <Descriptions.Item label={t("common.createdAt")}>{formatTime(m.created_at)}</Descriptions.Item>
         </Descriptions>

@@ -7,7 +7,7 @@ import { Link, useNavigate } from "react-router-dom";
 import { api, unwrap } from "../api/client";
 import type { ModelVersion } from "../api/domain";
 import { QueryError } from "../components/QueryError";
-import { useNames } from "../i18n/names";
+import { metricName, useNames } from "../i18n/names";
 import { useProject } from "../hooks/useProject";
 import { formatBytes, formatMetric, formatTime } from "../lib/format";
 import { scalarMetrics } from "../lib/models";
@@ -61,7 +61,7 @@ export function ModelsPage() {
           { title: t("models.trainer"), dataIndex: "trainer", render: (v: string) => name("trainers", v) },
           {
             title: t("models.metrics"),
-            render: (_, m) => scalarMetrics(m).slice(0, 3).map(([k, v]) => <Tag key={k}>{k}: {formatMetric(v)}</Tag>),
+            render: (_, m) => scalarMetrics(m).slice(0, 3).map(([k, v]) => <Tag key={k}>{`${metricName(name, k)}: ${formatMetric(v)}`}</Tag>),
           },
           { title: t("datasets.size"), dataIndex: "size_bytes", render: formatBytes },
           { title: t("common.createdAt"), dataIndex: "created_at", render: formatTime },
