@@ -1,9 +1,10 @@
 /** End-to-end test in Debian's chromium (never a downloaded browser) against a real backend in
  * embedded mode that serves the built console; the HTML report and the trace go to artifacts/. */
 import { defineConfig } from "@playwright/test";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 
-const repo = resolve(__dirname, "..");
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const port = Number(process.env.E2E_PORT ?? 19080);
 export const artifacts = resolve(repo, process.env.E2E_ARTIFACTS ?? "artifacts/e2e");
 

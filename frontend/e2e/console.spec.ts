@@ -6,9 +6,9 @@
 import { expect, test, type BrowserContext, type Page } from "@playwright/test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { irisCsv, reviewsCsv, salesCsv } from "./data";
-import { api, file, pick, shot, upload, watchJob } from "./helpers";
+import { api, file, pick, shot, traceFile, upload, watchJob } from "./helpers";
 import { ADMIN_PASSWORD, INLINE_MAX_BYTES, NEW_ADMIN_PASSWORD } from "./settings.mjs";
 import { foreignTexts, visibleTexts } from "./zhText";
 
@@ -31,7 +31,7 @@ test.beforeAll(async ({ browser }) => {
 });
 
 test.afterAll(async () => {
-  await context.tracing.stop({ path: resolve(test.info().project.outputDir, "..", "trace.zip") });
+  await context.tracing.stop({ path: traceFile });
   await context.close();
   rmSync(work, { recursive: true, force: true });
 });

@@ -1,9 +1,12 @@
 /** Small steps the end-to-end test repeats: uploads, selects, API calls, screenshots, job polling. */
 import { expect, type Page } from "@playwright/test";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 
-export const shots = resolve(__dirname, "../..", process.env.SCREENSHOTS ?? "artifacts/screenshots");
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export const shots = resolve(repo, process.env.SCREENSHOTS ?? "artifacts/screenshots");
+export const traceFile = resolve(repo, process.env.E2E_ARTIFACTS ?? "artifacts/e2e", "trace.zip");
 mkdirSync(shots, { recursive: true });
 
 export const shot = (page: Page, name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
