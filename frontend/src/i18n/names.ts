@@ -1,5 +1,6 @@
 /** Server codes (errors, validation issues, audit actions, types, statistics, stages) in the UI's
  * language; an unknown code falls back to what the server sent. */
+import { useCallback } from "react";
 import { useTranslation } from "react-i18next";
 import i18n from "./index";
 import { enCatalog } from "./enCatalog";
@@ -26,10 +27,13 @@ export function lookup(lang: string, group: NameGroup, key: string): string | un
 export function useNames() {
   const { i18n } = useTranslation();
   const lang = i18n.language;
-  return (group: NameGroup, key: string | null | undefined, fallback?: string, vars?: Vars): string => {
-    const found = key ? lookup(lang, group, key) : undefined;
-    return found !== undefined ? fill(found, vars) : (fallback ?? key ?? "");
-  };
+  return useCallback(
+    (group: NameGroup, key: string | null | undefined, fallback?: string, vars?: Vars): string => {
+      const found = key ? lookup(lang, group, key) : undefined;
+      return found !== undefined ? fill(found, vars) : (fallback ?? key ?? "");
+    },
+    [lang],
+  );
 }
 
 /** One field error (a pydantic `type` or an error code) in `lang`, else the server's words. */
