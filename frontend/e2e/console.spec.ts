@@ -180,7 +180,7 @@ test("compare two models of one task: best value marked, differing params listed
   });
   await page.goto(`/jobs/${job.id}`);
   expect((await watchJob(page)).at(-1)).toBe("succeeded");
-  await page.getByRole("menuitem", { name: "模型" }).click();
+  await page.getByRole("menuitem", { name: "模型", exact: true }).click();
   await expect(page.locator(".ant-table-row").nth(1)).toBeVisible();
   const boxes = page.locator(".ant-table-row .ant-checkbox-input");
   await boxes.nth(0).check();
