@@ -787,6 +787,9 @@ export interface paths {
         /**
          * Ready
          * @description Readiness: the database (at the current schema) and Redis when configured.
+         *
+         *     `jobs` tells whether the job broker answers and how many workers are alive; it does not
+         *     make this replica unready (the API serves without workers; jobs wait queued).
          */
         get: operations["ready"];
         put?: never;
@@ -1142,12 +1145,6 @@ export interface components {
             type: string;
         };
         /**
-         * JobKind
-         * @description What a job does (train today; label, evaluate, export on the roadmap).
-         * @enum {string}
-         */
-        JobKind: "train";
-        /**
          * JobRead
          * @description A job's state, progress and timings.
          */
@@ -1190,7 +1187,8 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            kind: components["schemas"]["JobKind"];
+            /** Kind */
+            kind: string;
             /** Max Attempts */
             max_attempts: number;
             /** Message */
@@ -1242,7 +1240,7 @@ export interface components {
         };
         /**
          * JobStatus
-         * @description Lifecycle of a job; `app.jobs.states.transition` is the only way to change it.
+         * @description Lifecycle of a job; `app.engine.states.transition` is the only way to change it.
          * @enum {string}
          */
         JobStatus: "queued" | "running" | "cancelling" | "succeeded" | "failed" | "cancelled";
