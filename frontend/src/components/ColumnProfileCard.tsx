@@ -10,7 +10,7 @@ import { BarChart as Chart } from "./BarChart";
 function statLabel(name: ReturnType<typeof useNames>, key: string): string {
   const [head, rest] = key.startsWith("len ") ? ["length", key.slice(4)] : [null, key];
   const label = name("stats", rest);
-  return head ? `${name("stats", head)} · ${label}` : label;
+  return head ? `${name("stats", head)}${label}` : label;
 }
 
 export function ColumnProfileCard({ column }: { column: ColumnProfile }) {
@@ -40,7 +40,7 @@ export function ColumnProfileCard({ column }: { column: ColumnProfile }) {
   }, [column]);
 
   return (
-    <Card size="small" title={<Typography.Text strong>{column.name}</Typography.Text>} extra={`${name("dtypes", column.dtype)}${column.kind ? ` · ${name("dtypes", column.kind)}` : ""}`} data-testid="column-profile">
+    <Card size="small" title={<Typography.Text strong>{column.name}</Typography.Text>} extra={[...new Set([name("dtypes", column.dtype), column.kind ? name("dtypes", column.kind) : ""])].filter(Boolean).join(" · ")} data-testid="column-profile">
       <Descriptions size="small" column={2}>
         <Descriptions.Item label={t("datasets.missing")}>{column.missing ?? "—"}</Descriptions.Item>
         <Descriptions.Item label={t("datasets.unique")}>{column.unique ?? "—"}</Descriptions.Item>

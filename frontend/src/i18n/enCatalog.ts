@@ -84,7 +84,7 @@ export const enCatalog: Catalog = {
   stats: {
     mean: "Mean", std: "Std. dev.", min: "Min", max: "Max", p25: "25th pct.", p50: "Median", p75: "75th pct.",
     "25%": "25th pct.", "50%": "Median", "75%": "75th pct.", median: "Median", p90: "90th pct.", p99: "99th pct.",
-    min_length: "Shortest", mean_length: "Mean length", max_length: "Longest", length: "Text length",
+    min_length: "Shortest", mean_length: "Mean length", max_length: "Longest", length: "Length ",
   },
   stages: {
     "loading data": "Loading data", fitting: "Fitting", fitted: "Fitted", done: "Done", "exporting to ONNX": "Exporting to ONNX",

@@ -81,7 +81,7 @@ export const zhCatalog = {
   stats: {
     mean: "均值", std: "标准差", min: "最小值", max: "最大值", p25: "25% 分位", p50: "中位数", p75: "75% 分位",
     "25%": "25% 分位", "50%": "中位数", "75%": "75% 分位", median: "中位数", p90: "90% 分位", p99: "99% 分位",
-    min_length: "最短长度", mean_length: "平均长度", max_length: "最长长度", length: "文本长度",
+    min_length: "最短长度", mean_length: "平均长度", max_length: "最长长度", length: "长度",
   },
   stages: {
     "loading data": "加载数据", fitting: "训练中", fitted: "训练完成", done: "完成", "exporting to ONNX": "导出 ONNX",

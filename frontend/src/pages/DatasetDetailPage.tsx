@@ -152,7 +152,7 @@ export function DatasetDetailPage() {
           <Descriptions.Item label={t("datasets.columns")}>{ready ? d.columns.length : "—"}</Descriptions.Item>
           <Descriptions.Item label={t("datasets.size")}>{formatBytes(d.size_bytes)}</Descriptions.Item>
           <Descriptions.Item label={t("datasets.format")}>{d.format ? d.format.toUpperCase() : "—"}</Descriptions.Item>
-          <Descriptions.Item label={t("datasets.encoding")}>{d.encoding ?? "—"}</Descriptions.Item>
+          <Descriptions.Item label={t("datasets.encoding")}>{d.encoding ? d.encoding.toUpperCase() : "—"}</Descriptions.Item>
           <Descriptions.Item label={t("common.createdAt")}>{formatTime(d.created_at)}</Descriptions.Item>
         </Descriptions>
       </Card>
