@@ -195,6 +195,7 @@ test("compare two models of one task: best value marked, differing params listed
 test("a one-class dataset is refused at the column step of the wizard, in place", async () => {
   await page.getByRole("menuitem", { name: "数据集" }).click();
   const uploaded = await upload(page, file(work, "只有好评.csv", reviewsCsv(true)));
+  ids.oneClass = uploaded.id;
   await page.goto(`/jobs/new?dataset=${uploaded.id}`);
   await page.getByRole("button", { name: "下一步" }).click();
   await page.getByText("文本分类").click();
@@ -211,31 +212,6 @@ test("a one-class dataset is refused at the column step of the wizard, in place"
   // Next does not loop back: it goes on to the parameters again
   await page.getByRole("button", { name: "下一步" }).click();
   await expect(page).toHaveURL(/step=3/);
-});
-
-test("pure-Chinese text classification with the default settings trains and predicts", async () => {
-  await page.getByRole("menuitem", { name: "数据集" }).click();
-  const uploaded = await upload(page, file(work, "评论.csv", reviewsCsv()));
-  ids.reviews = uploaded.id;
-  await page.getByRole("button", { name: "开始训练" }).click();
-  await page.getByRole("button", { name: "下一步" }).click();
-  await page.getByText("文本分类").click();
-  await page.getByRole("button", { name: "下一步" }).click();
-  await pick(page, "文本列", "内容");
-  await pick(page, "目标列", "类别");
-  await page.getByRole("button", { name: "下一步" }).click();
-  await page.getByRole("button", { name: "下一步" }).click();
-  await page.getByTestId("job-submit").click();
-  await page.waitForURL(/\/jobs\/[0-9a-f-]{36}$/);
-  const seen = await watchJob(page);
-  await shot(page, "22-text-job");
-  expect(seen.at(-1), await page.getByTestId("job-status").locator("..").locator("..").innerText()).toBe("succeeded");
-  await page.getByTestId("job-model-link").click();
-  await page.getByRole("tab", { name: "在线试用" }).click();
-  await page.getByLabel("内容").fill("质量很好，推荐购买");
-  await page.getByTestId("predict-submit").click();
-  await expect(page.getByTestId("prediction-result").getByText("好评").first()).toBeVisible();
-  await shot(page, "23-text-model-predict");
 });
 
 test("a long job cancelled from its page is shown as cancelled", async () => {
@@ -327,7 +303,7 @@ test("no English in the Chinese console outside data and proper names", async ()
     await page.getByRole("tab", { name: tab }).click();
     await check(`/models/${ids.model} ${tab}`);
   }
-  await page.goto(`/jobs/new?dataset=${ids.reviews}`);
+  await page.goto(`/jobs/new?dataset=${ids.oneClass}`);
   await page.getByRole("button", { name: "下一步" }).click();
   await page.getByText("文本分类").click();
   await page.getByRole("button", { name: "下一步" }).click();
@@ -369,4 +345,33 @@ test("switch the language to English and keep it after a reload", async () => {
   await shot(page, "21-dashboard-en");
   await page.reload();
   await expect(page.getByText("Recent models")).toBeVisible();
+  await page.getByTestId("lang-switch").click();
+  await expect(page.getByText("最近的模型")).toBeVisible();
 });
+
+// Last, so that until the default trainer handles text without spaces or Latin letters its
+// failure does not stop the steps above.
+test("pure-Chinese text classification with the default settings trains and predicts", async () => {
+  await page.getByRole("menuitem", { name: "数据集" }).click();
+  await upload(page, file(work, "评论.csv", reviewsCsv()));
+  await page.getByRole("button", { name: "开始训练" }).click();
+  await page.getByRole("button", { name: "下一步" }).click();
+  await page.getByText("文本分类").click();
+  await page.getByRole("button", { name: "下一步" }).click();
+  await pick(page, "文本列", "内容");
+  await pick(page, "目标列", "类别");
+  await page.getByRole("button", { name: "下一步" }).click();
+  await page.getByRole("button", { name: "下一步" }).click();
+  await page.getByTestId("job-submit").click();
+  await page.waitForURL(/\/jobs\/[0-9a-f-]{36}$/);
+  const seen = await watchJob(page);
+  await shot(page, "22-text-job");
+  expect(seen.at(-1), await page.getByTestId("job-status").locator("..").locator("..").innerText()).toBe("succeeded");
+  await page.getByTestId("job-model-link").click();
+  await page.getByRole("tab", { name: "在线试用" }).click();
+  await page.getByLabel("内容").fill("质量很好，推荐购买");
+  await page.getByTestId("predict-submit").click();
+  await expect(page.getByTestId("prediction-result").getByText("好评").first()).toBeVisible();
+  await shot(page, "23-text-model-predict");
+});
+
