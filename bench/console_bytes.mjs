@@ -76,6 +76,10 @@ async function measure(browser, path, session) {
   });
   const [route, tab] = path.replace("{dataset}", session?.dataset ?? "").split("#");
   await page.goto(`${base}${route}`, { waitUntil: "networkidle" });
+  // the page is drawn: its shell (or the login form), no skeleton left, the network quiet again
+  await page.getByTestId(session ? "user-menu" : "login-submit").waitFor();
+  await page.locator(".ant-skeleton").first().waitFor({ state: "detached" }).catch(() => undefined);
+  await page.waitForLoadState("networkidle");
   if (tab) {
     await page.getByRole("tab", { name: "列概况" }).click();
     await page.getByTestId("column-profile").first().waitFor();

@@ -19,13 +19,15 @@ const GOOD = ["质量很好", "非常满意", "物流很快", "推荐购买", "�
 const BAD = ["质量太差", "非常失望", "物流很慢", "不推荐", "坏了退货", "包装破损", "客服冷淡", "做工粗糙"];
 const OPENERS = ["这次买的", "朋友推荐的", "第一次买", "又回购了", "给家里买的", "双十一买的"];
 
-/** Short Chinese reviews with no Latin letter or digit anywhere (header included), two classes. */
+/** Short Chinese reviews with no Latin letter or digit anywhere (header included), two classes of
+ * 48 distinct texts each. */
 export function reviewsCsv(oneClass = false): string {
   const lines = ["内容,类别"];
   for (let i = 0; i < 96; i++) {
     const positive = oneClass || i % 2 === 0;
     const words = positive ? GOOD : BAD;
-    const text = `${OPENERS[i % OPENERS.length]}${words[i % words.length]}，${words[(i * 3 + 1) % words.length]}`;
+    const j = Math.floor(i / 2);
+    const text = `${OPENERS[j % OPENERS.length]}${words[Math.floor(j / OPENERS.length) % words.length]}，${words[(j + 3) % words.length]}`;
     lines.push(`${text},${positive ? "好评" : "差评"}`);
   }
   const csv = lines.join("\n") + "\n";
