@@ -261,7 +261,7 @@ test("users (field error in Chinese, own row locked), members, audit in Chinese"
   await shot(page, "17-users-field-error");
   await dialog.getByLabel("初始密码").fill("Quiet-Harbor-42");
   await dialog.getByRole("button", { name: /确\s*定/ }).click();
-  await expect(page.getByRole("cell", { name: "bob", exact: true })).toBeVisible();
+  await expect(page.getByRole("cell", { name: "bob", exact: true }).first()).toBeVisible();
   const own = page.getByRole("row").filter({ hasText: "admin（我）" });
   await expect(own.getByRole("switch")).toBeDisabled();
   await shot(page, "18-users");
@@ -269,7 +269,7 @@ test("users (field error in Chinese, own row locked), members, audit in Chinese"
   await page.getByLabel("用户名").fill("bob");
   await pick(page, "角色", "编辑者");
   await page.getByRole("button", { name: "添加成员" }).click();
-  await expect(page.getByRole("cell", { name: "bob", exact: true })).toBeVisible();
+  await expect(page.getByRole("cell", { name: "bob", exact: true }).first()).toBeVisible();
   await page.getByRole("menuitem", { name: "审计日志" }).click();
   const created = page.getByRole("row").filter({ hasText: "创建用户" }).first();
   await expect(created).toBeVisible();
