@@ -1,12 +1,13 @@
 /// <reference types="vitest/config" />
 import react from "@vitejs/plugin-react";
 import { defineConfig } from "vite";
+import { precompress } from "./scripts/precompress";
 
 // The dev server proxies the backend (make serve) so the console uses relative /api and /ws URLs.
 const backend = process.env.BACKEND_URL ?? "http://127.0.0.1:8000";
 
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), precompress()],
   server: {
     port: 19173,
     proxy: {
@@ -15,7 +16,7 @@ export default defineConfig({
     },
   },
   build: {
-    chunkSizeWarningLimit: 3000,
+    chunkSizeWarningLimit: 900,
   },
   test: {
     environment: "jsdom",

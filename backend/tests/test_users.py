@@ -123,3 +123,24 @@ def test_change_own_password(client: TestClient, make_user: Callable[..., User])
     )
     assert ok.status_code == 204
     assert login(client, "oscar", "Another-pass-1")
+
+
+def test_admin_cannot_demote_or_disable_self(
+    client: TestClient, admin_headers: dict[str, str], make_user: Callable[..., User]
+) -> None:
+    me = client.get("/api/v1/users/me", headers=admin_headers).json()
+    for change in ({"role": "member"}, {"is_active": False}):
+        refused = client.patch(f"/api/v1/users/{me['id']}", json=change, headers=admin_headers)
+        assert refused.status_code == 409, change
+        assert refused.json()["error"]["code"] == "self_lockout"
+    after = client.get("/api/v1/users/me", headers=admin_headers).json()
+    assert after["role"] == "admin" and after["is_active"] is True
+    other = make_user("kate")
+    demoted = client.patch(
+        f"/api/v1/users/{other.id}", json={"is_active": False}, headers=admin_headers
+    )
+    assert demoted.status_code == 200 and demoted.json()["is_active"] is False
+    renamed = client.patch(
+        f"/api/v1/users/{me['id']}", json={"display_name": "根"}, headers=admin_headers
+    )
+    assert renamed.status_code == 200 and renamed.json()["role"] == "admin"

@@ -14,6 +14,9 @@ import { useSignedIn } from "./hooks/useSession";
 import { LoginPage } from "./pages/LoginPage";
 
 const AdminUsersPage = lazy(() => import("./pages/AdminUsersPage").then((m) => ({ default: m.AdminUsersPage })));
+const BaseModelsPage = lazy(() => import("./pages/BaseModelsPage").then((m) => ({ default: m.BaseModelsPage })));
+const ProfilePage = lazy(() => import("./pages/ProfilePage").then((m) => ({ default: m.ProfilePage })));
+const ProjectsPage = lazy(() => import("./pages/ProjectsPage").then((m) => ({ default: m.ProjectsPage })));
 const AuditLogPage = lazy(() => import("./pages/AuditLogPage").then((m) => ({ default: m.AuditLogPage })));
 const ComparePage = lazy(() => import("./pages/ComparePage").then((m) => ({ default: m.ComparePage })));
 const DashboardPage = lazy(() => import("./pages/DashboardPage").then((m) => ({ default: m.DashboardPage })));
@@ -65,6 +68,9 @@ export function AppRoutes() {
         <Route path="models/compare" element={<ComparePage />} />
         <Route path="models/:id" element={<ModelDetailPage />} />
         <Route path="members" element={<MembersPage />} />
+        <Route path="projects" element={<ProjectsPage />} />
+        <Route path="base-models" element={<BaseModelsPage />} />
+        <Route path="profile" element={<ProfilePage />} />
         <Route path="admin/users" element={<AdminUsersPage />} />
         <Route path="admin/audit" element={<AuditLogPage />} />
         <Route path="*" element={<NotFoundPage />} />

@@ -21,6 +21,7 @@ TOP_VALUES = 10
 CATEGORICAL_MAX_UNIQUE = 50
 CATEGORICAL_MAX_UNIQUE_SHARE = 0.05
 CATEGORICAL_MAX_MEAN_LENGTH = 40
+HISTOGRAM_BINS = 20
 PARTITION_MIN_ROWS = 100_000  # longer text columns with mostly distinct values are counted in parts
 PARTITIONS = 16
 RANGE_COUNT_SPAN_PER_ROW = 4  # integers are counted by bincount when max - min < 4 × rows
@@ -195,6 +196,20 @@ def _moments(distinct: pa.Array, counts: np.ndarray) -> dict[str, Any]:
     return {"mean": _number(mean), "std": _number(std)}
 
 
+def _histogram(distinct: pa.Array, counts: np.ndarray) -> dict[str, Any]:
+    """Equal-width bins of a numeric column (rows per bin), from each distinct value's count."""
+    numbers = pc.cast(distinct, pa.float64(), safe=False).to_numpy(zero_copy_only=False)
+    finite = np.isfinite(numbers)
+    values, weights = numbers[finite], counts[finite]
+    bins = max(1, min(HISTOGRAM_BINS, len(values)))
+    try:
+        per_bin, edges = np.histogram(values, bins=bins, weights=weights)
+    except ValueError:  # a span too wide for equal float bins (e.g. int64 min to max)
+        edges = np.array([values.min(), values.max()]) if len(values) else np.zeros(2)
+        per_bin = np.array([weights.sum()])
+    return {"edges": [_number(float(e)) for e in edges], "counts": per_bin.astype(int).tolist()}
+
+
 def _length_stats(lengths: np.ndarray, counts: np.ndarray) -> dict[str, Any]:
     """Min, max, mean and percentiles of text lengths from each distinct value's length and count.
 
@@ -236,6 +251,7 @@ def profile_column(name: str, values: pa.ChunkedArray) -> dict[str, Any]:
         )
     if inferred == "numeric" and len(present):
         result.update(_moments(distinct, counts))
+        result["histogram"] = _histogram(distinct, counts)
     result["top_values"] = _top_values(distinct, counts)
     return result
 

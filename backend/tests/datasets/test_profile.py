@@ -150,3 +150,15 @@ def test_range_counts_at_the_ends_of_small_and_unsigned_types() -> None:
     assert (tiny["min"], tiny["max"]) == (-128, 127)
     assert huge["unique"] == len(small) and huge["top_values"][0]["value"] == 2**64 - 1000
     assert huge["max"] == 2**64 - 1000 + len(small) - 1
+
+
+def test_numeric_columns_get_a_histogram_weighted_by_counts() -> None:
+    values = [1.0] * 30 + [2.0] * 10 + [10.0] * 5 + [None] * 3
+    _, profile = profile_table(pa.table({"x": values, "label": ["甲"] * len(values)}))
+    x, label = profile["columns"]
+    histogram = x["histogram"]
+    assert sum(histogram["counts"]) == 45
+    assert len(histogram["edges"]) == len(histogram["counts"]) + 1
+    assert histogram["edges"][0] == 1.0 and histogram["edges"][-1] == 10.0
+    assert histogram["counts"] == [40, 0, 5]  # 3 distinct values: 3 equal-width bins over 1..10
+    assert "histogram" not in label

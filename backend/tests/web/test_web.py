@@ -1,5 +1,6 @@
 """The built console is served at `/` with a SPA fallback, never shadowing the backend."""
 
+import gzip
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -92,3 +93,30 @@ def test_console_off_when_disabled_or_not_built(
         with TestClient(create_app(settings)) as client:
             assert client.get("/").status_code == 404
             assert client.get("/health").status_code == 200
+
+
+def test_precompressed_twins_are_sent_when_accepted(web: TestClient, dist: Path) -> None:
+    asset = dist / "assets" / "index-abc123.js"
+    asset.with_name(asset.name + ".gz").write_bytes(gzip.compress(asset.read_bytes()))
+    asset.with_name(asset.name + ".br").write_bytes(b"brotli-bytes")
+
+    headers = {"Accept-Encoding": "gzip, br"}
+    with web.stream("GET", "/assets/index-abc123.js", headers=headers) as as_br:
+        assert as_br.headers["content-encoding"] == "br"
+        assert as_br.headers["content-type"].startswith("text/javascript")
+        assert as_br.headers["vary"] == "Accept-Encoding"
+        assert b"".join(as_br.iter_raw()) == b"brotli-bytes"
+
+    as_gzip = web.get("/assets/index-abc123.js", headers={"Accept-Encoding": "gzip, br;q=0"})
+    assert as_gzip.headers["content-encoding"] == "gzip"
+    assert as_gzip.text == "console.log(1)"
+
+    plain = web.get("/assets/index-abc123.js", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert plain.text == "console.log(1)"
+
+
+def test_index_without_twin_is_sent_plain(web: TestClient) -> None:
+    response = web.get("/datasets", headers={"Accept-Encoding": "gzip, br"})
+    assert "content-encoding" not in response.headers
+    assert response.text == INDEX

@@ -83,8 +83,10 @@ describe("login and unwrap", () => {
 });
 
 describe("single-field errors", () => {
-  it("puts a `{field}` detail's message on that field", () => {
+  it("puts a `{field}` detail's message on that field, in the UI's language from its code", () => {
     const error = new ApiError(422, "weak_password", "Password must not contain the username.", { field: "password" });
-    expect(error.fieldErrors()).toEqual({ password: "Password must not contain the username." });
+    expect(error.fieldErrors()).toEqual({ password: "密码至少 10 个字符，且不能包含用户名" });
+    const unknown = new ApiError(422, "brand_new_code", "Server words.", { field: "name" });
+    expect(unknown.fieldErrors()).toEqual({ name: "Server words." });
   });
 });

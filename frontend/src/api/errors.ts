@@ -1,4 +1,6 @@
 /** The backend's one error envelope, as a thrown Error. */
+import { fieldErrorText } from "../i18n/names";
+
 export interface FieldError {
   field: string;
   message: string;
@@ -20,17 +22,18 @@ export class ApiError extends Error {
     this.details = details;
   }
 
-  /** Field errors (a validation list, or one `{field}` detail), keyed by path without "body.". */
+  /** Field errors (a validation list, or one `{field}` detail) in the UI's language, keyed by
+   * path without "body.". */
   fieldErrors(): Record<string, string> {
     const out: Record<string, string> = {};
     const single = this.details as { field?: unknown } | null;
     if (single && !Array.isArray(single) && typeof single.field === "string") {
-      return { [single.field]: this.message };
+      return { [single.field]: fieldErrorText(this.code, this.message) };
     }
     if (!Array.isArray(this.details)) return out;
-    for (const item of this.details as (FieldError & { loc?: unknown[]; msg?: string })[]) {
+    for (const item of this.details as (FieldError & { loc?: unknown[]; msg?: string; type?: string })[]) {
       const field = typeof item?.field === "string" ? item.field : Array.isArray(item?.loc) ? item.loc.join(".") : null;
-      if (field) out[field.replace(/^(body|query|path)\./, "")] = item.message ?? item.msg ?? "";
+      if (field) out[field.replace(/^(body|query|path)\./, "")] = fieldErrorText(item.type, item.message ?? item.msg ?? "");
     }
     return out;
   }

@@ -2,7 +2,7 @@
 import {
   AuditOutlined, DashboardOutlined, DatabaseOutlined, ExperimentOutlined, LogoutOutlined,
   PlusCircleOutlined, TeamOutlined, TranslationOutlined, UnorderedListOutlined, UserOutlined,
-  AppstoreOutlined,
+  AppstoreOutlined, FolderOutlined, IdcardOutlined, DeploymentUnitOutlined,
 } from "@ant-design/icons";
 import { useQueryClient } from "@tanstack/react-query";
 import { Button, Dropdown, Layout, Menu, Select, Space, Typography } from "antd";
@@ -20,7 +20,7 @@ const { Header, Sider, Content } = Layout;
 
 function selectedKey(pathname: string): string {
   if (pathname.startsWith("/jobs/new")) return "/jobs/new";
-  const match = ["/datasets", "/jobs", "/models", "/members", "/admin/users", "/admin/audit"].find(
+  const match = ["/datasets", "/jobs", "/models", "/members", "/projects", "/base-models", "/profile", "/admin/users", "/admin/audit"].find(
     (p) => pathname.startsWith(p),
   );
   return match ?? "/";
@@ -41,6 +41,8 @@ export function AppLayout() {
     { key: "/jobs/new", icon: <PlusCircleOutlined />, label: t("nav.newJob") },
     { key: "/jobs", icon: <UnorderedListOutlined />, label: t("nav.jobs") },
     { key: "/models", icon: <AppstoreOutlined />, label: t("nav.models") },
+    { key: "/base-models", icon: <DeploymentUnitOutlined />, label: t("nav.baseModels") },
+    { key: "/projects", icon: <FolderOutlined />, label: t("nav.projects") },
     { key: "/members", icon: <TeamOutlined />, label: t("nav.members") },
     ...(isAdmin
       ? [
@@ -111,8 +113,11 @@ export function AppLayout() {
             </Button>
             <Dropdown
               menu={{
-                items: [{ key: "logout", icon: <LogoutOutlined />, label: t("nav.logout") }],
-                onClick: () => void signOut(),
+                items: [
+                  { key: "profile", icon: <IdcardOutlined />, label: t("nav.profile") },
+                  { key: "logout", icon: <LogoutOutlined />, label: t("nav.logout") },
+                ],
+                onClick: ({ key }) => (key === "profile" ? navigate("/profile") : void signOut()),
               }}
             >
               <Button icon={<UserOutlined />} data-testid="user-menu">

@@ -1,6 +1,14 @@
-/** A thin ECharts wrapper: one chart instance per element, resized with its container. */
-import * as echarts from "echarts";
+/** A thin ECharts wrapper on `echarts/core`: each chart module registers only the series and
+ * components it draws, so no page loads the whole library. */
+import { GridComponent, LegendComponent, TooltipComponent } from "echarts/components";
+import * as echarts from "echarts/core";
+import { CanvasRenderer } from "echarts/renderers";
 import { useEffect, useRef } from "react";
+
+echarts.use([CanvasRenderer, GridComponent, TooltipComponent, LegendComponent]);
+
+/** Register extra series or components (call at module level in the chart that needs them). */
+export const registerChartParts = echarts.use;
 
 interface Props {
   option: echarts.EChartsCoreOption;

@@ -3,10 +3,19 @@ import { Card, Descriptions, Typography } from "antd";
 import { useMemo } from "react";
 import { useTranslation } from "react-i18next";
 import type { ColumnProfile } from "../lib/profile";
-import { Chart } from "./Chart";
+import { useNames } from "../i18n/names";
+import { BarChart as Chart } from "./BarChart";
+
+/** "mean" → 均值; a text length statistic "len p50" → 文本长度 · 中位数. */
+function statLabel(name: ReturnType<typeof useNames>, key: string): string {
+  const [head, rest] = key.startsWith("len ") ? ["length", key.slice(4)] : [null, key];
+  const label = name("stats", rest);
+  return head ? `${name("stats", head)}${label}` : label;
+}
 
 export function ColumnProfileCard({ column }: { column: ColumnProfile }) {
   const { t } = useTranslation();
+  const name = useNames();
   const option = useMemo(() => {
     if (column.histogram) {
       return {
@@ -31,12 +40,12 @@ export function ColumnProfileCard({ column }: { column: ColumnProfile }) {
   }, [column]);
 
   return (
-    <Card size="small" title={<Typography.Text strong>{column.name}</Typography.Text>} extra={column.dtype} data-testid="column-profile">
+    <Card size="small" title={<Typography.Text strong>{column.name}</Typography.Text>} extra={[...new Set([name("dtypes", column.dtype), column.kind ? name("dtypes", column.kind) : ""])].filter(Boolean).join(" · ")} data-testid="column-profile">
       <Descriptions size="small" column={2}>
         <Descriptions.Item label={t("datasets.missing")}>{column.missing ?? "—"}</Descriptions.Item>
         <Descriptions.Item label={t("datasets.unique")}>{column.unique ?? "—"}</Descriptions.Item>
         {column.stats.slice(0, 6).map(([k, v]) => (
-          <Descriptions.Item key={k} label={k}>{v}</Descriptions.Item>
+          <Descriptions.Item key={k} label={statLabel(name, k)}>{v}</Descriptions.Item>
         ))}
       </Descriptions>
       {option && <Chart option={option} height={150} />}

@@ -5,6 +5,7 @@ import { useTranslation } from "react-i18next";
 import { api, unwrap } from "../api/client";
 import type { ModelVersion } from "../api/domain";
 import { inputColumns } from "../lib/models";
+import { errorText } from "../api/errorText";
 
 /** A typed value from a text box: numbers as numbers, empty as null. */
 export function coerce(value: unknown): unknown {
@@ -38,7 +39,7 @@ export function PredictPanel({ model }: { model: ModelVersion }) {
         ))}
         <Button type="primary" htmlType="submit" loading={predict.isPending} data-testid="predict-submit">{t("models.predict")}</Button>
       </Form>
-      {predict.error && <Alert style={{ marginTop: 12 }} type="error" showIcon title={predict.error.message} role="alert" />}
+      {predict.error && <Alert style={{ marginTop: 12 }} type="error" showIcon title={errorText(predict.error)} role="alert" />}
       {result && (
         <Descriptions style={{ marginTop: 16 }} bordered size="small" column={1} data-testid="prediction-result">
           {Object.entries(result).filter(([k]) => k !== "probabilities" && k !== "proba").map(([k, v]) => (

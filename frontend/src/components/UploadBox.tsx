@@ -1,13 +1,14 @@
 /** Drag-and-drop upload with a real progress bar and a cancel button; says when a large file is
  * converted in the background. */
 import { InboxOutlined } from "@ant-design/icons";
-import { App, Button, Progress, Space, Typography, Upload } from "antd";
+import { Alert, App, Button, Progress, Space, Typography, Upload } from "antd";
 import { useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { API } from "../api/client";
 import type { Dataset } from "../api/domain";
 import { ApiError } from "../api/errors";
 import { uploadFile } from "../api/upload";
+import { errorText } from "../api/errorText";
 
 interface Props {
   projectId: string;
@@ -43,7 +44,12 @@ export function UploadBox({ projectId, onUploaded }: Props) {
       setFile(null);
     } catch (err) {
       if (err instanceof ApiError && err.code === "cancelled") setFile(null);
-      else setError(err instanceof Error ? err.message : String(err));
+      else {
+        // a refusal resets the upload (no stale progress bar); its reason stays until the next pick
+        setFile(null);
+        setPercent(0);
+        setError(t("datasets.refused", { name: picked.name, reason: errorText(err) }));
+      }
     } finally {
       abort.current = null;
       setBusy(false);
@@ -72,19 +78,18 @@ export function UploadBox({ projectId, onUploaded }: Props) {
         <Space orientation="vertical" style={{ width: "100%", marginTop: 12 }} data-testid="upload-progress">
           <Typography.Text>{t("datasets.uploading", { name: file.name })}</Typography.Text>
           <Space style={{ width: "100%" }}>
-            <Progress percent={percent} status={error ? "exception" : "active"} style={{ width: 360 }} />
+            <Progress percent={percent} status="active" style={{ width: 360 }} />
             {busy && (
               <Button size="small" onClick={() => abort.current?.abort()}>
                 {t("datasets.cancelUpload")}
               </Button>
             )}
           </Space>
-          {error && (
-            <Typography.Text type="danger" role="alert">
-              {error}
-            </Typography.Text>
-          )}
         </Space>
+      )}
+      {error && !file && (
+        <Alert type="error" showIcon role="alert" title={error} description={t("datasets.uploadAgain")} style={{ marginTop: 12 }}
+          closable={{ onClose: () => setError(null) }} data-testid="upload-error" />
       )}
     </div>
   );

@@ -10,11 +10,13 @@ const en: Messages = {
     refresh: "Refresh", details: "Details", yes: "Yes", no: "No", submit: "Submit", next: "Next",
     prev: "Previous", error: "Something went wrong", reload: "Reload", download: "Download",
     all: "All", saved: "Saved", done: "Done", close: "Close",
+    required: "Required", optional: "optional", range: "range {{min}} – {{max}}", outOfRange: "Out of range: {{range}}", me: " (me)", total: "{{count}} in all",
   },
   nav: {
     dashboard: "Dashboard", datasets: "Datasets", newJob: "New training", jobs: "Jobs",
     models: "Models", compare: "Compare models", members: "Members", users: "Users",
     audit: "Audit log", admin: "Administration", logout: "Sign out", project: "Project",
+    projects: "Projects", baseModels: "Base models", profile: "My profile", account: "Account",
   },
   login: {
     title: "Sign in", username: "Username", password: "Password", submit: "Sign in",
@@ -37,11 +39,13 @@ const en: Messages = {
   audit: {
     title: "Audit log", action: "Action", actor: "Actor", objectType: "Object type",
     object: "Object", ip: "IP", time: "Time", range: "Time range", details: "Details",
+    expand: "Show details", empty: "No matching entries",
   },
   dashboard: {
     title: "Dashboard", datasets: "Datasets", activeJobs: "Queued / running jobs", models: "Models",
     recentModels: "Recent models", recentActivity: "Recent activity", recentJobs: "Recent jobs",
     getStarted: "Start by uploading a dataset", upload: "Upload a dataset", train: "Train a model",
+    emptyJobs: "No jobs yet: upload a dataset, then start your first training", emptyModels: "Models appear here once a job succeeds",
   },
   datasets: {
     title: "Datasets", upload: "Upload dataset",
@@ -58,6 +62,7 @@ const en: Messages = {
     processingHint: "The file is large and is being converted in the background; this page refreshes when it is done",
     uploadedProcessing: "Uploaded {{name}}; the file is large and is being converted in the background",
     failedTitle: "Conversion failed", failedHint: "Delete this dataset, fix the file and upload it again.",
+    refused: "{{name}} was refused: {{reason}}", downloadOriginal: "Download original", downloadCsv: "Download CSV", rowsTotal: "Rows", rowsUsable: "Usable rows", rowsDropped: "Dropped rows", classCounts: "Rows per class", textLength: "Text length", sampleRows: "Sample rows: {{rows}}", dropReasons: "Drop reasons", emptyHint: "Upload a CSV / Excel / JSON file to preview, validate and train", kind: "Inferred type", histogram: "Histogram", topValues: "Most frequent values", uploadAgain: "Choose another file",
   },
   jobs: {
     title: "Training jobs", new: "New training", dataset: "Dataset", taskType: "Task type",
@@ -73,6 +78,7 @@ const en: Messages = {
     datasetsProcessing: "Datasets still being converted can be chosen once ready: {{names}}",
     datasetProcessing: "Dataset “{{name}}” is being converted in the background; it can be chosen once ready",
     datasetFailed: "Dataset “{{name}}” failed to convert and cannot be trained on: {{message}}",
+    trainer: "Trainer", hyperParams: "Hyper-parameters", param: "Parameter", value: "Value", logSearch: "Search the log", logLevel: "Level", downloadLog: "Download full log", noLogs: "No log yet", oneClassHint: "Choose another target column, or add rows of other classes first", stageFinished: "Finished", emptyHint: "Start a training from a ready dataset", validationCurve: "validation", trainCurve: "training", curveOf: "{{metric}}", columnsSearch: "Type to search columns", cancelled: "Job cancelled", attempts: "Attempts",
   },
   status: {
     queued: "Queued", running: "Running", succeeded: "Succeeded", failed: "Failed",
@@ -89,7 +95,22 @@ const en: Messages = {
     label: "Class", predicted: "Predicted", actual: "Actual", confidence: "Confidence",
     class: "Class", probability: "Probability", metric: "Metric", curves: "Training curves",
     text: "Text",
+    predictedAxis: "Predicted class", actualAxis: "True class", confusionView: "Show", counts: "Counts", normalised: "Share of true class", paramDiff: "Parameter differences", best: "best", sameTaskOnly: "Only models of one task type can be compared: choose only \"{{task}}\" models", trainer: "Trainer", emptyHint: "A successful training job creates a model", lowerIsBetter: "lower is better", higherIsBetter: "higher is better",
   },
+  projects: {
+    title: "Projects", create: "New project", name: "Project name", description: "Description", created: "Project created",
+    personal: "Personal project", role: "My role", open: "Switch to this project",
+  },
+  baseModels: {
+    title: "Base models", name: "Name", type: "Model type", parameters: "Parameters", size: "Size", ok: "Usable",
+    problems: "Problems", empty: "No base models yet: an administrator can put pretrained models in the base model folder", path: "Location",
+  },
+  profile: {
+    title: "My profile", username: "Username", displayName: "Display name", email: "Email", role: "Platform role",
+    changePassword: "Change password", currentPassword: "Current password", newPassword: "New password", confirmPassword: "Confirm new password",
+    mismatch: "The two new passwords differ", passwordChanged: "Password changed", saveProfile: "Save profile",
+  },
+  logLevels: { debug: "Debug", info: "Info", warning: "Warning", error: "Error" },
   tasks: { tabular_classification: "Tabular classification", tabular_regression: "Tabular regression", text_classification: "Text classification" },
   errors: {
     boundary: "This page failed", network: "Network error, please retry",

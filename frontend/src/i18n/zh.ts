@@ -8,11 +8,13 @@ const zh = {
     refresh: "刷新", details: "详情", yes: "是", no: "否", submit: "提交", next: "下一步",
     prev: "上一步", error: "出错了", reload: "重新加载", download: "下载", all: "全部",
     saved: "已保存", done: "完成", close: "关闭",
+    required: "必填", optional: "可选", range: "取值范围 {{min}} – {{max}}", outOfRange: "超出允许范围：{{range}}", me: "（我）", total: "共 {{count}} 条",
   },
   nav: {
     dashboard: "概览", datasets: "数据集", newJob: "新建训练", jobs: "训练任务", models: "模型",
     compare: "模型对比", members: "项目成员", users: "用户管理", audit: "审计日志",
     admin: "系统管理", logout: "退出登录", project: "项目",
+    projects: "项目", baseModels: "基础模型", profile: "我的资料", account: "账户",
   },
   login: {
     title: "登录", username: "用户名", password: "密码", submit: "登录",
@@ -33,11 +35,13 @@ const zh = {
   audit: {
     title: "审计日志", action: "操作", actor: "操作人", objectType: "对象类型", object: "对象",
     ip: "IP", time: "时间", range: "时间范围", details: "详情",
+    expand: "展开详情", empty: "没有符合条件的记录",
   },
   dashboard: {
     title: "概览", datasets: "数据集", activeJobs: "排队/运行中的任务", models: "模型",
     recentModels: "最近的模型", recentActivity: "最近动态", recentJobs: "最近的任务",
     getStarted: "从上传一个数据集开始", upload: "上传数据集", train: "开始训练",
+    emptyJobs: "还没有训练任务：上传数据集后开始第一次训练", emptyModels: "训练任务成功后，模型会出现在这里",
   },
   datasets: {
     title: "数据集", upload: "上传数据集", dragHint: "点击或将 CSV / Excel / JSON 文件拖到此处上传",
@@ -51,6 +55,7 @@ const zh = {
     processingHint: "文件较大，正在后台转换，完成后自动刷新",
     uploadedProcessing: "已上传 {{name}}，文件较大，正在后台转换",
     failedTitle: "转换失败", failedHint: "请删除该数据集，修正文件后重新上传。",
+    refused: "{{name}} 未能上传：{{reason}}", downloadOriginal: "下载原文件", downloadCsv: "下载 CSV", rowsTotal: "总行数", rowsUsable: "可用行数", rowsDropped: "去掉的行数", classCounts: "各类别行数", textLength: "文本长度", sampleRows: "示例行号：{{rows}}", dropReasons: "去掉原因", emptyHint: "上传 CSV / Excel / JSON 文件后即可预览、校验并开始训练", kind: "推断类型", histogram: "分布直方图", topValues: "最常见的值", uploadAgain: "重新选择文件",
   },
   jobs: {
     title: "训练任务", new: "新建训练", dataset: "数据集", taskType: "任务类型", mapping: "列映射",
@@ -65,6 +70,7 @@ const zh = {
     datasetsProcessing: "正在后台转换的数据集就绪后即可选择：{{names}}",
     datasetProcessing: "数据集「{{name}}」正在后台转换，就绪后即可选择",
     datasetFailed: "数据集「{{name}}」转换失败，不能用于训练：{{message}}",
+    trainer: "训练器", hyperParams: "超参数", param: "参数", value: "取值", logSearch: "搜索日志", logLevel: "日志级别", downloadLog: "下载完整日志", noLogs: "暂无日志", oneClassHint: "请换一个目标列，或先补充其他类别的数据", stageFinished: "已结束", emptyHint: "从一个就绪的数据集新建训练", validationCurve: "验证", trainCurve: "训练", curveOf: "{{metric}}", columnsSearch: "输入列名搜索", cancelled: "任务已取消", attempts: "尝试次数",
   },
   status: {
     queued: "排队中", running: "运行中", succeeded: "成功", failed: "失败", cancelled: "已取消",
@@ -78,7 +84,22 @@ const zh = {
     job: "训练任务", precision: "精确率", recall: "召回率", f1: "F1", support: "样本数",
     label: "类别", predicted: "预测", actual: "真实", confidence: "置信度", class: "类别",
     probability: "概率", metric: "指标", curves: "训练曲线", text: "文本",
+    predictedAxis: "预测类别", actualAxis: "真实类别", confusionView: "显示方式", counts: "计数", normalised: "按真实类别归一化", paramDiff: "参数差异", best: "最佳", sameTaskOnly: "只能对比同一任务类型的模型：请只选择「{{task}}」的模型", trainer: "训练器", emptyHint: "训练任务成功后会生成模型", lowerIsBetter: "越小越好", higherIsBetter: "越大越好",
   },
+  projects: {
+    title: "项目", create: "新建项目", name: "项目名称", description: "描述", created: "项目已创建",
+    personal: "个人项目", role: "我的角色", open: "切换到此项目",
+  },
+  baseModels: {
+    title: "基础模型", name: "名称", type: "模型类型", parameters: "参数量", size: "大小", ok: "可用",
+    problems: "问题", empty: "还没有基础模型：管理员可以把预训练模型放到基础模型目录中", path: "位置",
+  },
+  profile: {
+    title: "我的资料", username: "用户名", displayName: "显示名", email: "邮箱", role: "系统角色",
+    changePassword: "修改密码", currentPassword: "当前密码", newPassword: "新密码", confirmPassword: "确认新密码",
+    mismatch: "两次输入的新密码不一致", passwordChanged: "密码已修改", saveProfile: "保存资料",
+  },
+  logLevels: { debug: "调试", info: "信息", warning: "警告", error: "错误" },
   tasks: { tabular_classification: "表格分类", tabular_regression: "表格回归", text_classification: "文本分类" },
   errors: {
     boundary: "页面出错了", network: "网络错误，请稍后重试", notFound: "页面不存在",

@@ -1,5 +1,6 @@
 /** Put a failed request's field errors on the form fields; other errors go to a toast. */
 import type { FormInstance } from "antd";
+import { errorText } from "../api/errorText";
 import { ApiError } from "../api/errors";
 
 interface Toast {
@@ -13,7 +14,7 @@ export function applyFieldErrors<T>(
   toast: Toast,
   aliases: Record<string, string> = {},
 ): string[] {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorText(error);
   if (!(error instanceof ApiError)) {
     toast.error(message);
     return [];

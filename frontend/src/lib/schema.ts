@@ -15,6 +15,18 @@ export interface FieldSpec {
   max?: number;
   required: boolean;
   advanced: boolean;
+  /** Labels and help per language when the schema gives them (`x-label` / `x-help`). */
+  labels: Record<string, string>;
+  helps: Record<string, string>;
+}
+
+/** `x-label`-style annotations: a string (any language) or `{zh, en}`. */
+function perLanguage(value: unknown): Record<string, string> {
+  if (typeof value === "string") return { any: value };
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).filter((e): e is [string, string] => typeof e[1] === "string"));
+  }
+  return {};
 }
 
 function deref(schema: JsonSchema, root: JsonSchema): JsonSchema {
@@ -65,6 +77,8 @@ export function fieldsFromSchema(root: JsonSchema, basicCount = 4): FieldSpec[] 
       max: schema.maximum ?? schema.exclusiveMaximum,
       required: required.has(name),
       advanced: typeof flagged === "boolean" ? flagged : index >= basicCount,
+      labels: perLanguage(schema["x-label"] ?? schema["x-labels"]),
+      helps: perLanguage(schema["x-help"] ?? schema["x-helps"]),
     };
   });
 }
@@ -96,4 +110,13 @@ export function initialValues(fields: FieldSpec[], defaults: Record<string, unkn
       return [f.name, f.kind === "json" && value !== undefined ? JSON.stringify(value) : value];
     }),
   );
+}
+
+/** A value out of the field's range, as `{min, max}` to name in the message, or null. */
+export function outOfRange(field: FieldSpec, value: unknown): { min?: number; max?: number } | null {
+  if (typeof value !== "number") return null;
+  if ((field.min !== undefined && value < field.min) || (field.max !== undefined && value > field.max)) {
+    return { min: field.min, max: field.max };
+  }
+  return null;
 }

@@ -1,5 +1,5 @@
-/** Task types and their column mappings (as the trainers' registry defines them). */
-export const TASK_TYPES = ["tabular_classification", "tabular_regression", "text_classification"] as const;
+/** Column mappings as the task-type registry describes them (`columns`: the roles a task needs). */
+import type { TaskTypeInfo } from "../api/domain";
 
 export interface MappingValues {
   target?: string;
@@ -8,8 +8,17 @@ export interface MappingValues {
   label?: string;
 }
 
-/** The `columns` object a job or validation expects for a task type. */
-export function mappingFor(taskType: string, values: MappingValues): Record<string, unknown> {
-  if (taskType === "text_classification") return { text: values.text, label: values.label };
-  return { target: values.target, features: values.features?.length ? values.features : null };
+/** The role that holds the class or value to learn: `label` when the task has one, else `target`. */
+export function labelRole(task?: Pick<TaskTypeInfo, "columns">): "label" | "target" {
+  return task?.columns.includes("label") ? "label" : "target";
+}
+
+/** The `columns` object a job or validation expects, built from the task's roles. */
+export function mappingFor(task: Pick<TaskTypeInfo, "columns"> | undefined, values: MappingValues): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const role of task?.columns ?? []) {
+    const value = values[role as keyof MappingValues];
+    out[role] = role === "features" ? (Array.isArray(value) && value.length ? value : null) : value;
+  }
+  return out;
 }

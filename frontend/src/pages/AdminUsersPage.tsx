@@ -6,8 +6,10 @@ import { useTranslation } from "react-i18next";
 import { api, unwrap } from "../api/client";
 import type { User } from "../api/types";
 import { QueryError } from "../components/QueryError";
+import { useMe } from "../hooks/useSession";
 import { applyFieldErrors } from "../lib/forms";
 import { formatTime } from "../lib/format";
+import { errorText } from "../api/errorText";
 
 interface NewUser {
   username: string;
@@ -25,6 +27,7 @@ export function AdminUsersPage() {
   const [page, setPage] = useState(1);
   const [creating, setCreating] = useState(false);
   const [resetting, setResetting] = useState<User | null>(null);
+  const me = useMe();
   const [createForm] = Form.useForm<NewUser>();
   const [resetForm] = Form.useForm<{ new_password: string }>();
   const pageSize = 20;
@@ -54,7 +57,7 @@ export function AdminUsersPage() {
     mutationFn: ({ id, body }: { id: string; body: { is_active?: boolean; role?: User["role"] } }) =>
       unwrap(api.PATCH("/api/v1/users/{user_id}", { params: { path: { user_id: id } }, body })),
     onSuccess: refresh,
-    onError: (err) => void message.error(err.message),
+    onError: (err) => void message.error(errorText(err)),
   });
   const reset = useMutation({
     mutationFn: ({ id, password }: { id: string; password: string }) =>
@@ -92,14 +95,14 @@ export function AdminUsersPage() {
         dataSource={users.data?.items}
         pagination={{ current: page, pageSize, total: users.data?.total, onChange: setPage }}
         columns={[
-          { title: t("users.username"), dataIndex: "username" },
+          { title: t("users.username"), dataIndex: "username", render: (name: string, u) => (u.id === me.data?.id ? `${name}${t("common.me")}` : name) },
           { title: t("users.displayName"), dataIndex: "display_name" },
           { title: t("users.email"), dataIndex: "email" },
           {
             title: t("users.role"),
             dataIndex: "role",
             render: (role: User["role"], u) => (
-              <Select value={role} options={roleOptions} style={{ width: 110 }}
+              <Select value={role} options={roleOptions} style={{ width: 110 }} disabled={u.id === me.data?.id} aria-label={t("users.role")}
                 onChange={(r: User["role"]) => update.mutate({ id: u.id, body: { role: r } })} />
             ),
           },
@@ -107,7 +110,7 @@ export function AdminUsersPage() {
             title: t("users.active"),
             dataIndex: "is_active",
             render: (active: boolean, u) => (
-              <Switch checked={active} aria-label={t("users.active")}
+              <Switch checked={active} aria-label={t("users.active")} disabled={u.id === me.data?.id}
                 onChange={(v) => update.mutate({ id: u.id, body: { is_active: v } })} />
             ),
           },

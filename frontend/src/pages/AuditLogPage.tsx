@@ -1,6 +1,6 @@
 /** The audit log (admin) with filters by action, actor, object type and time range. */
 import { useQuery } from "@tanstack/react-query";
-import { Card, DatePicker, Form, Input, Table, Typography } from "antd";
+import { Card, DatePicker, Descriptions, Form, Input, Table } from "antd";
 import type { Dayjs } from "dayjs";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -8,6 +8,7 @@ import { api, unwrap } from "../api/client";
 import type { AuditEntry } from "../api/types";
 import { QueryError } from "../components/QueryError";
 import { formatTime } from "../lib/format";
+import { useNames } from "../i18n/names";
 
 interface Filters {
   action?: string;
@@ -18,6 +19,7 @@ interface Filters {
 
 export function AuditLogPage() {
   const { t } = useTranslation();
+  const name = useNames();
   const [filters, setFilters] = useState<Filters>({});
   const [page, setPage] = useState(1);
   const pageSize = 20;
@@ -51,20 +53,24 @@ export function AuditLogPage() {
         loading={entries.isLoading}
         dataSource={entries.data?.items}
         pagination={{ current: page, pageSize, total: entries.data?.total, onChange: setPage, showSizeChanger: false }}
+        locale={{ emptyText: t("audit.empty") }}
+        expandable={{
+          rowExpandable: (e) => Object.keys(e.details ?? {}).length > 0,
+          expandedRowRender: (e) => (
+            <Descriptions size="small" column={1} bordered data-testid="audit-details">
+              {Object.entries(e.details ?? {}).map(([key, value]) => (
+                <Descriptions.Item key={key} label={key}>{typeof value === "object" ? JSON.stringify(value, null, 2) : String(value)}</Descriptions.Item>
+              ))}
+            </Descriptions>
+          ),
+        }}
         columns={[
           { title: t("audit.time"), dataIndex: "created_at", render: formatTime, width: 170 },
           { title: t("audit.actor"), dataIndex: "actor_username" },
-          { title: t("audit.action"), dataIndex: "action" },
-          { title: t("audit.objectType"), dataIndex: "object_type" },
+          { title: t("audit.action"), dataIndex: "action", render: (a: string) => name("auditActions", a) },
+          { title: t("audit.objectType"), dataIndex: "object_type", render: (o: string) => name("objectTypes", o) },
           { title: t("audit.object"), dataIndex: "object_id", ellipsis: true },
           { title: t("audit.ip"), dataIndex: "ip" },
-          {
-            title: t("audit.details"),
-            dataIndex: "details",
-            render: (d: AuditEntry["details"]) => (
-              <Typography.Text code style={{ fontSize: 12 }}>{JSON.stringify(d)}</Typography.Text>
-            ),
-          },
         ]}
       />
     </Card>

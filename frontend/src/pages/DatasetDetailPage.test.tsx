@@ -23,7 +23,7 @@ const HINT = "文件较大，正在后台转换，完成后自动刷新";
 const preview = { columns: ["petal", "species"], rows: [{ petal: 1.4, species: "setosa" }], total: 1, offset: 0, limit: 20 };
 const failed = dataset({
   status: "failed", format: "", row_count: 0, columns: [],
-  error: { code: "invalid_file", message: "Row 3 has 5 fields, expected 4.", details: null },
+  error: { code: "ragged_rows", message: "Ragged CSV: line 3 has 5 fields, the header has 4.", details: { line: 3, expected: 4, got: 5 } },
 });
 
 function renderDetail() {
@@ -70,7 +70,7 @@ describe("DatasetDetailPage", () => {
     renderDetail();
     const alert = await screen.findByTestId("dataset-failed");
     expect(alert).toHaveTextContent("转换失败");
-    expect(alert).toHaveTextContent("Row 3 has 5 fields, expected 4.");
+    expect(alert).toHaveTextContent("第 3 行的字段数与表头不一致");
     expect(screen.getByText("失败")).toBeInTheDocument();
     expect(screen.queryByTestId("preview-table")).toBeNull();
     await act(() => vi.advanceTimersByTimeAsync(DATASET_POLL_MS * 3));

@@ -13,10 +13,14 @@ import { QueryError } from "../components/QueryError";
 import { StatusTag } from "../components/StatusTag";
 import { ValidationPanel } from "../components/ValidationPanel";
 import { isReady, pollWhileProcessing } from "../lib/datasets";
+import { downloadFile } from "../lib/download";
 import { formatBytes, formatTime } from "../lib/format";
 import { normalizePreview, normalizeProfile } from "../lib/profile";
+import { useNames } from "../i18n/names";
+import { errorText } from "../api/errorText";
 
 function Preview({ dataset }: { dataset: Dataset }) {
+  const { t } = useTranslation();
   const [page, setPage] = useState(1);
   const pageSize = 20;
   const preview = useQuery({
@@ -43,7 +47,7 @@ function Preview({ dataset }: { dataset: Dataset }) {
         title: c,
         dataIndex: c,
         ellipsis: true,
-        render: (v: unknown) => (v === null || v === undefined ? <i style={{ color: "#bbb" }}>null</i> : String(v)),
+        render: (v: unknown) => (v === null || v === undefined ? <i style={{ color: "#bbb" }}>{t("datasets.missing")}</i> : String(v)),
       }))}
     />
   );
@@ -72,6 +76,7 @@ function Profile({ dataset }: { dataset: Dataset }) {
 /** What a dataset that is not ready shows instead of its preview, profile and validation. */
 function NotReady({ dataset, onDelete, deleting }: { dataset: Dataset; onDelete: () => void; deleting: boolean }) {
   const { t } = useTranslation();
+  const name = useNames();
   if (dataset.status === "processing") {
     return <Alert type="info" showIcon icon={<Spin size="small" />} title={t("datasets.processingHint")} data-testid="dataset-processing" />;
   }
@@ -82,7 +87,7 @@ function NotReady({ dataset, onDelete, deleting }: { dataset: Dataset; onDelete:
       title={t("datasets.failedTitle")}
       description={
         <>
-          <div>{dataset.error?.message}</div>
+          <div data-testid="dataset-error">{dataset.error ? name("errorCodes", dataset.error.code, dataset.error.message, dataset.error.details as Record<string, unknown>) : null}</div>
           <div>{t("datasets.failedHint")}</div>
         </>
       }
@@ -109,13 +114,16 @@ export function DatasetDetailPage() {
   const remove = useMutation({
     mutationFn: () => unwrap(api.DELETE("/api/v1/datasets/{dataset_id}", { params: { path: { dataset_id: id } } })),
     onSuccess: () => navigate("/datasets"),
-    onError: (err) => void message.error(err.message),
+    onError: (err) => void message.error(errorText(err)),
   });
 
   if (dataset.isLoading) return <PageSkeleton />;
   if (dataset.error || !dataset.data) return <QueryError error={dataset.error} onRetry={() => void dataset.refetch()} />;
   const d = dataset.data;
   const ready = isReady(d);
+  const download = (query: string) =>
+    downloadFile(`/datasets/${d.id}/download${query}`, query ? `${d.name.replace(/\.[^.]+$/, "")}.csv` : (d.original_filename ?? d.name))
+      .catch((e: unknown) => void message.error(errorText(e)));
   return (
     <Space orientation="vertical" style={{ width: "100%" }} size="middle">
       <Card
@@ -127,6 +135,12 @@ export function DatasetDetailPage() {
             ) : (
               <Button type="primary" disabled>{t("dashboard.train")}</Button>
             )}
+            {ready && (
+              <>
+                <Button onClick={() => void download("")} data-testid="dataset-download">{t("datasets.downloadOriginal")}</Button>
+                <Button onClick={() => void download("?format=csv")}>{t("datasets.downloadCsv")}</Button>
+              </>
+            )}
             <Popconfirm title={t("datasets.deleteConfirm", { name: d.name })} onConfirm={() => remove.mutate()}>
               <Button danger>{t("common.delete")}</Button>
             </Popconfirm>
@@ -137,8 +151,8 @@ export function DatasetDetailPage() {
           <Descriptions.Item label={t("datasets.rows")}>{ready ? d.row_count : "—"}</Descriptions.Item>
           <Descriptions.Item label={t("datasets.columns")}>{ready ? d.columns.length : "—"}</Descriptions.Item>
           <Descriptions.Item label={t("datasets.size")}>{formatBytes(d.size_bytes)}</Descriptions.Item>
-          <Descriptions.Item label={t("datasets.format")}>{d.format || "—"}</Descriptions.Item>
-          <Descriptions.Item label={t("datasets.encoding")}>{d.encoding ?? "—"}</Descriptions.Item>
+          <Descriptions.Item label={t("datasets.format")}>{d.format ? d.format.toUpperCase() : "—"}</Descriptions.Item>
+          <Descriptions.Item label={t("datasets.encoding")}>{d.encoding ? d.encoding.toUpperCase() : "—"}</Descriptions.Item>
           <Descriptions.Item label={t("common.createdAt")}>{formatTime(d.created_at)}</Descriptions.Item>
         </Descriptions>
       </Card>

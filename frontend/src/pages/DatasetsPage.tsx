@@ -12,6 +12,7 @@ import { UploadBox } from "../components/UploadBox";
 import { useProject } from "../hooks/useProject";
 import { isReady, pollWhileProcessing } from "../lib/datasets";
 import { formatBytes, formatTime } from "../lib/format";
+import { errorText } from "../api/errorText";
 
 export function DatasetsPage() {
   const { t } = useTranslation();
@@ -37,7 +38,7 @@ export function DatasetsPage() {
   const remove = useMutation({
     mutationFn: (id: string) => unwrap(api.DELETE("/api/v1/datasets/{dataset_id}", { params: { path: { dataset_id: id } } })),
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: ["datasets"] }),
-    onError: (err) => void message.error(err.message),
+    onError: (err) => void message.error(errorText(err)),
   });
 
   return (
@@ -69,7 +70,7 @@ export function DatasetsPage() {
         rowKey="id"
         loading={datasets.isLoading}
         dataSource={datasets.data?.items}
-        locale={{ emptyText: <Empty description={t("datasets.noDatasets")} /> }}
+        locale={{ emptyText: <Empty description={<>{t("datasets.noDatasets")}<br />{t("datasets.emptyHint")}</>} /> }}
         pagination={{ current: page, pageSize, total: datasets.data?.total, onChange: setPage }}
         columns={[
           { title: t("common.name"), dataIndex: "name", render: (name: string, d) => <Link to={`/datasets/${d.id}`}>{name}</Link> },

@@ -1,18 +1,23 @@
-/** One job, live: status, progress with ETA, curves, log tail, events; cancel, retry, model link. */
+/** One job, live: status, progress with an ETA from the stream, stage, hyper-parameters, training
+ * and validation curves, searchable log with download, events; cancel, retry, model link. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, App, Button, Card, Col, Descriptions, Popconfirm, Progress, Row, Space, Tabs, Timeline, Typography } from "antd";
-import { useEffect } from "react";
+import { Alert, App, Button, Card, Col, Descriptions, Popconfirm, Progress, Row, Space, Table, Tabs, Timeline, Typography } from "antd";
+import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router-dom";
 import { api, unwrap } from "../api/client";
 import type { Job } from "../api/domain";
+import { errorText } from "../api/errorText";
 import { CurvesChart } from "../components/CurvesChart";
+import { JobLog } from "../components/JobLog";
 import { PageSkeleton } from "../components/PageSkeleton";
 import { QueryError } from "../components/QueryError";
 import { StatusTag } from "../components/StatusTag";
 import { useJobStream } from "../hooks/useJobStream";
+import { useNames } from "../i18n/names";
 import { formatDuration, formatTime } from "../lib/format";
 import { isFinished } from "../lib/jobStream";
+import { liveEta, stageOf } from "../lib/jobView";
 
 /** REST for the full record (refetched on each status change), the stream for live fields. */
 function mergeJob(rest: Job | undefined, live: Job | null): Job {
@@ -23,14 +28,47 @@ function mergeJob(rest: Job | undefined, live: Job | null): Job {
   return { ...rest, status, progress, step, total_steps, epoch, message };
 }
 
+/** A clock that ticks every second while `active`. */
+function useNow(active: boolean): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!active) return;
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [active]);
+  return now;
+}
+
+function HyperParams({ params }: { params: Record<string, unknown> }) {
+  const { t } = useTranslation();
+  const name = useNames();
+  const rows = Object.entries(params).map(([key, value]) => ({ key, value }));
+  return (
+    <Table size="small" pagination={false} rowKey="key" dataSource={rows} data-testid="job-params"
+      locale={{ emptyText: t("common.empty") }}
+      columns={[
+        { title: t("jobs.param"), dataIndex: "key", render: (key: string) => name("params", key) },
+        { title: t("jobs.value"), dataIndex: "value", render: (v: unknown) => (typeof v === "object" ? JSON.stringify(v) : String(v)) },
+      ]} />
+  );
+}
+
 export function JobDetailPage() {
   const { id = "" } = useParams();
   const { t } = useTranslation();
+  const name = useNames();
   const { message } = App.useApp();
   const queryClient = useQueryClient();
   const stream = useJobStream(id);
   const rest = useQuery({ queryKey: ["job", id], queryFn: () => unwrap(api.GET("/api/v1/jobs/{job_id}", { params: { path: { job_id: id } } })) });
+  const datasetId = rest.data?.dataset_id;
+  const dataset = useQuery({
+    queryKey: ["dataset", datasetId],
+    enabled: !!datasetId,
+    queryFn: () => unwrap(api.GET("/api/v1/datasets/{dataset_id}", { params: { path: { dataset_id: datasetId ?? "" } } })),
+  });
   const liveStatus = stream.job?.status;
+  const now = useNow(liveStatus === "running");
 
   useEffect(() => {
     if (liveStatus) void queryClient.invalidateQueries({ queryKey: ["job", id] });
@@ -40,7 +78,7 @@ export function JobDetailPage() {
     mutationFn: (action: "cancel" | "retry") =>
       unwrap(api.POST(action === "cancel" ? "/api/v1/jobs/{job_id}/cancel" : "/api/v1/jobs/{job_id}/retry", { params: { path: { job_id: id } } })),
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: ["job", id] }),
-    onError: (err) => void message.error(err.message),
+    onError: (err) => void message.error(errorText(err)),
   });
 
   if (rest.isLoading && !stream.job) return <PageSkeleton />;
@@ -48,18 +86,20 @@ export function JobDetailPage() {
   const job = mergeJob(rest.data, stream.job);
   const finished = isFinished(job.status);
   const error = job.error;
+  const stage = stageOf(job);
+  const eta = liveEta(job, now) ?? job.eta_seconds;
 
   return (
     <Space orientation="vertical" style={{ width: "100%" }} size="middle">
       <Card
-        title={<Space>{job.name}<StatusTag status={job.status} /></Space>}
+        title={<Space>{job.name}<span data-testid="job-status"><StatusTag status={job.status} /></span></Space>}
         extra={
           <Space>
             {stream.connection === "reconnecting" && <Typography.Text type="warning">{t("jobs.reconnecting")}</Typography.Text>}
             {stream.connection === "open" && !finished && <Typography.Text type="success" data-testid="live-indicator">● {t("jobs.live")}</Typography.Text>}
-            {!finished && (
+            {!finished && job.status !== "cancelling" && (
               <Popconfirm title={t("jobs.cancelConfirm")} onConfirm={() => act.mutate("cancel")}>
-                <Button danger loading={act.isPending}>{t("jobs.cancel")}</Button>
+                <Button danger loading={act.isPending} data-testid="job-cancel">{t("jobs.cancel")}</Button>
               </Popconfirm>
             )}
             {(job.status === "failed" || job.status === "cancelled") && <Button onClick={() => act.mutate("retry")}>{t("jobs.retry")}</Button>}
@@ -67,18 +107,26 @@ export function JobDetailPage() {
           </Space>
         }
       >
-        <Progress percent={Math.round((job.progress ?? 0) * 1000) / 10} status={job.status === "failed" ? "exception" : finished ? "success" : "active"} data-testid="job-progress" />
+        <Progress percent={Math.round((job.progress ?? 0) * 1000) / 10}
+          status={job.status === "failed" ? "exception" : job.status === "cancelled" ? "normal" : finished ? "success" : "active"} data-testid="job-progress" />
+        {job.status === "cancelled" && <Alert type="warning" showIcon title={t("jobs.cancelled")} data-testid="job-cancelled" style={{ marginTop: 12 }} />}
         <Descriptions size="small" column={4} style={{ marginTop: 12 }}>
           <Descriptions.Item label={t("jobs.taskType")}>{t(`tasks.${job.task_type}`, { defaultValue: job.task_type })}</Descriptions.Item>
-          <Descriptions.Item label="Trainer">{job.trainer}</Descriptions.Item>
-          <Descriptions.Item label={t("jobs.eta")}>{finished ? "—" : formatDuration(job.eta_seconds)}</Descriptions.Item>
+          <Descriptions.Item label={t("jobs.trainer")}>{name("trainers", job.trainer)}</Descriptions.Item>
+          <Descriptions.Item label={t("jobs.eta")}>{finished ? "—" : formatDuration(eta)}</Descriptions.Item>
           <Descriptions.Item label={t("jobs.step")}>{job.step != null ? `${job.step}${job.total_steps ? ` / ${job.total_steps}` : ""}` : "—"}</Descriptions.Item>
           <Descriptions.Item label={t("jobs.started")}>{formatTime(job.started_at)}</Descriptions.Item>
           <Descriptions.Item label={t("jobs.finished")}>{formatTime(job.finished_at)}</Descriptions.Item>
-          <Descriptions.Item label={t("jobs.dataset")}>{job.dataset_id ? <Link to={`/datasets/${job.dataset_id}`}>{job.dataset_id.slice(0, 8)}</Link> : "—"}</Descriptions.Item>
-          <Descriptions.Item label={t("jobs.stage")}>{job.message ?? "—"}</Descriptions.Item>
+          <Descriptions.Item label={t("jobs.dataset")}>
+            {job.dataset_id ? <Link to={`/datasets/${job.dataset_id}`} data-testid="job-dataset-link">{dataset.data?.name ?? "…"}</Link> : "—"}
+          </Descriptions.Item>
+          <Descriptions.Item label={t("jobs.stage")}>
+            <span data-testid="job-stage">
+              {stage === null ? "—" : stage.kind === "status" ? t(`status.${stage.key}`) : name("stages", stage.key)}
+            </span>
+          </Descriptions.Item>
         </Descriptions>
-        {error && <Alert type="error" showIcon title={`${t("jobs.error")}: ${error.code}`} description={error.message} />}
+        {error && <Alert type="error" showIcon title={t("jobs.error")} description={name("errorCodes", error.code, error.message ?? undefined)} />}
       </Card>
       <Row gutter={16}>
         <Col xs={24} xl={14}>
@@ -88,15 +136,8 @@ export function JobDetailPage() {
           <Card>
             <Tabs
               items={[
-                {
-                  key: "logs",
-                  label: t("jobs.logs"),
-                  children: (
-                    <pre data-testid="job-logs" style={{ height: 280, overflow: "auto", background: "#0b1021", color: "#d6deeb", padding: 12, fontSize: 12, margin: 0, whiteSpace: "pre-wrap", wordBreak: "break-all" }}>
-                      {stream.logs.slice(-200).join("\n") || "…"}
-                    </pre>
-                  ),
-                },
+                { key: "logs", label: t("jobs.logs"), children: <JobLog jobId={id} lines={stream.logs} /> },
+                { key: "params", label: t("jobs.hyperParams"), children: <HyperParams params={job.params ?? {}} /> },
                 {
                   key: "events",
                   label: t("jobs.events"),
@@ -105,7 +146,7 @@ export function JobDetailPage() {
                       <Timeline
                         items={stream.timeline.filter((e) => e.type === "status").map((e) => ({
                           color: e.data.status === "failed" ? "red" : e.data.status === "succeeded" ? "green" : "blue",
-                          content: `${formatTime(e.created_at)} · ${t(`status.${String(e.data.status)}`, { defaultValue: String(e.data.status) })}${e.data.reason ? ` (${String(e.data.reason)})` : ""}`,
+                          content: `${formatTime(e.created_at)} · ${t(`status.${String(e.data.status)}`, { defaultValue: String(e.data.status) })}`,
                         }))}
                       />
                     </div>

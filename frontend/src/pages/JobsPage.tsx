@@ -11,6 +11,7 @@ import { StatusTag } from "../components/StatusTag";
 import { useProject } from "../hooks/useProject";
 import { formatTime } from "../lib/format";
 import { isFinished } from "../lib/jobStream";
+import { useNames } from "../i18n/names";
 
 const STATUSES = ["queued", "running", "cancelling", "succeeded", "failed", "cancelled"];
 
@@ -21,6 +22,7 @@ export function liveInterval(jobs?: Job[]): number {
 
 export function JobsPage() {
   const { t } = useTranslation();
+  const name = useNames();
   const { project } = useProject();
   const projectId = project?.id ?? "";
   const [status, setStatus] = useState<string | undefined>();
@@ -54,12 +56,12 @@ export function JobsPage() {
         data-testid="jobs-table"
         loading={jobs.isLoading}
         dataSource={jobs.data?.items}
-        locale={{ emptyText: <Empty description={t("jobs.noJobs")} /> }}
+        locale={{ emptyText: <Empty description={<>{t("jobs.noJobs")}<br />{t("jobs.emptyHint")}</>}><Link to="/jobs/new"><Button type="primary">{t("nav.newJob")}</Button></Link></Empty> }}
         pagination={{ current: page, pageSize, total: jobs.data?.total, onChange: setPage }}
         columns={[
           { title: t("common.name"), dataIndex: "name", render: (name: string, j) => <Link to={`/jobs/${j.id}`}>{name}</Link> },
           { title: t("jobs.taskType"), dataIndex: "task_type", render: (v: string) => t(`tasks.${v}`, { defaultValue: v }) },
-          { title: "Trainer", dataIndex: "trainer" },
+          { title: t("jobs.trainer"), dataIndex: "trainer", render: (v: string) => name("trainers", v) },
           { title: t("common.status"), dataIndex: "status", render: (s: string) => <StatusTag status={s} /> },
           { title: t("jobs.progress"), dataIndex: "progress", width: 160, render: (p: number, j) => <Progress percent={Math.round(p * 100)} size="small" status={j.status === "failed" ? "exception" : undefined} /> },
           { title: t("common.createdAt"), dataIndex: "created_at", render: formatTime },

@@ -26,7 +26,7 @@ describe("LoginPage", () => {
     await userEvent.type(screen.getByLabelText("用户名"), "alice");
     await userEvent.type(screen.getByLabelText("密码"), "nope");
     await userEvent.click(screen.getByTestId("login-submit"));
-    expect(await screen.findByRole("alert")).toHaveTextContent("登录失败：Wrong username or password.");
+    expect(await screen.findByRole("alert")).toHaveTextContent("登录失败：用户名或密码错误");
     expect(tokenStore.get()).toBeNull();
   });
 

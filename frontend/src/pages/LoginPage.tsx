@@ -7,6 +7,7 @@ import { useTranslation } from "react-i18next";
 import { useLocation, useNavigate } from "react-router-dom";
 import { login } from "../api/client";
 import { setLanguage } from "../i18n";
+import { errorText } from "../api/errorText";
 
 interface Values {
   username: string;
@@ -30,7 +31,7 @@ export function LoginPage() {
       queryClient.clear();
       navigate(from, { replace: true });
     } catch (err) {
-      setError(t("login.failed", { message: err instanceof Error ? err.message : String(err) }));
+      setError(t("login.failed", { message: errorText(err) }));
     } finally {
       setBusy(false);
     }

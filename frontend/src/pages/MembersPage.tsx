@@ -9,6 +9,7 @@ import { QueryError } from "../components/QueryError";
 import { useProject } from "../hooks/useProject";
 import { useMe } from "../hooks/useSession";
 import { applyFieldErrors } from "../lib/forms";
+import { errorText } from "../api/errorText";
 
 type Role = Member["role"];
 const ROLES: Role[] = ["owner", "editor", "viewer"];
@@ -46,12 +47,12 @@ export function MembersPage() {
     mutationFn: ({ userId, role }: { userId: string; role: Role }) =>
       unwrap(api.PATCH("/api/v1/projects/{project_id}/members/{user_id}", { ...path(userId), body: { role } })),
     onSuccess: onDone,
-    onError: (err) => void message.error(err.message),
+    onError: (err) => void message.error(errorText(err)),
   });
   const remove = useMutation({
     mutationFn: (userId: string) => unwrap(api.DELETE("/api/v1/projects/{project_id}/members/{user_id}", path(userId))),
     onSuccess: onDone,
-    onError: (err) => void message.error(err.message),
+    onError: (err) => void message.error(errorText(err)),
   });
 
   if (!project || members.isLoading) return <PageSkeleton />;

@@ -5,15 +5,17 @@ import { useMemo } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router-dom";
 import { api, unwrap } from "../api/client";
-import { Chart } from "../components/Chart";
+import { BarChart as Chart } from "../components/BarChart";
 import { ConfusionHeatmap } from "../components/ConfusionHeatmap";
 import { CurvesChart } from "../components/CurvesChart";
 import { PageSkeleton } from "../components/PageSkeleton";
 import { PredictPanel } from "../components/PredictPanel";
 import { QueryError } from "../components/QueryError";
+import { metricName, useNames } from "../i18n/names";
 import { downloadFile } from "../lib/download";
 import { formatBytes, formatMetric, formatTime } from "../lib/format";
 import { inputColumns, readReport, scalarMetrics, seriesFromMetrics, type Importance, type Mistake, type PerClass } from "../lib/models";
+import { errorText } from "../api/errorText";
 
 function ImportanceChart({ items }: { items: Importance[] }) {
   const option = useMemo(() => {
@@ -59,13 +61,14 @@ function Curves({ jobId }: { jobId: string }) {
 export function ModelDetailPage() {
   const { id = "" } = useParams();
   const { t } = useTranslation();
+  const name = useNames();
   const { message } = App.useApp();
   const model = useQuery({ queryKey: ["model", id], queryFn: () => unwrap(api.GET("/api/v1/models/{model_id}", { params: { path: { model_id: id } } })) });
   if (model.isLoading) return <PageSkeleton />;
   if (model.error || !model.data) return <QueryError error={model.error} onRetry={() => void model.refetch()} />;
   const m = model.data;
   const report = readReport(m);
-  const download = () => downloadFile(`/models/${m.id}/download`, `model-${m.id}.zip`).catch((e: Error) => void message.error(e.message));
+  const download = () => downloadFile(`/models/${m.id}/download`, `model-${m.id}.zip`).catch((e: unknown) => void message.error(errorText(e)));
 
   const perClassColumns = [
     { title: t("models.label"), dataIndex: "label", render: String },
@@ -107,8 +110,10 @@ export function ModelDetailPage() {
           <Descriptions.Item label={t("jobs.targetColumn")}>{String(m.columns.target ?? m.columns.label ?? "—")}</Descriptions.Item>
           <Descriptions.Item label={t("models.input")}>{inputColumns(m).join(", ")}</Descriptions.Item>
           {report.labels.length > 0 && <Descriptions.Item label={t("models.class")}>{report.labels.map((l) => <Tag key={l}>{l}</Tag>)}</Descriptions.Item>}
-          <Descriptions.Item label="Trainer">{`${m.trainer} (${m.model_format})`}</Descriptions.Item>
-          <Descriptions.Item label={t("jobs.params")}><code>{JSON.stringify(m.params)}</code></Descriptions.Item>
+          <Descriptions.Item label={t("models.trainer")}>{name("trainers", m.trainer)}</Descriptions.Item>
+          <Descriptions.Item label={t("jobs.params")}>
+            {Object.entries(m.params).map(([k, v]) => <Tag key={k}>{`${name("params", k)}: ${typeof v === "object" ? JSON.stringify(v) : String(v)}`}</Tag>)}
+          </Descriptions.Item>
           <Descriptions.Item label={t("jobs.dataset")}>{m.dataset_id ? <Link to={`/datasets/${m.dataset_id}`}>{m.dataset_id}</Link> : "—"}</Descriptions.Item>
           <Descriptions.Item label={m.description ? t("common.details") : "—"}>{m.description || "—"}</Descriptions.Item>
         </Descriptions>
@@ -128,7 +133,7 @@ export function ModelDetailPage() {
         }
       >
         <Descriptions size="small" column={4}>
-          {scalarMetrics(m).map(([k, v]) => <Descriptions.Item key={k} label={k}>{formatMetric(v)}</Descriptions.Item>)}
+          {scalarMetrics(m).map(([k, v]) => <Descriptions.Item key={k} label={metricName(name, k)}>{formatMetric(v)}</Descriptions.Item>)}
           <Descriptions.Item label={t("datasets.size")}>{formatBytes(m.size_bytes)}</Descriptions.Item>
           <Descriptions.Item label={t("common.createdAt")}>{formatTime(m.created_at)}</Descriptions.Item>
         </Descriptions>

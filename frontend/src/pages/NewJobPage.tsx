@@ -1,5 +1,6 @@
 /** New training job as steps: dataset → task type → columns → parameters → review → submit.
- * Only ready datasets are offered; the list refreshes while some are still being converted. */
+ * The step lives in the URL (browser Back moves between steps); a refusal on submit is shown at
+ * the step it belongs to; only ready datasets are offered. */
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { Alert, App, Button, Card, Descriptions, Form, Input, Radio, Select, Space, Steps, Typography } from "antd";
 import { useEffect, useState } from "react";
@@ -7,14 +8,17 @@ import { useTranslation } from "react-i18next";
 import { useNavigate, useSearchParams } from "react-router-dom";
 import { api, unwrap } from "../api/client";
 import type { TaskTypeInfo } from "../api/domain";
+import { errorText, issueText } from "../api/errorText";
 import { ApiError } from "../api/errors";
+import { ColumnSelect } from "../components/ColumnSelect";
 import { PageSkeleton } from "../components/PageSkeleton";
 import { QueryError } from "../components/QueryError";
 import { SchemaFields } from "../components/SchemaForm";
 import { useProject } from "../hooks/useProject";
+import { useNames } from "../i18n/names";
 import { isReady, pollWhileProcessing } from "../lib/datasets";
 import { fieldsFromSchema, initialValues, paramsFromValues } from "../lib/schema";
-import { mappingFor, type MappingValues } from "../lib/tasks";
+import { labelRole, mappingFor, type MappingValues } from "../lib/tasks";
 
 interface Choice {
   dataset_id?: string;
@@ -23,20 +27,32 @@ interface Choice {
   name?: string;
 }
 
+/** The first validation error of a `dataset_invalid_for_task` answer, in the UI's language. */
+function mappingProblem(err: ApiError): string {
+  const details = err.details as { errors?: Record<string, unknown>[] } | null;
+  const first = details?.errors?.[0];
+  return first ? issueText(first) : errorText(err);
+}
+
 export function NewJobPage() {
   const { t } = useTranslation();
+  const name = useNames();
   const { message } = App.useApp();
   const navigate = useNavigate();
-  const [search] = useSearchParams();
+  const [search, setSearch] = useSearchParams();
   const { project } = useProject();
   const projectId = project?.id ?? "";
-  const [step, setStep] = useState(0);
   const [choice, setChoice] = useState<Choice>({ dataset_id: search.get("dataset") ?? undefined });
   const [mapping, setMapping] = useState<MappingValues>({});
   const [params, setParams] = useState<Record<string, unknown>>({});
+  const [mappingError, setMappingError] = useState<string | null>(null);
   const [mappingForm] = Form.useForm<MappingValues>();
   const [paramsForm] = Form.useForm();
   const [datasetForm] = Form.useForm<Choice>();
+  const asked = Number(search.get("step") ?? 0);
+  // A reload mid-way has lost the earlier answers: start again from the first step.
+  const step = asked > 0 && !choice.task_type && asked > 1 ? 0 : Math.min(Math.max(asked, 0), 4);
+  const goTo = (next: number) => setSearch((prev) => { const q = new URLSearchParams(prev); q.set("step", String(next)); return q; });
 
   const datasets = useQuery({
     queryKey: ["datasets", projectId, "all"],
@@ -48,12 +64,12 @@ export function NewJobPage() {
 
   const readyDatasets = (datasets.data?.items ?? []).filter(isReady);
   const dataset = readyDatasets.find((d) => d.id === choice.dataset_id);
-  const asked = datasets.data?.items.find((d) => d.id === choice.dataset_id && !isReady(d));
-  const converting = (datasets.data?.items ?? []).filter((d) => d.status === "processing" && d !== asked);
+  const pending = datasets.data?.items.find((d) => d.id === choice.dataset_id && !isReady(d));
+  const converting = (datasets.data?.items ?? []).filter((d) => d.status === "processing" && d !== pending);
   const task = taskTypes.data?.find((tt) => tt.task_type === choice.task_type);
   const trainer = task?.trainers.find((tr) => tr.name === (choice.trainer ?? task.default_trainer));
   const fields = trainer ? fieldsFromSchema(trainer.params_schema) : [];
-  const columnOptions = (dataset?.columns ?? []).map((c) => ({ value: c.name, label: `${c.name} (${c.dtype})` }));
+  const labelKey = labelRole(task);
 
   // The dataset asked for in the URL was still converting: pick it once it is ready.
   const askedReadyId = step === 0 ? dataset?.id : undefined;
@@ -65,11 +81,11 @@ export function NewJobPage() {
     mutationFn: () =>
       unwrap(api.POST("/api/v1/jobs", { body: {
         project_id: projectId,
-        name: choice.name || `${dataset?.name ?? "job"} · ${t(`tasks.${choice.task_type}`)}`,
+        name: choice.name || `${dataset?.name ?? ""} · ${t(`tasks.${choice.task_type}`)}`,
         task_type: choice.task_type ?? "",
         trainer: trainer?.name,
         dataset_id: choice.dataset_id ?? "",
-        columns: mappingFor(choice.task_type ?? "", mapping),
+        columns: mappingFor(task, mapping),
         params: paramsFromValues(fields, params),
       } })),
     onSuccess: (job) => {
@@ -79,13 +95,14 @@ export function NewJobPage() {
     onError: (err) => {
       if (!(err instanceof ApiError)) return;
       if (err.code === "invalid_params") {
-        setStep(3);
+        goTo(3);
         const errors = err.fieldErrors();
-        setTimeout(() => paramsForm.setFields(Object.entries(errors).map(([name, msg]) => ({ name: name.split("."), errors: [msg] }))));
-      } else if (err.code === "dataset_invalid_for_task") {
-        setStep(2);
-        const key = choice.task_type === "text_classification" ? "label" : "target";
-        setTimeout(() => mappingForm.setFields([{ name: key, errors: [err.message] }]));
+        setTimeout(() => paramsForm.setFields(Object.entries(errors).map(([field, msg]) => ({ name: field.replace(/^params\./, "").split("."), errors: [msg] }))));
+      } else if (err.code === "dataset_invalid_for_task" || err.code === "single_class") {
+        const problem = err.code === "single_class" ? errorText(err) : mappingProblem(err);
+        setMappingError(problem);
+        goTo(2);
+        setTimeout(() => mappingForm.setFields([{ name: labelKey, errors: [problem] }]));
       }
     },
   });
@@ -94,67 +111,79 @@ export function NewJobPage() {
   if (datasets.error || taskTypes.error) return <QueryError error={datasets.error ?? taskTypes.error} />;
 
   const steps = [t("jobs.dataset"), t("jobs.taskType"), t("jobs.mapping"), t("jobs.params"), t("jobs.review")];
-  const isText = choice.task_type === "text_classification";
+  const trainerTitle = (tr?: { name: string; title: string }) => (tr ? name("trainers", tr.name, tr.title) : "");
+  const back = (to: number) => <Button onClick={() => goTo(to)}>{t("common.prev")}</Button>;
+  const next = <Button type="primary" htmlType="submit">{t("common.next")}</Button>;
 
   const stepBody = [
     <Form key="d" form={datasetForm} layout="vertical" initialValues={{ ...choice, dataset_id: dataset?.id }}
-      onFinish={(v: Choice) => { setChoice({ ...choice, ...v }); setStep(1); }}>
-      {asked?.status === "processing" && <Alert type="info" showIcon title={t("jobs.datasetProcessing", { name: asked.name })} style={{ marginBottom: 16 }} />}
-      {asked?.status === "failed" && <Alert type="error" showIcon title={t("jobs.datasetFailed", { name: asked.name, message: asked.error?.message ?? "" })} style={{ marginBottom: 16 }} />}
+      onFinish={(v: Choice) => { setChoice({ ...choice, ...v }); goTo(1); }}>
+      {pending?.status === "processing" && <Alert type="info" showIcon title={t("jobs.datasetProcessing", { name: pending.name })} style={{ marginBottom: 16 }} />}
+      {pending?.status === "failed" && <Alert type="error" showIcon title={t("jobs.datasetFailed", { name: pending.name, message: pending.error ? name("errorCodes", pending.error.code, pending.error.message, pending.error.details as Record<string, unknown>) : "" })} style={{ marginBottom: 16 }} />}
       {converting.length > 0 && (
-        <Alert type="info" showIcon title={t("jobs.datasetsProcessing", { names: converting.map((d) => d.name).join(", ") })} style={{ marginBottom: 16 }} />
+        <Alert type="info" showIcon title={t("jobs.datasetsProcessing", { names: converting.map((d) => d.name).join("、") })} style={{ marginBottom: 16 }} />
       )}
-      <Form.Item name="dataset_id" label={t("jobs.selectDataset")} rules={[{ required: true }]}>
-        <Select showSearch optionFilterProp="label" data-testid="job-dataset"
+      <Form.Item name="dataset_id" label={t("jobs.selectDataset")} rules={[{ required: true, message: t("common.required") }]}>
+        <Select showSearch={{ optionFilterProp: "label" }} data-testid="job-dataset" style={{ maxWidth: 560 }}
           options={readyDatasets.map((d) => ({ value: d.id, label: `${d.name} (${d.row_count} × ${d.columns.length})` }))} />
       </Form.Item>
-      <Form.Item name="name" label={t("jobs.name")}><Input placeholder={dataset?.name} /></Form.Item>
-      <Button type="primary" htmlType="submit">{t("common.next")}</Button>
+      <Form.Item name="name" label={t("jobs.name")}><Input placeholder={dataset?.name} style={{ maxWidth: 560 }} /></Form.Item>
+      {next}
     </Form>,
-    <Form key="t" layout="vertical" initialValues={choice} onFinish={(v: Choice) => { setChoice({ ...choice, ...v, trainer: undefined }); setStep(2); }}>
-      <Form.Item name="task_type" label={t("jobs.chooseTask")} rules={[{ required: true }]}>
+    <Form key="t" layout="vertical" initialValues={choice} onFinish={(v: Choice) => { setChoice({ ...choice, ...v, trainer: undefined }); setMappingError(null); goTo(2); }}>
+      <Form.Item name="task_type" label={t("jobs.chooseTask")} rules={[{ required: true, message: t("common.required") }]}>
         <Radio.Group optionType="button" options={taskTypes.data?.map((tt) => ({ value: tt.task_type, label: t(`tasks.${tt.task_type}`, { defaultValue: tt.task_type }) }))} />
       </Form.Item>
-      <Space><Button onClick={() => setStep(0)}>{t("common.prev")}</Button><Button type="primary" htmlType="submit">{t("common.next")}</Button></Space>
+      <Space>{back(0)}{next}</Space>
     </Form>,
-    <Form key="m" form={mappingForm} layout="vertical" initialValues={mapping} onFinish={(v: MappingValues) => { setMapping(v); setStep(3); }}>
-      {isText ? (
+    <Form key="m" form={mappingForm} layout="vertical" initialValues={mapping}
+      onValuesChange={() => setMappingError(null)}
+      onFinish={(v: MappingValues) => { setMapping(v); goTo(3); }}>
+      {mappingError && (
+        <Alert type="error" showIcon data-testid="mapping-error" title={mappingError} description={t("jobs.oneClassHint")} style={{ marginBottom: 16 }} />
+      )}
+      {labelKey === "label" ? (
         <>
-          <Form.Item name="text" label={t("jobs.textColumn")} rules={[{ required: true }]}><Select options={columnOptions} /></Form.Item>
-          <Form.Item name="label" label={t("jobs.targetColumn")} rules={[{ required: true }]}><Select options={columnOptions} /></Form.Item>
+          <Form.Item name="text" label={t("jobs.textColumn")} rules={[{ required: true, message: t("common.required") }]}><ColumnSelect dataset={dataset} /></Form.Item>
+          <Form.Item name="label" label={t("jobs.targetColumn")} rules={[{ required: true, message: t("common.required") }]}><ColumnSelect dataset={dataset} /></Form.Item>
         </>
       ) : (
         <>
-          <Form.Item name="target" label={t("jobs.targetColumn")} rules={[{ required: true }]}><Select options={columnOptions} data-testid="job-target" /></Form.Item>
-          <Form.Item name="features" label={t("jobs.featureColumns")}><Select mode="multiple" allowClear options={columnOptions} /></Form.Item>
+          <Form.Item name="target" label={t("jobs.targetColumn")} rules={[{ required: true, message: t("common.required") }]}><ColumnSelect dataset={dataset} data-testid="job-target" /></Form.Item>
+          <Form.Item name="features" label={t("jobs.featureColumns")}><ColumnSelect dataset={dataset} mode="multiple" allowClear style={{ width: "100%" }} /></Form.Item>
         </>
       )}
-      <Space><Button onClick={() => setStep(1)}>{t("common.prev")}</Button><Button type="primary" htmlType="submit">{t("common.next")}</Button></Space>
+      <Space>{back(1)}{next}</Space>
     </Form>,
     <Form key={`p-${trainer?.name}`} form={paramsForm} layout="vertical" style={{ maxWidth: 560 }}
       initialValues={{ ...initialValues(fields, trainer?.defaults ?? {}), ...params }}
-      onFinish={(v) => { setParams(v); setStep(4); }}>
+      onFinish={(v) => { setParams(v); goTo(4); }}>
       {task && task.trainers.length > 1 && (
-        <Form.Item label="Trainer">
-          <Select value={trainer?.name} onChange={(name: string) => { setChoice({ ...choice, trainer: name }); setParams({}); }}
-            options={task.trainers.map((tr) => ({ value: tr.name, label: tr.title, disabled: !tr.available }))} />
+        <Form.Item label={t("jobs.trainer")}>
+          <Select value={trainer?.name} onChange={(value: string) => { setChoice({ ...choice, trainer: value }); setParams({}); }}
+            options={task.trainers.map((tr) => ({ value: tr.name, label: trainerTitle(tr), disabled: !tr.available }))} />
         </Form.Item>
       )}
-      {trainer?.description && <Typography.Paragraph type="secondary">{trainer.description}</Typography.Paragraph>}
       <SchemaFields fields={fields} />
-      <Space><Button onClick={() => setStep(2)}>{t("common.prev")}</Button><Button type="primary" htmlType="submit">{t("common.next")}</Button></Space>
+      <Space>{back(2)}{next}</Space>
     </Form>,
     <div key="r">
       <Descriptions bordered size="small" column={1} style={{ marginBottom: 16 }}>
         <Descriptions.Item label={t("jobs.dataset")}>{dataset?.name}</Descriptions.Item>
         <Descriptions.Item label={t("jobs.taskType")}>{t(`tasks.${choice.task_type}`, { defaultValue: choice.task_type })}</Descriptions.Item>
-        <Descriptions.Item label="Trainer">{trainer?.title}</Descriptions.Item>
-        <Descriptions.Item label={t("jobs.mapping")}><code>{JSON.stringify(mappingFor(choice.task_type ?? "", mapping))}</code></Descriptions.Item>
-        <Descriptions.Item label={t("jobs.params")}><code>{JSON.stringify(paramsFromValues(fields, params))}</code></Descriptions.Item>
+        <Descriptions.Item label={t("jobs.trainer")}>{trainerTitle(trainer)}</Descriptions.Item>
+        {Object.entries(mappingFor(task, mapping)).map(([role, value]) => (
+          <Descriptions.Item key={role} label={role === "features" ? t("jobs.featureColumns") : role === "text" ? t("jobs.textColumn") : t("jobs.targetColumn")}>
+            {Array.isArray(value) ? value.join("、") : value === null ? t("common.all") : String(value ?? "—")}
+          </Descriptions.Item>
+        ))}
+        <Descriptions.Item label={t("jobs.params")}>
+          <Typography.Text code>{JSON.stringify(paramsFromValues(fields, params))}</Typography.Text>
+        </Descriptions.Item>
       </Descriptions>
-      {submit.error && <Alert type="error" showIcon title={submit.error.message} style={{ marginBottom: 16 }} />}
+      {submit.error && <Alert type="error" showIcon title={errorText(submit.error)} style={{ marginBottom: 16 }} />}
       <Space>
-        <Button onClick={() => setStep(3)}>{t("common.prev")}</Button>
+        {back(3)}
         <Button type="primary" loading={submit.isPending} onClick={() => submit.mutate()} data-testid="job-submit">{t("common.submit")}</Button>
       </Space>
     </div>,

@@ -1,0 +1,47 @@
+/** The files the end-to-end test uploads, as users have them: Chinese text without any Latin letters
+ * or digits, a table with Chinese values, a large table converted in the background. */
+
+/** Three well-separated classes, a categorical column and a few blanks: 240 rows. */
+export function irisCsv(): string {
+  const lines = ["sepal,petal,colour,species"];
+  const names = ["setosa", "versicolor", "virginica"];
+  for (let i = 0; i < 240; i++) {
+    const k = i % 3;
+    const jitter = ((i * 37) % 17) / 17;
+    const sepal = (4.5 + k * 1.2 + jitter).toFixed(2);
+    const petal = i % 41 === 5 ? "" : (1 + k * 2 + jitter).toFixed(2);
+    lines.push(`${sepal},${petal},${["红", "绿", "蓝"][(i + k) % 3]},${names[k]}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+const GOOD = ["质量很好", "非常满意", "物流很快", "推荐购买", "好用实惠", "包装精美", "客服耐心", "做工扎实"];
+const BAD = ["质量太差", "非常失望", "物流很慢", "不推荐", "坏了退货", "包装破损", "客服冷淡", "做工粗糙"];
+const OPENERS = ["这次买的", "朋友推荐的", "第一次买", "又回购了", "给家里买的", "双十一买的"];
+
+/** Short Chinese reviews with no Latin letter or digit anywhere (header included), two classes of
+ * 48 distinct texts each. */
+export function reviewsCsv(oneClass = false): string {
+  const lines = ["内容,类别"];
+  for (let i = 0; i < 96; i++) {
+    const positive = oneClass || i % 2 === 0;
+    const words = positive ? GOOD : BAD;
+    const j = Math.floor(i / 2);
+    const text = `${OPENERS[j % OPENERS.length]}${words[Math.floor(j / OPENERS.length) % words.length]}，${words[(j + 3) % words.length]}`;
+    lines.push(`${text},${positive ? "好评" : "差评"}`);
+  }
+  const csv = lines.join("\n") + "\n";
+  if (/[A-Za-z0-9]/.test(csv)) throw new Error("the review CSV must hold no Latin letters or digits");
+  return csv;
+}
+
+/** 4000 sales rows (about 120 KB, above the inline limit); `ragged` adds a field to one row. */
+export function salesCsv({ ragged = false } = {}): string {
+  const lines = ["地区,数量,单价,渠道"];
+  const regions = ["华东", "华北", "华南", "西南"];
+  for (let i = 0; i < 4000; i++) {
+    lines.push(`${regions[i % 4]},${((i * 7) % 50) + 1},${(10 + ((i * 13) % 90) / 10).toFixed(2)},${i % 3 ? "线上" : "门店"}`);
+  }
+  if (ragged) lines[3001] += ",多余";
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,5 @@
+// Shared by the test's backend launcher and the test itself.
+export const ADMIN_PASSWORD = "Console-E2e-Passw0rd!";
+export const NEW_ADMIN_PASSWORD = "Harbor-Lantern-2046!";
+// Uploads above this are converted in the background: the small CSVs stay inline, the large ones don't.
+export const INLINE_MAX_BYTES = 16 * 1024;

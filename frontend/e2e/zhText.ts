@@ -1,0 +1,53 @@
+/** Finding English in the Chinese console: every visible text (and placeholder) must be a zh
+ * catalogue string, or hold no Latin word other than data values and proper names. */
+import type { Page } from "@playwright/test";
+import zh from "../src/i18n/zh";
+import { zhCatalog } from "../src/i18n/zhCatalog";
+
+const LATIN_WORD = /[A-Za-z][A-Za-z0-9_\-.²]*/g;
+// Names of formats, libraries and units that stay as they are in Chinese text.
+const PROPER_NAMES = ["LightGBM", "TF-IDF", "CSV", "TSV", "Excel", "JSON", "JSONL", "TXT", "Parquet", "ONNX", "LoRA", "IP",
+  "UTF-8", "GBK", "GB18030", "F1", "R²", "B", "KB", "MB", "GB", "INT8", "Transformer", "scikit-learn", "HistGradientBoosting", "BOM"];
+
+function strings(value: unknown): string[] {
+  if (typeof value === "string") return [value];
+  if (value && typeof value === "object") return Object.values(value).flatMap(strings);
+  return [];
+}
+
+const catalogue = [...strings(zh), ...strings(zhCatalog)];
+const exact = new Set(catalogue);
+const templates = catalogue
+  .filter((s) => s.includes("{{"))
+  .map((s) => new RegExp(`^${s.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{\{\w+\}\}/g, ".*")}$`, "s"));
+const catalogueWords = new Set(catalogue.flatMap((s) => s.replace(/\{\{\w+\}\}/g, "").match(LATIN_WORD) ?? []));
+
+/** The texts among `texts` that are neither catalogue strings nor made of allowed Latin words. */
+export function foreignTexts(texts: string[], data: Iterable<string>): string[] {
+  const allowed = new Set([...PROPER_NAMES, ...catalogueWords, ...data]);
+  return texts.filter((text) => {
+    if (!/[A-Za-z]/.test(text) || exact.has(text) || templates.some((r) => r.test(text))) return false;
+    const words = text.match(LATIN_WORD) ?? [];
+    return words.some((word) => !allowed.has(word.replace(/[.-]+$/, "")) && !/^v\d+$/.test(word) && !/^e-?\d+$/.test(word));
+  });
+}
+
+/** The visible text nodes and input placeholders of the page. */
+export async function visibleTexts(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      const node = walker.currentNode;
+      const text = node.textContent?.trim();
+      const parent = node.parentElement;
+      if (!text || !parent || parent.closest("script, style, [aria-hidden='true']")) continue;
+      if (!parent.checkVisibility({ opacityProperty: true, visibilityProperty: true })) continue;
+      out.push(text);
+    }
+    for (const input of document.querySelectorAll<HTMLInputElement>("input[placeholder], textarea[placeholder]")) {
+      if (input.checkVisibility() && input.placeholder) out.push(input.placeholder);
+    }
+    return out;
+  });
+}

@@ -1,0 +1,39 @@
+/** A failed request as a sentence in the UI's language: from the error's code and details,
+ * falling back to the server's (English) message for a code the catalogue does not know. */
+import i18n from "../i18n";
+import { fill, lookup, type Vars } from "../i18n/names";
+import { ApiError } from "./errors";
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+function formatLimit(bytes: unknown): string {
+  return typeof bytes === "number" ? `${Math.round(bytes / 1024 / 1024)} MB` : "?";
+}
+
+/** The values a catalogue sentence may use, read from the error's details. */
+function varsOf(error: ApiError, lang: string): Vars {
+  const details = isObj(error.details) ? error.details : {};
+  const vars: Vars = { ...details, line: details.line ?? details.row, limit: formatLimit(details.limit_bytes) };
+  if (error.code === "dataset_invalid_for_task") {
+    const first = Array.isArray(details.errors) ? details.errors.find(isObj) : undefined;
+    vars.reason = first ? issueText(first, lang) : "?";
+  }
+  if (typeof details.column === "number") vars.column = details.column + 1;
+  return vars;
+}
+
+/** A validation issue `{code, message, column, count}` in `lang`. */
+export function issueText(issue: Record<string, unknown>, lang = i18n.language): string {
+  const template = typeof issue.code === "string" ? lookup(lang, "validationCodes", issue.code) : undefined;
+  return template ? fill(template, issue) : String(issue.message ?? issue.code ?? "");
+}
+
+/** What to show for `error` in the current language. */
+export function errorText(error: unknown, lang = i18n.language): string {
+  if (error instanceof ApiError) {
+    const template = lookup(lang, "errorCodes", error.code);
+    return template ? fill(template, varsOf(error, lang)) : error.message;
+  }
+  if (error instanceof TypeError) return lookup(lang, "errorCodes", "network") ?? error.message;
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,7 @@
+/** Bar charts (histograms, top values, feature importance). */
+import { BarChart as Bars } from "echarts/charts";
+import { Chart, registerChartParts } from "./Chart";
+
+registerChartParts([Bars]);
+
+export { Chart as BarChart };

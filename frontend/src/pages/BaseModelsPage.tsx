@@ -1,0 +1,36 @@
+/** The base models found on the server (for fine-tuning): what each is, and whether it is usable. */
+import { useQuery } from "@tanstack/react-query";
+import { Card, Empty, Table, Tag } from "antd";
+import { useTranslation } from "react-i18next";
+import { api, unwrap } from "../api/client";
+import type { components } from "../api/schema";
+import { QueryError } from "../components/QueryError";
+import { formatBytes } from "../lib/format";
+
+type BaseModel = components["schemas"]["BaseModelRead"];
+
+export function BaseModelsPage() {
+  const { t } = useTranslation();
+  const models = useQuery({ queryKey: ["base-models"], queryFn: () => unwrap(api.GET("/api/v1/base-models")) });
+  if (models.error) return <QueryError error={models.error} onRetry={() => void models.refetch()} />;
+  return (
+    <Card title={t("baseModels.title")}>
+      <Table<BaseModel>
+        rowKey="name"
+        size="small"
+        loading={models.isLoading}
+        dataSource={models.data as BaseModel[] | undefined}
+        pagination={false}
+        locale={{ emptyText: <Empty description={t("baseModels.empty")} /> }}
+        columns={[
+          { title: t("baseModels.name"), dataIndex: "name" },
+          { title: t("baseModels.type"), dataIndex: "model_type", render: (v: string | null) => v ?? "—" },
+          { title: t("baseModels.parameters"), dataIndex: "parameters", render: (v: number | null) => (v ? `${(v / 1e6).toFixed(1)} M` : "—") },
+          { title: t("baseModels.size"), dataIndex: "size_bytes", render: formatBytes },
+          { title: t("baseModels.ok"), dataIndex: "ok", render: (ok: boolean) => <Tag color={ok ? "success" : "error"}>{ok ? t("common.yes") : t("common.no")}</Tag> },
+          { title: t("baseModels.problems"), dataIndex: "problems", render: (p: string[] | undefined) => p?.join("；") || "—" },
+        ]}
+      />
+    </Card>
+  );
+}
