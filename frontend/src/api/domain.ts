@@ -48,3 +48,5 @@ export type JobStatus = Job["status"];
 
 export type JobEvent = S["JobEventRead"];
 export type ModelVersion = S["ModelVersionRead"];
+/** A model list item: the version without its report, params and files. */
+export type ModelVersionSummary = S["ModelVersionSummary"];

@@ -47,7 +47,7 @@ export function inputColumns(model: ModelVersion): string[] {
 }
 
 /** Scalar metrics as [name, value] pairs, sorted by name. */
-export function scalarMetrics(model: ModelVersion): [string, number][] {
+export function scalarMetrics(model: Pick<ModelVersion, "metrics">): [string, number][] {
   return Object.entries(model.metrics ?? {})
     .filter((e): e is [string, number] => typeof e[1] === "number")
     .sort(([a], [b]) => a.localeCompare(b));

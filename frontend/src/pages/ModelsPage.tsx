@@ -5,7 +5,7 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate } from "react-router-dom";
 import { api, unwrap } from "../api/client";
-import type { ModelVersion } from "../api/domain";
+import type { ModelVersionSummary } from "../api/domain";
 import { QueryError } from "../components/QueryError";
 import { metricName, useNames } from "../i18n/names";
 import { useProject } from "../hooks/useProject";
@@ -43,7 +43,7 @@ export function ModelsPage() {
       }
     >
       {models.error && <QueryError error={models.error} onRetry={() => void models.refetch()} />}
-      <Table<ModelVersion>
+      <Table<ModelVersionSummary>
         rowKey="id"
         loading={models.isLoading}
         dataSource={models.data?.items}
