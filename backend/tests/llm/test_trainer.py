@@ -1,12 +1,23 @@
 """The llm_sft trainer run the way the runner runs it: `python -m app.trainers <job.json>`."""
 
 import json
+import os
+import signal
+import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from app.trainers.llm.artifacts import LLM_META_FILE
+from app.trainers.llm.fit import last_checkpoint
 from app.trainers.llm.trainer import LlmSftTrainer
-from tests.llm.conftest import TINY_SFT, LlmRun
+from tests.llm.conftest import BACKEND_DIR, TINY_SFT, LlmRun, trainer_command, write_llm_spec
+
+# Each run starts a child that imports torch, transformers and TRL; on a busy 2-core machine that
+# alone takes tens of seconds, so these tests get more than the default timeout.
+pytestmark = pytest.mark.timeout(1200)
 
 
 def test_tiny_llama_trains_evaluates_and_saves_the_contract(
@@ -88,3 +99,59 @@ def test_qlora_refused_on_cpu_and_memory_check(run_llm: Callable[..., LlmRun]) -
     error = huge.of("error")[0]
     assert error["code"] == "insufficient_memory"
     assert "batch_size (now 512)" in error["message"] and "GiB" in error["message"]
+
+
+def _kill_after_first_checkpoint(spec: Path, checkpoints: Path) -> int:
+    process = subprocess.Popen(
+        trainer_command(spec),
+        cwd=BACKEND_DIR,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 600
+    try:
+        while time.monotonic() < deadline and process.poll() is None:
+            if last_checkpoint(checkpoints) is not None:
+                os.killpg(process.pid, signal.SIGKILL)
+                break
+            time.sleep(0.02)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(30)
+    return process.returncode
+
+
+def test_kill_mid_epoch_resumes_to_the_same_final_loss(
+    run_llm: Callable[..., LlmRun], tmp_path: Path, llm_storage: Path, chat_data: Path
+) -> None:
+    params = {**TINY_SFT, "eval_samples": 0, "checkpoint_every_steps": 3, "lora_dropout": 0.1}
+    whole = run_llm(params, work=tmp_path / "whole")
+    assert whole.returncode == 0, whole.stderr[-4000:]
+    work = tmp_path / "killed"
+    spec = write_llm_spec(work, chat_data, params, llm_storage, {})
+    assert _kill_after_first_checkpoint(spec, work / "checkpoints") == -signal.SIGKILL
+    killed_at = last_checkpoint(work / "checkpoints")
+    assert killed_at is not None and not (work / "output" / LLM_META_FILE).exists()
+    resumed = run_llm(params, work=work)
+    assert resumed.returncode == 0, resumed.stderr[-4000:]
+    assert resumed.result["report"]["resumed_from"] == killed_at.name
+    first_step = min(e["step"] for e in resumed.of("metrics") if e["split"] == "train")
+    assert first_step > 1  # mid-epoch: 8 steps per epoch, the first checkpoint at step 3
+    for name in ("eval_loss", "final_step_loss"):
+        assert resumed.result["metrics"][name] == pytest.approx(
+            whole.result["metrics"][name], abs=1e-5
+        )
+    assert resumed.result["report"]["steps"] == whole.result["report"]["steps"]
+
+
+def test_stop_flag_and_missing_base_model(run_llm: Callable[..., LlmRun], tmp_path: Path) -> None:
+    work = tmp_path / "stopped"
+    work.mkdir()
+    (work / "STOP").touch()
+    stopped = run_llm(TINY_SFT, work=work)
+    assert stopped.returncode == 3 and stopped.of("stopped")
+    missing = run_llm({**TINY_SFT, "base_model": "nope"})
+    assert missing.returncode == 1
+    assert missing.of("error")[0]["code"] == "base_model_not_found"
