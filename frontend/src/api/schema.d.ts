@@ -93,7 +93,11 @@ export interface paths {
          */
         get: operations["list_base_models"];
         put?: never;
-        post?: never;
+        /**
+         * Register Base Model
+         * @description Copy a Hugging Face folder already on the server in as base/<name> (checked first).
+         */
+        post: operations["register_base_model"];
         delete?: never;
         options?: never;
         head?: never;
@@ -854,14 +858,29 @@ export interface components {
         BaseModelRead: {
             /** Architectures */
             architectures?: string[];
+            /**
+             * Chat Template
+             * @default false
+             */
+            chat_template?: boolean;
+            /** Context Length */
+            context_length?: number | null;
             /** Hidden Size */
             hidden_size?: number | null;
+            /** Kind */
+            kind?: string | null;
+            /** Languages */
+            languages?: string[];
+            /** Licence */
+            licence?: string | null;
             /** Max Position Embeddings */
             max_position_embeddings?: number | null;
             /** Model Type */
             model_type?: string | null;
             /** Name */
             name: string;
+            /** Notes */
+            notes?: string | null;
             /** Num Layers */
             num_layers?: number | null;
             /** Ok */
@@ -877,8 +896,32 @@ export interface components {
              * @default 0
              */
             size_bytes?: number;
+            /** Source */
+            source?: string | null;
             /** Vocab Size */
             vocab_size?: number | null;
+        };
+        /**
+         * BaseModelRegister
+         * @description A Hugging Face folder already on the server, copied in as base/<name> (safetensors only).
+         */
+        BaseModelRegister: {
+            /** Languages */
+            languages?: string[];
+            /** Licence */
+            licence?: string | null;
+            /**
+             * Name
+             * @description Folder name under base/.
+             */
+            name: string;
+            /** Notes */
+            notes?: string | null;
+            /**
+             * Path
+             * @description Absolute path of the folder.
+             */
+            path: string;
         };
         /** Body_login */
         Body_login: {
@@ -1931,6 +1974,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BaseModelRead"][];
+                };
+            };
+        };
+    };
+    register_base_model: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BaseModelRegister"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BaseModelRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
