@@ -20,7 +20,7 @@ CHATML = (
 )
 SPECIAL = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 LABELS = {"pos": "正面", "neg": "负面"}
-QUESTION = "判断这条评论的情感："
+QUESTION = "判断这条评论的情感，只回答“正面”或“负面”："
 
 
 def sentiment_rows(per_class: int, seed: int = 0) -> list[dict[str, Any]]:
