@@ -80,4 +80,3 @@ def make_callbacks(ctx: TrainerContext, checkpoint_every_s: float) -> list[Any]:
             self.last_save = time.monotonic()
 
     return [Events(), TimedCheckpoints()]
-

@@ -55,6 +55,7 @@ class SFTRun:
         from transformers import AutoTokenizer
 
         ctx, p = self.ctx, self.p
+        ctx.check_stop()
         self.device, self.precision = choose_device(p)
         if self.device == "cpu":
             torch.set_num_threads(cpu_threads())
@@ -96,7 +97,8 @@ class SFTRun:
         output = self.trainer.train(resume_from_checkpoint=str(resume) if resume else None)
         self.train_seconds = time.perf_counter() - started
         losses = [e["loss"] for e in self.trainer.state.log_history if "loss" in e]
-        final = {"train_loss": float(output.training_loss), "final_step_loss": losses[-1]}
+        last = losses[-1] if losses else output.training_loss
+        final = {"train_loss": float(output.training_loss), "final_step_loss": float(last)}
         if self.eval_set is not None:
             eval_loss = float(self.trainer.evaluate()["eval_loss"])
             final.update(eval_loss=eval_loss, perplexity=math.exp(min(eval_loss, 50.0)))
