@@ -144,6 +144,8 @@ def main() -> None:
 
     models = Path(get_settings().model_storage_path)
     base = models / "base" / args.model
+    if not (base / "config.json").is_file():
+        sys.exit(f"{base} is not installed: run make base-model")
     root = Path(tempfile.mkdtemp(prefix="bench-sft-"))
     data = _data(root, 200)
     trainer, plain = [], []
