@@ -49,7 +49,7 @@ TINY_SFT: dict[str, Any] = {
     "learning_rate": 5e-3,
     "lora_r": 4,
     "lora_alpha": 8,
-    "eval_every_steps": 4,
+    "eval_every_steps": 8,
     "logging_every_steps": 1,
     "checkpoint_every_steps": 3,
     "eval_samples": 8,
@@ -115,7 +115,7 @@ def run_llm(tmp_path: Path, llm_storage: Path, chat_data: Path) -> Callable[...,
         dataset: Path | None = None,
         columns: dict[str, Any] | None = None,
         storage: Path | None = None,
-        timeout: float = 600,
+        timeout: float = 1100,
     ) -> LlmRun:
         work = work or tmp_path / "run"
         spec = write_llm_spec(

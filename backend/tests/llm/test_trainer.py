@@ -69,7 +69,8 @@ def test_tiny_llama_trains_evaluates_and_saves_the_contract(
 
 
 def test_trained_loss_drops_below_the_start(run_llm: Callable[..., LlmRun]) -> None:
-    run = run_llm({**TINY_SFT, "base_model": "tiny-qwen2", "epochs": 3, "eval_samples": 0})
+    params = {**TINY_SFT, "base_model": "tiny-qwen2", "eval_every_steps": 0, "eval_samples": 0}
+    run = run_llm(params)
     assert run.returncode == 0, run.stderr[-4000:]
     losses = [e["metrics"]["loss"] for e in run.of("metrics") if e["split"] == "train"]
     assert losses[-1] < losses[0] * 0.8
