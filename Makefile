@@ -36,7 +36,7 @@ test: venv
 	$(MAKE) frontend-test e2e
 
 lint: venv
-	cd backend && $(PY) -m ruff check app tests ../bench && $(PY) -m ruff format --check app tests ../bench && $(PY) -m mypy app
+	cd backend && $(PY) -m ruff check app tests ../bench && $(PY) -m ruff format --check app tests ../bench && $(PY) -m mypy app && $(CURDIR)/$(VENV)/bin/lint-imports
 
 format: venv
 	cd backend && $(PY) -m ruff format app tests ../bench && $(PY) -m ruff check --fix app tests ../bench

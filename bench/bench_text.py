@@ -41,7 +41,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.pipeline import FeatureUnion, Pipeline
-from app.datasets.splits import split_indices
+from app.trainers.splits import split_indices
 frame = pd.read_parquet({path!r})
 texts, labels = frame["review"].tolist(), frame["sentiment"].tolist()
 parts = split_indices(len(texts), labels=labels, seed=42, ratios=(0.8, 0.1, 0.1))

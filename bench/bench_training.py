@@ -292,7 +292,7 @@ class Stack:
 DIRECT = """
 import sys, time, numpy as np, pandas as pd, lightgbm as lgb
 sys.path.insert(0, {backend!r})
-from app.datasets.splits import split_indices
+from app.trainers.splits import split_indices
 frame = pd.read_parquet({path!r})
 y = frame.pop("target").to_numpy()
 for c in [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]:

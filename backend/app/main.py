@@ -11,16 +11,17 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from app import __version__
 from app.api.health import router as health_router
+from app.api.ops_metrics import make_ops_collector
 from app.api.router import API_PREFIX, api_routers
 from app.core.config import InsecureSettingsError, Settings, check_production_secrets, get_settings
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
 from app.core.middleware import RequestContextMiddleware
-from app.core.ops_metrics import make_ops_collector
+from app.datasets.conversion_job import remove_stale_staging
 from app.db.init_db import schema_is_current
 from app.db.session import Database
-from app.jobs.engine import build_engine
-from app.jobs.engine import install as install_job_engine
+from app.engine.build import build_engine
+from app.job_kinds import job_kinds
 from app.training.ws import router as job_ws_router
 from app.web import frontend_available, mount_frontend
 
@@ -33,7 +34,7 @@ class SchemaBehindError(RuntimeError):
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Check the schema (never migrate), then run; dispose the engine on shutdown."""
+    """Check the schema (never migrate), build and start the job engine; stop it on shutdown."""
     db: Database = app.state.db
     current, revision, head = schema_is_current(db.engine)
     if not current:
@@ -43,12 +44,16 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         )
         logger.error(message)
         raise SchemaBehindError(message)
-    job_engine = build_engine(app.state.settings, db, getattr(app.state, "job_settings", None))
-    install_job_engine(job_engine)
+    settings: Settings = app.state.settings
+    remove_stale_staging(settings)
+    job_engine = build_engine(
+        settings, db, app.state.job_kinds, getattr(app.state, "job_settings", None)
+    )
+    app.state.job_engine = job_engine
     job_engine.start()
     yield
     job_engine.stop()
-    install_job_engine(None)
+    del app.state.job_engine
     db.dispose()
 
 
@@ -67,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.db = Database(settings.sqlalchemy_url)
+    app.state.job_kinds = job_kinds(settings)
     app.state.collect_metrics = make_ops_collector(app.state.db, settings)
     install_error_handlers(app)
     if settings.cors_origins:

@@ -16,6 +16,7 @@ from app.core.logging import user_id_var
 from app.core.security import decode_access_token
 from app.db.models import Project, ProjectRole, User
 from app.db.session import Database
+from app.engine.context import JobEngine
 from app.projects.access import require_project
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login", auto_error=False)
@@ -59,7 +60,14 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
         await to_thread.run_sync(unit.__exit__, None, None, None, limiter=CapacityLimiter(1))
 
 
+async def get_job_engine(request: Request) -> JobEngine:
+    """The process's job engine (built by the app's lifespan)."""
+    engine: JobEngine = request.app.state.job_engine
+    return engine
+
+
 SessionDep = Annotated[Session, Depends(get_db, scope="function")]
+JobEngineDep = Annotated[JobEngine, Depends(get_job_engine)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     # Uploads up to this size are converted inside the request (bad input answers 4xx);
     # larger ones are stored at once and converted in the background (status `processing`).
     dataset_inline_max_bytes: int = Field(8 * 1024 * 1024, ge=0)
+    # Address-space limit of a conversion child process. XLSX and Parquet files (whose size
+    # after decompression is unknown) are always converted in such a child, even small ones.
+    dataset_conversion_memory_mb: int = Field(8192, ge=256)
     data_storage_path: Path = DEFAULT_DATA_DIR / "datasets"
     model_storage_path: Path = DEFAULT_DATA_DIR / "models"
     log_dir: Path = DEFAULT_DATA_DIR / "logs"

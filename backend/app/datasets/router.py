@@ -7,7 +7,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 
-from app.api.deps import ClientIP, CurrentUser, DatabaseDep, SessionDep, SettingsDep
+from app.api.deps import ClientIP, CurrentUser, JobEngineDep, SessionDep, SettingsDep
 from app.core.schemas import Page
 from app.datasets import export, service
 from app.datasets.dependencies import (
@@ -32,7 +32,11 @@ router = APIRouter(prefix="/datasets", tags=["datasets"])
 
 @upload_router.post("/upload", status_code=201, operation_id="upload_dataset")
 async def upload(
-    request: Request, uploader: UploaderDep, db: DatabaseDep, settings: SettingsDep, ip: ClientIP
+    request: Request,
+    uploader: UploaderDep,
+    engine: JobEngineDep,
+    settings: SettingsDep,
+    ip: ClientIP,
 ) -> DatasetRead:
     """Upload a file (multipart `file`; `name`, `description`, `sheet`, `parent_id` optional).
 
@@ -41,7 +45,7 @@ async def upload(
     DATASET_INLINE_MAX_BYTES come back with status `processing` and are converted in the
     background: poll `GET /datasets/{id}` until `ready` (or `failed`, with `error`).
     """
-    return await upload_dataset(request, uploader=uploader, db=db, settings=settings, ip=ip)
+    return await upload_dataset(request, uploader=uploader, engine=engine, settings=settings, ip=ip)
 
 
 @router.get("", operation_id="list_datasets")

@@ -3,10 +3,12 @@
 Everything happens in DATA_STORAGE_PATH/.tmp/<dataset id>/ first; that folder becomes
 DATA_STORAGE_PATH/<project>/<dataset id>/ with one atomic rename on the same disk, and the
 row is committed; a failed commit removes the moved folder: no partial rows or files.
-Small uploads (≤ DATASET_INLINE_MAX_BYTES) are converted and profiled before that, so bad input
-answers 4xx and nothing is stored. Larger ones are stored at once with status `processing`
-and converted in the background (`processing.py`), so the request takes about as long as the
-bytes take to arrive; a conversion error then marks the dataset `failed` with the same message.
+Small uploads (≤ DATASET_INLINE_MAX_BYTES) are converted and profiled before that (XLSX and
+Parquet in a memory-limited child process, since their size does not bound their expansion),
+so bad input answers 4xx and nothing is stored. Larger ones are stored at once with status
+`processing` and converted by a `convert_dataset` job (`conversion_job.py`), so the request
+takes about as long as the bytes take to arrive; a conversion error then marks the dataset
+`failed` with the same message.
 """
 
 import logging
@@ -14,6 +16,7 @@ import shutil
 import time
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -22,14 +25,15 @@ from app.core.config import Settings
 from app.core.errors import UnprocessableInput
 from app.core.metrics import UPLOADED_BYTES
 from app.datasets import service
-from app.datasets.background import dispatch_after_commit
+from app.datasets.conversion_child import expansion_unknown, ingest_isolated
+from app.datasets.conversion_job import UPLOAD_NAME, queue_conversion
 from app.datasets.ingest import Ingested, ingest
-from app.datasets.processing import UPLOAD_NAME, write_request
 from app.datasets.receive import Received, receive_upload
 from app.datasets.schemas import DatasetRead
 from app.datasets.storage import dataset_dir, original_path, remove_dataset_files, tmp_root
 from app.db.models import ProjectRole, User
 from app.db.session import Database
+from app.engine.context import JobEngine
 from app.projects.access import require_project
 
 logger = logging.getLogger("app.datasets.upload")
@@ -66,9 +70,15 @@ def _form_project(fields: dict[str, str]) -> uuid.UUID:
 
 
 async def upload_dataset(
-    request: Request, *, uploader: Uploader, db: Database, settings: Settings, ip: str | None
+    request: Request,
+    *,
+    uploader: Uploader,
+    engine: JobEngine,
+    settings: Settings,
+    ip: str | None,
 ) -> DatasetRead:
     """Receive, convert and store one uploaded file as a new dataset."""
+    db = engine.db
     dataset_id = uuid.uuid4()
     work = tmp_root(settings) / str(dataset_id)
     work.mkdir()
@@ -90,15 +100,11 @@ async def upload_dataset(
         ingested = None
         if received.size <= settings.dataset_inline_max_bytes:
             ingested = await run_in_threadpool(
-                ingest,
-                work / UPLOAD_NAME,
-                received.filename,
-                work,
-                sheet=received.fields.get("sheet"),
+                _convert_inline, settings, work, received.filename, received.fields.get("sheet")
             )
         converted_at = time.perf_counter()
         stored = await run_in_threadpool(
-            _store, db, settings, dataset_id, project[0], uploader, received, ingested, ip
+            _store, engine, settings, dataset_id, project[0], uploader, received, ingested, ip
         )
         UPLOADED_BYTES.labels(kind="dataset").inc(received.size)
     finally:
@@ -116,8 +122,17 @@ async def upload_dataset(
     return stored
 
 
+def _convert_inline(settings: Settings, work: Path, filename: str, sheet: str | None) -> Ingested:
+    """Convert in this thread, or in a memory-limited child when the file's expansion is unknown."""
+    source = work / UPLOAD_NAME
+    if expansion_unknown(source):
+        memory_mb = settings.dataset_conversion_memory_mb
+        return ingest_isolated(source, filename, work, sheet=sheet, memory_mb=memory_mb)
+    return ingest(source, filename, work, sheet=sheet)
+
+
 def _store(
-    db: Database,
+    engine: JobEngine,
     settings: Settings,
     dataset_id: uuid.UUID,
     project_id: uuid.UUID,
@@ -133,7 +148,7 @@ def _store(
     work = tmp_root(settings) / str(dataset_id)
     moved = False
     try:
-        with db.session_scope() as session:
+        with engine.db.session_scope() as session:
             creator = session.get(User, uploader.user_id)
             assert creator is not None
             dataset = service.create_dataset(
@@ -146,8 +161,8 @@ def _store(
                 ip=ip,
             )
             if ingested is None:
-                write_request(work, received.filename, received.fields.get("sheet"))
-                dispatch_after_commit(session, dataset_id)
+                sheet = received.fields.get("sheet")
+                queue_conversion(session, engine, dataset, filename=received.filename, sheet=sheet)
             else:
                 original = original_path(settings, project_id, dataset_id, ingested.format)
                 (work / UPLOAD_NAME).rename(work / original.name)

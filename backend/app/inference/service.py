@@ -14,8 +14,8 @@ from app.core.errors import UnprocessableInput
 from app.core.metrics import PREDICTION_LATENCY
 from app.db.models import ModelVersion
 from app.model_registry import storage
+from app.model_registry.predict_access import ServedModel
 from app.model_registry.schemas import MAX_PREDICT_ROWS
-from app.model_registry.serving import ServedModel
 from app.trainers.base import PredictionInputError, Predictor, TrainerError
 from app.trainers.registry import get_trainer
 

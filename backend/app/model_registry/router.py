@@ -26,6 +26,7 @@ from app.db.session import Database
 from app.inference.service import predict
 from app.model_registry import card, service
 from app.model_registry.dependencies import CurrentModel, EditableModel
+from app.model_registry.predict_access import ServedModel, authorize_prediction, load_version
 from app.model_registry.schemas import (
     ModelVersionRead,
     ModelVersionUpdate,
@@ -33,7 +34,6 @@ from app.model_registry.schemas import (
     PredictResponse,
     parse_predict_request,
 )
-from app.model_registry.serving import ServedModel, authorize_prediction, load_version
 
 router = APIRouter(prefix="/models", tags=["models"])
 
@@ -130,7 +130,7 @@ def predict_json(
 def _authorized_predict(
     request: Request, db: Database, token: str | None, model_id: uuid.UUID, body: bytes
 ) -> bytes:
-    """Access check in one query (see `serving`), then predict: one thread hop in all."""
+    """Access check in one query (see `predict_access`), then predict: one thread hop in all."""
     settings: Settings = request.app.state.settings
     user_id, model = authorize_prediction(
         db, token, settings.jwt_secret_key, model_id, ProjectRole.viewer

@@ -14,7 +14,7 @@ from app.core.config import Settings
 from app.core.errors import Conflict
 from app.db.models import Dataset, ModelVersion, TrainingJob, User
 from app.db.pagination import paginate
-from app.jobs.outbox import after_commit
+from app.engine.outbox import after_commit
 from app.model_registry import storage
 from app.model_registry.schemas import ModelVersionUpdate
 from app.projects.access import scope_to_visible

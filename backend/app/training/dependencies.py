@@ -7,13 +7,15 @@ from typing import Annotated
 from fastapi import Depends
 
 from app.api.deps import CurrentUser, SessionDep
+from app.core.errors import NotFound
 from app.db.models import ProjectRole, TrainingJob
 from app.projects.access import get_in_project
+from app.training.train_job import TRAIN
 
 
 def _job_dependency(minimum: ProjectRole) -> Callable[..., TrainingJob]:
     def dependency(job_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> TrainingJob:
-        return get_in_project(
+        job = get_in_project(
             session,
             user,
             TrainingJob,
@@ -22,6 +24,9 @@ def _job_dependency(minimum: ProjectRole) -> Callable[..., TrainingJob]:
             not_found_message="Job not found.",
             not_found_code="job_not_found",
         )
+        if job.kind != TRAIN:  # other kinds are shown by their own domain (a dataset's status)
+            raise NotFound("Job not found.", code="job_not_found")
+        return job
 
     return dependency
 

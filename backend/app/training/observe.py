@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from app.core.config import Settings
 from app.core.errors import NotFound
 from app.db.models import JobEvent, TrainingJob
-from app.jobs.events import events_after
-from app.jobs.runner import job_dir
+from app.engine.events import events_after
+from app.engine.runner import job_dir
 from app.training.schemas import EventPage, JobEventRead, LogTail, MetricPoint
 
 LOG_FILE = "train.log"

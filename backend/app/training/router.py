@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import FileResponse
 
-from app.api.deps import ClientIP, CurrentUser, SessionDep, SettingsDep
+from app.api.deps import ClientIP, CurrentUser, JobEngineDep, SessionDep, SettingsDep
 from app.core.schemas import Page
 from app.db.models import JobStatus
 from app.trainers.registry import describe_task_types
@@ -25,11 +25,11 @@ def list_task_types(user: CurrentUser) -> list[dict[str, Any]]:
 
 @router.post("/jobs", status_code=201, operation_id="create_job")
 def create_job(
-    data: JobCreate, session: SessionDep, settings: SettingsDep, user: CurrentUser, ip: ClientIP
+    data: JobCreate, session: SessionDep, engine: JobEngineDep, user: CurrentUser, ip: ClientIP
 ) -> JobRead:
     """Queue a training job (dataset validated for the task, params by the trainer)."""
     return service.to_read(
-        session, service.create_job(session, settings, data=data, actor=user, ip=ip)
+        session, service.create_job(session, engine, data=data, actor=user, ip=ip)
     )
 
 
@@ -65,15 +65,19 @@ def get_job(job: CurrentJob, session: SessionDep) -> JobRead:
 
 
 @router.post("/jobs/{job_id}/cancel", operation_id="cancel_job")
-def cancel_job(job: EditableJob, session: SessionDep, user: CurrentUser, ip: ClientIP) -> JobRead:
+def cancel_job(
+    job: EditableJob, session: SessionDep, engine: JobEngineDep, user: CurrentUser, ip: ClientIP
+) -> JobRead:
     """Cancel: queued jobs at once, running ones at their next step."""
-    return service.to_read(session, service.cancel_job(session, job, actor=user, ip=ip))
+    return service.to_read(session, service.cancel_job(session, engine, job, actor=user, ip=ip))
 
 
 @router.post("/jobs/{job_id}/retry", operation_id="retry_job")
-def retry_job(job: EditableJob, session: SessionDep, user: CurrentUser, ip: ClientIP) -> JobRead:
+def retry_job(
+    job: EditableJob, session: SessionDep, engine: JobEngineDep, user: CurrentUser, ip: ClientIP
+) -> JobRead:
     """Queue a failed or cancelled job again."""
-    return service.to_read(session, service.retry_job(session, job, actor=user, ip=ip))
+    return service.to_read(session, service.retry_job(session, engine, job, actor=user, ip=ip))
 
 
 @router.delete("/jobs/{job_id}", status_code=204, operation_id="delete_job")

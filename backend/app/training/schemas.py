@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import Field, computed_field
 
 from app.core.schemas import InputModel, ReadModel
-from app.db.models.job import JobKind, JobStatus
+from app.db.models.job import JobStatus
 
 
 class JobCreate(InputModel):
@@ -39,7 +39,7 @@ class JobRead(ReadModel):
     id: uuid.UUID
     project_id: uuid.UUID
     name: str
-    kind: JobKind
+    kind: str
     task_type: str
     trainer: str
     dataset_id: uuid.UUID | None

@@ -18,19 +18,16 @@ from app.db.base import utcnow
 from app.db.models import Dataset, JobStatus, ModelVersion, ProjectRole, TrainingJob, User
 from app.db.models.job import ACTIVE_STATES
 from app.db.pagination import paginate
-from app.jobs import engine
-from app.jobs.outbox import after_commit
-from app.jobs.runner import job_dir
-from app.jobs.states import transition
+from app.engine.context import JobEngine
+from app.engine.control import CancelRefusedError, request_cancel
+from app.engine.outbox import after_commit
+from app.engine.runner import job_dir
+from app.engine.states import transition
 from app.projects.access import require_project_role, scope_to_visible
 from app.trainers.base import TrainerError
 from app.trainers.registry import UnknownTrainerError, get_trainer, missing_libraries
 from app.training.schemas import JobCreate, JobRead
-
-
-def enqueue_after_commit(session: Session, job_id: uuid.UUID) -> None:
-    """Send the job id to the runner once the row is committed (dropped on rollback)."""
-    after_commit(session, lambda: engine.dispatch(job_id))
+from app.training.train_job import TRAIN
 
 
 def _dataset(session: Session, project_id: uuid.UUID, dataset_id: uuid.UUID, field: str) -> Dataset:
@@ -67,9 +64,10 @@ def _check_data(settings: Settings, dataset: Dataset, data: JobCreate, field: st
 
 
 def create_job(
-    session: Session, settings: Settings, *, data: JobCreate, actor: User, ip: str
+    session: Session, engine: JobEngine, *, data: JobCreate, actor: User, ip: str
 ) -> TrainingJob:
-    """Validate dataset and params, store a queued job, enqueue it after commit."""
+    """Validate dataset and params, store a queued job, send it after commit."""
+    settings = engine.settings
     require_project_role(session, actor, data.project_id, ProjectRole.editor)
     trainer = _params(data.task_type, data.trainer)
     try:
@@ -97,6 +95,7 @@ def create_job(
         )
         _check_data(settings, validation, data, "validation_dataset_id")
     job = TrainingJob(
+        kind=TRAIN,
         project_id=data.project_id,
         name=data.name,
         task_type=data.task_type,
@@ -108,12 +107,9 @@ def create_job(
         seed=data.seed,
         split_ratios=list(data.split_ratios),
         max_attempts=data.max_attempts,
-        status=JobStatus.queued,
         created_by_id=actor.id,
-        queued_at=utcnow(),
     )
-    session.add(job)
-    session.flush()
+    engine.submit(session, job)
     record(
         session,
         action="job.create",
@@ -124,42 +120,33 @@ def create_job(
         ip=ip,
         details={"name": job.name, "task_type": job.task_type, "trainer": job.trainer},
     )
-    enqueue_after_commit(session, job.id)
     return job
 
 
-def cancel_job(session: Session, job: TrainingJob, *, actor: User, ip: str) -> TrainingJob:
+def cancel_job(
+    session: Session, engine: JobEngine, job: TrainingJob, *, actor: User, ip: str
+) -> TrainingJob:
     """Queued → cancelled now; running → cancelling (the runner stops it)."""
-    for _ in range(3):
-        if job.status == JobStatus.cancelling:
-            return job
-        if job.status.is_finished:
-            raise Conflict(f"Job is already {job.status.value}.", code="job_finished")
-        target = JobStatus.cancelled if job.status == JobStatus.queued else JobStatus.cancelling
-        if transition(
+    try:
+        cancelled = request_cancel(engine, session, job, f"cancelled by {actor.username}")
+    except CancelRefusedError as exc:
+        raise Conflict(exc.message, code=exc.code) from exc
+    if cancelled:
+        record(
             session,
-            job.id,
-            job.status,
-            target,
-            cancel_requested_at=utcnow(),
-            reason=f"cancelled by {actor.username}",
-        ):
-            record(
-                session,
-                action="job.cancel",
-                actor=actor,
-                object_type="job",
-                object_id=job.id,
-                project_id=job.project_id,
-                ip=ip,
-            )
-            session.refresh(job)
-            return job
-        session.refresh(job)  # a worker claimed it meanwhile: cancel the running job
-    raise Conflict("The job keeps changing state; try again.", code="job_state_changed")
+            action="job.cancel",
+            actor=actor,
+            object_type="job",
+            object_id=job.id,
+            project_id=job.project_id,
+            ip=ip,
+        )
+    return job
 
 
-def retry_job(session: Session, job: TrainingJob, *, actor: User, ip: str) -> TrainingJob:
+def retry_job(
+    session: Session, engine: JobEngine, job: TrainingJob, *, actor: User, ip: str
+) -> TrainingJob:
     """Failed or cancelled → queued again (attempts reset)."""
     if job.status not in (JobStatus.failed, JobStatus.cancelled):
         raise Conflict(
@@ -182,6 +169,7 @@ def retry_job(session: Session, job: TrainingJob, *, actor: User, ip: str) -> Tr
         cancel_requested_at=None,
         heartbeat_at=None,
         worker=None,
+        last_sent_at=None,
         queued_at=utcnow(),
         reason=f"retried by {actor.username}",
     )
@@ -194,7 +182,7 @@ def retry_job(session: Session, job: TrainingJob, *, actor: User, ip: str) -> Tr
         project_id=job.project_id,
         ip=ip,
     )
-    enqueue_after_commit(session, job.id)
+    engine.send_after_commit(session, job.id, job.kind)
     session.refresh(job)
     return job
 
@@ -233,7 +221,13 @@ def list_jobs(
     offset: int,
 ) -> tuple[list[TrainingJob], int]:
     """Jobs visible to the user, newest first."""
-    query = scope_to_visible(session, user, select(TrainingJob), TrainingJob.project_id, project_id)
+    query = scope_to_visible(
+        session,
+        user,
+        select(TrainingJob).where(TrainingJob.kind == TRAIN),
+        TrainingJob.project_id,
+        project_id,
+    )
     if status is not None:
         query = query.where(TrainingJob.status == status)
     if task_type:
@@ -258,6 +252,7 @@ def dataset_in_use(session: Session, dataset_id: uuid.UUID) -> str | None:
     job = session.scalar(
         select(TrainingJob)
         .where(
+            TrainingJob.kind == TRAIN,
             TrainingJob.status.in_(ACTIVE_STATES),
             (TrainingJob.dataset_id == dataset_id)
             | (TrainingJob.validation_dataset_id == dataset_id),

@@ -1,7 +1,8 @@
 """WebSocket `/ws/jobs/{job_id}`: a snapshot, missed events since `last_event_id`, then live.
 
 Authenticate with `?token=<access token>` or a first message `{"token": …}`. Close codes:
-4401 not authenticated, 4404 job not found or not visible. Pings every `PING_SECONDS`.
+4401 not authenticated, 4404 job not found or not visible, 1013 (try again later) after the
+snapshot and the stored events when the event bus is down. Pings every `PING_SECONDS`.
 """
 
 import asyncio
@@ -16,8 +17,9 @@ from app.api.deps import user_from_token
 from app.core.errors import AppError
 from app.db.models import ProjectRole, TrainingJob
 from app.db.session import Database
-from app.jobs import engine
-from app.jobs.events import event_payload, events_after
+from app.engine.bus import BusUnavailableError
+from app.engine.context import JobEngine
+from app.engine.events import event_payload, events_after
 from app.projects.access import require_project_role
 from app.training.service import to_read
 
@@ -27,6 +29,7 @@ AUTH_TIMEOUT_SECONDS = 10.0
 REPLAY_PAGE = 500
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
+CLOSE_BUS_DOWN = 1013
 
 
 def _authorize(db: Database, secret: str, token: str | None, job_id: uuid.UUID) -> int | None:
@@ -82,20 +85,33 @@ async def job_events(websocket: WebSocket, job_id: uuid.UUID) -> None:
         reason = "not authenticated" if refused == CLOSE_UNAUTHENTICATED else "job not found"
         await websocket.close(code=refused, reason=reason)
         return
+    engine: JobEngine = websocket.app.state.job_engine
     try:
-        async with engine.current().bus.subscribe(job_id) as live:
-            await websocket.send_json(await run_in_threadpool(_snapshot, db, job_id))
-            replayed: set[int] = set()
-            while batch := await run_in_threadpool(_replay, db, job_id, last_id):
-                for event in batch:
-                    await websocket.send_json(event)
-                    replayed.add(event["id"])
-                last_id = batch[-1]["id"]
-                if len(batch) < REPLAY_PAGE:
-                    break
-            await _stream(websocket, live, replayed)
+        try:
+            async with engine.bus.subscribe(job_id) as live:
+                replayed = await _catch_up(websocket, db, job_id, last_id)
+                await _stream(websocket, live, replayed)
+        except BusUnavailableError:
+            await _catch_up(websocket, db, job_id, last_id)
+            await websocket.close(code=CLOSE_BUS_DOWN, reason="live events unavailable")
     except WebSocketDisconnect:
         return
+
+
+async def _catch_up(
+    websocket: WebSocket, db: Database, job_id: uuid.UUID, last_id: int
+) -> set[int]:
+    """Send the snapshot and the stored events after `last_id`; the ids sent."""
+    await websocket.send_json(await run_in_threadpool(_snapshot, db, job_id))
+    replayed: set[int] = set()
+    while batch := await run_in_threadpool(_replay, db, job_id, last_id):
+        for event in batch:
+            await websocket.send_json(event)
+            replayed.add(event["id"])
+        last_id = batch[-1]["id"]
+        if len(batch) < REPLAY_PAGE:
+            break
+    return replayed
 
 
 async def _stream(websocket: WebSocket, live: asyncio.Queue, replayed: set[int]) -> None:

@@ -2,6 +2,8 @@
 
 import os
 import shutil
+import signal
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -15,13 +17,22 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from app.core.config import Settings
-from app.datasets.background import reap_datasets, remove_stale_staging
-from app.datasets.processing import process_dataset
+from app.datasets.conversion_job import (
+    CONVERT_DATASET,
+    UPLOAD_NAME,
+    conversion_of,
+    remove_stale_staging,
+)
 from app.datasets.storage import dataset_dir, tmp_root
 from app.db.base import utcnow
-from app.db.models import AuditLog, Dataset, DatasetStatus
+from app.db.models import AuditLog, Dataset, DatasetStatus, JobEvent, JobStatus, TrainingJob
 from app.db.session import Database
-from app.jobs.config import JobSettings
+from app.engine.build import build_engine
+from app.engine.config import JobSettings
+from app.engine.context import JobEngine
+from app.engine.reaper import reap
+from app.engine.runner import run_job
+from app.job_kinds import job_kinds
 from tests.datasets.conftest import Team, upload
 
 ROWS = 3000
@@ -95,6 +106,8 @@ def test_large_upload_is_stored_at_once_then_converted(
         actions = session.scalars(
             select(AuditLog.action).where(AuditLog.object_id == created["id"])
         ).all()
+        job = conversion_of(session, uuid.UUID(created["id"]))
+        assert job is not None and job.status == JobStatus.succeeded and job.attempts == 1
     assert list(actions) == ["dataset.create"]
 
 
@@ -118,16 +131,15 @@ def test_bad_row_deep_in_a_large_file_fails_the_dataset_with_the_line(
     assert client.delete(f"/api/v1/datasets/{dataset_id}", headers=team.editor).status_code == 204
 
 
-def _processing_row(db: Database, settings: Settings, project_id: str, **values: Any) -> uuid.UUID:
-    """A `processing` dataset with its upload on disk, as an upload leaves it (not dispatched)."""
-    from app.datasets.processing import UPLOAD_NAME, write_request
-
+def _processing_row(
+    db: Database, settings: Settings, project_id: str, *, job_status: JobStatus, **job: Any
+) -> tuple[uuid.UUID, uuid.UUID]:
+    """A `processing` dataset with its upload on disk and its conversion job (not sent)."""
     dataset_id = uuid.uuid4()
     folder = dataset_dir(settings, uuid.UUID(project_id), dataset_id)
     folder.mkdir(parents=True)
     raw = _csv(rows=50)
     (folder / UPLOAD_NAME).write_bytes(raw)
-    write_request(folder, "t.csv", None)
     with db.session_scope() as session:
         session.add(
             Dataset(
@@ -142,16 +154,47 @@ def _processing_row(db: Database, settings: Settings, project_id: str, **values:
                 columns=[],
                 profile={},
                 status=DatasetStatus.processing,
-                **values,
             )
         )
-    return dataset_id
+        session.flush()
+        conversion = TrainingJob(
+            kind=CONVERT_DATASET,
+            project_id=uuid.UUID(project_id),
+            name="convert t.csv",
+            task_type="",
+            trainer="",
+            subject_id=dataset_id,
+            payload={"filename": "t.csv", "sheet": None},
+            status=job_status,
+            **job,
+        )
+        session.add(conversion)
+        session.flush()
+        job_id = conversion.id
+    return dataset_id, job_id
+
+
+def _engine(client: TestClient) -> JobEngine:
+    engine: JobEngine = client.app.state.job_engine  # type: ignore[attr-defined]
+    return engine
+
+
+def _statuses(db: Database, job_id: uuid.UUID) -> list[str]:
+    with db.session_scope() as session:
+        rows = session.scalars(
+            select(JobEvent)
+            .where(JobEvent.job_id == job_id, JobEvent.type == "status")
+            .order_by(JobEvent.id)
+        )
+        return [row.data["status"] for row in rows]
 
 
 def test_a_processing_dataset_cannot_be_read_or_trained_on(
     client: TestClient, team: Team, settings: Settings, db: Database
 ) -> None:
-    dataset_id = _processing_row(db, settings, team.project_id, heartbeat_at=utcnow())
+    dataset_id, _ = _processing_row(
+        db, settings, team.project_id, job_status=JobStatus.running, heartbeat_at=utcnow()
+    )
     base = f"/api/v1/datasets/{dataset_id}"
     for response in (
         client.get(f"{base}/preview", headers=team.viewer),
@@ -180,40 +223,70 @@ def test_a_processing_dataset_cannot_be_read_or_trained_on(
     assert outsider.status_code == 404
 
 
-def test_a_live_claim_is_not_taken_twice(team: Team, settings: Settings, db: Database) -> None:
-    dataset_id = _processing_row(db, settings, team.project_id, heartbeat_at=utcnow())
-    assert process_dataset(db, settings, JobSettings(), dataset_id) == "skipped"
-    with db.session_scope() as session:
-        row = session.get(Dataset, dataset_id)
-        assert row is not None
-        assert row.status == DatasetStatus.processing and row.processing_attempts == 0
-
-
-def test_reaper_retries_a_conversion_whose_process_died(
+def test_conversion_jobs_stay_out_of_the_training_jobs_api(
     client: TestClient, team: Team, settings: Settings, db: Database
 ) -> None:
-    silent = utcnow() - timedelta(minutes=10)
-    dataset_id = _processing_row(
-        db, settings, team.project_id, heartbeat_at=silent, processing_attempts=1
+    _, job_id = _processing_row(
+        db, settings, team.project_id, job_status=JobStatus.running, heartbeat_at=utcnow()
     )
-    counts = reap_datasets(db, settings, JobSettings())
-    assert counts["retried"] == 1
-    assert _wait(client, team.viewer, str(dataset_id))["row_count"] == 50
+    listed = client.get(f"/api/v1/jobs?project_id={team.project_id}", headers=team.owner)
+    assert listed.status_code == 200 and listed.json()["total"] == 0
+    one = client.get(f"/api/v1/jobs/{job_id}", headers=team.owner)
+    assert one.status_code == 404 and one.json()["error"]["code"] == "job_not_found"
 
 
-def test_reaper_fails_a_conversion_after_the_last_attempt(
-    team: Team, settings: Settings, db: Database
+def test_a_live_claim_is_not_taken_twice(
+    client: TestClient, team: Team, settings: Settings, db: Database
 ) -> None:
-    silent = utcnow() - timedelta(minutes=10)
-    job_settings = JobSettings()
-    dataset_id = _processing_row(
+    dataset_id, job_id = _processing_row(
         db,
         settings,
         team.project_id,
-        heartbeat_at=silent,
-        processing_attempts=job_settings.max_attempts,
+        job_status=JobStatus.running,
+        heartbeat_at=utcnow(),
+        attempts=1,
+        worker="elsewhere:1:1",
     )
-    assert reap_datasets(db, settings, job_settings)["failed"] == 1
+    assert run_job(_engine(client), job_id) == "skipped"
+    with db.session_scope() as session:
+        job = session.get(TrainingJob, job_id)
+        assert job is not None and job.status == JobStatus.running and job.attempts == 1
+        row = session.get(Dataset, dataset_id)
+        assert row is not None and row.status == DatasetStatus.processing
+
+
+def test_reaper_retries_a_conversion_whose_worker_died(
+    client: TestClient, team: Team, settings: Settings, db: Database
+) -> None:
+    dataset_id, job_id = _processing_row(
+        db,
+        settings,
+        team.project_id,
+        job_status=JobStatus.running,
+        heartbeat_at=utcnow() - timedelta(minutes=10),
+        attempts=1,
+        worker="gone-host:1:1",
+    )
+    counts = reap(_engine(client))
+    assert counts["requeued"] == 1
+    assert _wait(client, team.viewer, str(dataset_id))["row_count"] == 50
+    assert _statuses(db, job_id) == ["queued", "running", "succeeded"]
+
+
+def test_reaper_fails_a_conversion_after_the_last_attempt(
+    client: TestClient, team: Team, settings: Settings, db: Database
+) -> None:
+    engine = _engine(client)
+    dataset_id, _ = _processing_row(
+        db,
+        settings,
+        team.project_id,
+        job_status=JobStatus.running,
+        heartbeat_at=utcnow() - timedelta(minutes=10),
+        attempts=engine.job_settings.max_attempts,
+        worker="gone-host:1:1",
+    )
+    assert reap(engine)["failed"] == 1
     with db.session_scope() as session:
         row = session.get(Dataset, dataset_id)
         assert row is not None and row.status == DatasetStatus.failed
@@ -221,26 +294,89 @@ def test_reaper_fails_a_conversion_after_the_last_attempt(
     assert not dataset_dir(settings, uuid.UUID(team.project_id), dataset_id).exists()
 
 
+def _own_engine(settings: Settings, job_settings: JobSettings) -> JobEngine:
+    """An engine of this test's own (its own database handle, runner threads and reaper)."""
+    local = settings.model_copy(update={"job_backend": "local"})
+    return build_engine(local, Database(local.sqlalchemy_url), job_kinds(local), job_settings)
+
+
 def test_a_crashed_conversion_process_fails_the_dataset_with_a_reason(
     team: Team, settings: Settings, db: Database
 ) -> None:
-    dataset_id = _processing_row(db, settings, team.project_id)
-    crashing = JobSettings(python="/bin/false")  # the child exits 1 without a result
-    outcome = process_dataset(db, settings, crashing, dataset_id)
-    assert outcome == "failed (conversion_crashed)"
+    dataset_id, job_id = _processing_row(
+        db, settings, team.project_id, job_status=JobStatus.queued, max_attempts=1
+    )
+    engine = _own_engine(settings, JobSettings(python="/bin/false"))  # exits 1, no result
+    assert run_job(engine, job_id) == "failed"
     with db.session_scope() as session:
         row = session.get(Dataset, dataset_id)
         assert row is not None and row.error is not None
+        assert row.error["code"] == "conversion_crashed"
         assert "exit status 1" in row.error["message"]
 
 
-def test_a_dataset_deleted_before_conversion_is_skipped(
+def test_a_conversion_killed_midway_is_retried(
+    team: Team, settings: Settings, db: Database, tmp_path: Path
+) -> None:
+    started = tmp_path / "first-attempt-started"
+    python = tmp_path / "python.sh"  # the first attempt waits before converting, to be killed
+    python.write_text(
+        f'#!/bin/sh\nif [ ! -e "{started}" ]; then touch "{started}"; sleep 120; fi\n'
+        f'exec "{sys.executable}" "$@"\n'
+    )
+    python.chmod(0o755)
+    engine = _own_engine(settings, JobSettings(python=str(python), heartbeat_seconds=0.2))
+    engine.start()
+    try:
+        dataset_id, job_id = _processing_row(
+            db, settings, team.project_id, job_status=JobStatus.queued
+        )
+        assert engine.send_now(job_id, CONVERT_DATASET)
+        deadline = time.monotonic() + 60
+        while not started.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        os.killpg(_pid_running(python), signal.SIGKILL)
+        deadline = time.monotonic() + 120
+        while _statuses(db, job_id)[-1:] != ["succeeded"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        engine.stop()
+        engine.db.dispose()
+    assert _statuses(db, job_id) == ["running", "queued", "running", "succeeded"]
+    with db.session_scope() as session:
+        row = session.get(Dataset, dataset_id)
+        assert row is not None and row.status == DatasetStatus.ready and row.row_count == 50
+        job = session.get(TrainingJob, job_id)
+        assert job is not None and job.attempts == 2
+
+
+def _pid_running(script: Path) -> int:
+    """The pid of the process running `script`."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+                except OSError:
+                    continue
+                if str(script).encode() in cmdline:
+                    return int(entry.name)
+        time.sleep(0.1)
+    raise AssertionError(f"no process runs {script}")
+
+
+def test_a_dataset_deleted_before_conversion_is_not_converted(
     client: TestClient, team: Team, settings: Settings, db: Database
 ) -> None:
-    dataset_id = _processing_row(db, settings, team.project_id)
+    dataset_id, job_id = _processing_row(db, settings, team.project_id, job_status=JobStatus.queued)
     deleted = client.delete(f"/api/v1/datasets/{dataset_id}", headers=team.editor)
     assert deleted.status_code == 204
-    assert process_dataset(db, settings, JobSettings(), dataset_id) == "skipped"
+    assert run_job(_engine(client), job_id) == "skipped"
+    with db.session_scope() as session:
+        job = session.get(TrainingJob, job_id)
+        assert job is not None and job.status == JobStatus.failed
+        assert job.error_code == "dataset_gone"
     assert not dataset_dir(settings, uuid.UUID(team.project_id), dataset_id).exists()
 
 

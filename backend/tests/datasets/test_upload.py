@@ -12,7 +12,8 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from app.core.config import Settings
-from app.db.models import AuditLog
+from app.db.models import AuditLog, Dataset
+from app.db.session import Database
 from tests.datasets.conftest import Team, upload
 
 CHINESE_CSV = (
@@ -165,6 +166,26 @@ def test_named_xlsx_sheet(client: TestClient, team: Team) -> None:
     missing = upload(client, team.editor, team.project_id, "t.xlsx", content, sheet="无")
     assert missing.status_code == 422
     assert "数据" in missing.json()["error"]["message"]
+
+
+def test_xlsx_beyond_the_conversion_memory_limit_is_refused_and_nothing_stored(
+    client: TestClient, team: Team, settings: Settings, db: Database
+) -> None:
+    app = client.app
+    app.state.settings = settings.model_copy(update={"dataset_conversion_memory_mb": 256})
+    try:
+        content = _xlsx([["城市", "金额"], ["北京", 1]])
+        response = upload(client, team.editor, team.project_id, "小表.xlsx", content)
+    finally:
+        app.state.settings = settings
+    assert response.status_code == 413, response.text
+    assert response.json()["error"]["code"] == "conversion_out_of_memory"
+    assert "256 MB" in response.json()["error"]["message"]
+    with db.session_scope() as session:
+        assert session.scalars(select(Dataset)).all() == []
+    assert [p.name for p in Path(settings.data_storage_path).rglob("*") if p.is_file()] == []
+    healthy = upload(client, team.editor, team.project_id, "小表.xlsx", content)
+    assert healthy.status_code == 201 and healthy.json()["row_count"] == 1
 
 
 def test_types_and_leading_zeros(client: TestClient, team: Team) -> None:

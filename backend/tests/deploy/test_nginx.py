@@ -21,12 +21,15 @@ from sqlalchemy import select
 from websockets.sync.client import connect
 
 from app.core.config import Settings
-from app.datasets.processing import process_dataset
+from app.datasets.conversion_job import conversion_of
 from app.db.models import JobEvent, JobStatus, Project, TrainingJob, User
 from app.db.session import Database
-from app.jobs.bus import RedisBus
-from app.jobs.config import JobSettings
-from app.jobs.events import event_payload
+from app.engine.build import build_engine
+from app.engine.bus import RedisBus
+from app.engine.config import JobSettings
+from app.engine.events import event_payload
+from app.engine.runner import run_job
+from app.job_kinds import job_kinds
 from tests.conftest import PASSWORD, TEST_REDIS_URL, TEST_SECRET
 from tests.deploy.nginx_stack import (
     FRONTEND_CONF,
@@ -351,9 +354,13 @@ def test_100mb_upload_streams_through_nginx(
     assert dataset["size_bytes"] == upload.size >= UPLOAD_TARGET_BYTES
     assert dataset["sha256"] == upload.sha256()
     assert dataset["status"] == "processing"  # converted in the background after the 201
-    # In Celery mode no worker runs here: convert as the worker would (in embedded mode a
-    # replica's own thread may win the claim, and this call is then a no-op).
-    process_dataset(db, settings, JobSettings(), uuid.UUID(dataset["id"]))
+    # In Celery mode no worker runs here: run the conversion job as a worker would (in
+    # embedded mode a replica's own thread may win the claim, and this call is then a no-op).
+    local = settings.model_copy(update={"job_backend": "local"})
+    with db.session_scope() as session:
+        conversion = conversion_of(session, uuid.UUID(dataset["id"]))
+        assert conversion is not None
+    run_job(build_engine(local, db, job_kinds(local), JobSettings()), conversion.id)
     deadline = time.monotonic() + 120
     while dataset["status"] == "processing" and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -9,14 +9,14 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
+from app.api.ops_metrics import read_queue_depth, take_snapshot
 from app.core.config import Settings
-from app.core.ops_metrics import read_queue_depth, take_snapshot
 from app.db.base import utcnow
 from app.db.models import User
 from app.db.models.job import JobStatus, TrainingJob
 from app.db.models.project import Project
 from app.db.session import Database
-from app.jobs.config import JobSettings
+from app.engine.config import JobSettings
 from tests.conftest import make_settings
 
 

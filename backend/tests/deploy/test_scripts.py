@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from app.core.config import Settings, secret_problems
-from app.jobs.config import JobSettings
+from app.engine.config import JobSettings
 
 REPO = Path(__file__).resolve().parents[3]
 SECRETS = (

@@ -19,13 +19,16 @@ import pytest
 import redis as redis_lib
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from app.datasets.storage import canonical_path
-from app.db.models import Dataset
+from app.db.models import Dataset, ProjectMember, User
 from app.db.session import Database
-from app.jobs.config import JobSettings
+from app.engine.config import JobSettings
+from app.engine.context import JobEngine
 from app.main import create_app
 from tests.conftest import TEST_DATABASE, TEST_SECRET, make_settings
+from tests.jobs.sleep_kind import SleepHandler
 
 BACKEND_DIR = Path(__file__).resolve().parents[2]
 JOBS_REDIS_URL = os.environ.get("TEST_JOBS_REDIS_URL", "redis://127.0.0.1:6379/11")
@@ -48,7 +51,6 @@ def job_settings() -> JobSettings:
         training_queue=f"training-{uid}",
         default_queue=f"default-{uid}",
         events_prefix=f"tp-test-{uid}",
-        requeue_queued_after_seconds=3600,
     )
 
 
@@ -76,7 +78,7 @@ class Worker:
                 "-m",
                 "celery",
                 "-A",
-                "app.celery",
+                "tests.jobs.celery_app",
                 "worker",
                 "-Q",
                 self.queues,
@@ -178,6 +180,7 @@ def jobs_app(
         overrides = {"job_backend": "celery", "redis_url": JOBS_REDIS_URL}
     application = create_app(make_settings(database_url, storage_root, **overrides))
     application.state.job_settings = job_settings
+    application.state.job_kinds.register(SleepHandler())
     return application
 
 
@@ -186,6 +189,13 @@ def jobs_client(jobs_app: FastAPI) -> Iterator[TestClient]:
     """An HTTP client running the jobs app's lifespan (engine started)."""
     with TestClient(jobs_app) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def jobs_engine(jobs_client: TestClient) -> JobEngine:
+    """The job engine the app's lifespan built."""
+    engine: JobEngine = jobs_client.app.state.job_engine  # type: ignore[attr-defined]
+    return engine
 
 
 @pytest.fixture
@@ -220,6 +230,18 @@ def add_dataset(jobs_app: FastAPI, jobs_db: Database) -> Callable[..., uuid.UUID
             return dataset.id
 
     return factory
+
+
+@pytest.fixture
+def project(jobs_db: Database, make_user: Callable[..., User]) -> uuid.UUID:
+    """A project to hold the jobs (the user's personal project)."""
+    user = make_user("sleeper")
+    with jobs_db.session_scope() as session:
+        member = session.scalars(
+            select(ProjectMember).where(ProjectMember.user_id == user.id)
+        ).first()
+        assert member is not None
+        return member.project_id
 
 
 def wait_for_job(

@@ -18,9 +18,10 @@ from websockets.sync.client import connect
 
 from app.db.models import User
 from app.db.session import Database
-from app.jobs.config import JobSettings
-from app.jobs.reaper import reap
-from app.jobs.runner import job_dir
+from app.engine.config import JobSettings
+from app.engine.context import JobEngine
+from app.engine.reaper import reap
+from app.engine.runner import job_dir
 from tests.conftest import TEST_SECRET, login
 from tests.jobs.conftest import (
     BACKEND_DIR,
@@ -88,7 +89,7 @@ def test_worker_killed_mid_queue_loses_no_job(
     cancer: pd.DataFrame,
     jobs_db: Database,
     celery_worker: Worker,
-    job_settings: JobSettings,
+    jobs_engine: JobEngine,
 ) -> None:
     project = personal_project(jobs_client, owner)
     dataset = add_dataset(project, cancer)
@@ -108,7 +109,7 @@ def test_worker_killed_mid_queue_loses_no_job(
     cancelled = False
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        reap(jobs_db, job_settings)  # what Celery beat does every few seconds
+        reap(jobs_engine)  # what the reaper in Celery beat does every few seconds
         jobs = [jobs_client.get(f"/api/v1/jobs/{i}", headers=owner).json() for i in ids]
         if jobs[0]["attempts"] == 2 and jobs[0]["status"] == "running" and not cancelled:
             jobs_client.post(f"/api/v1/jobs/{running['id']}/cancel", headers=owner)

@@ -1,11 +1,11 @@
 """The Celery app's configuration (what `celery -A app.celery worker|beat` runs with)."""
 
-from app.celery import make_celery
 from app.core.config import Settings
-from app.jobs.config import JobSettings
+from app.engine.celery_app import make_celery
+from app.engine.config import JobSettings
 
 
-def test_training_queue_late_acks_prefetch_one_and_the_reaper_schedule() -> None:
+def test_queues_late_acks_prefetch_one_and_no_reaper_task() -> None:
     settings = Settings(_env_file=None, redis_url="redis://127.0.0.1:6379/13")  # type: ignore[call-arg]
     jobs = JobSettings(
         training_queue="t", default_queue="d", visibility_timeout=7, reaper_interval_seconds=9
@@ -13,10 +13,8 @@ def test_training_queue_late_acks_prefetch_one_and_the_reaper_schedule() -> None
     conf = make_celery(settings, jobs).conf
     assert conf.broker_url == "redis://127.0.0.1:6379/13"
     assert [q.name for q in conf.task_queues] == ["d", "t"]
-    assert conf.task_routes["app.jobs.tasks.run_training_job"] == {"queue": "t"}
     assert conf.task_acks_late and conf.task_reject_on_worker_lost
     assert conf.worker_prefetch_multiplier == 1
     assert conf.broker_transport_options["visibility_timeout"] == 7
-    schedule = conf.beat_schedule["reap-jobs"]
-    assert schedule == {"task": "app.jobs.tasks.reap_jobs", "schedule": 9}
+    assert conf.beat_schedule == {}  # the reaper is a thread of the beat process, not a task
     assert conf.accept_content == ["json"]

@@ -17,10 +17,9 @@ from sqlalchemy import select
 from app.db.base import utcnow
 from app.db.models import JobEvent, JobStatus, ModelVersion, TrainingJob, User
 from app.db.session import Database
-from app.jobs import engine
-from app.jobs.config import JobSettings
-from app.jobs.reaper import reap
-from app.jobs.runner import job_dir
+from app.engine.context import JobEngine
+from app.engine.reaper import reap
+from app.engine.runner import job_dir
 from tests.conftest import login
 from tests.jobs.conftest import USE_CELERY, personal_project, wait_for_job
 
@@ -117,11 +116,12 @@ def test_duplicate_dispatch_trains_once(
     add_dataset: Callable[..., uuid.UUID],
     cancer: pd.DataFrame,
     jobs_db: Database,
+    jobs_engine: JobEngine,
 ) -> None:
     project = personal_project(jobs_client, owner)
     job = submit(jobs_client, owner, project, add_dataset(project, cancer))
     for _ in range(2):
-        engine.dispatch(uuid.UUID(job["id"]))
+        assert jobs_engine.send_now(uuid.UUID(job["id"]), "train")
     done = wait_for_job(jobs_client, owner, job["id"])
     time.sleep(1)
     assert done["status"] == "succeeded" and done["attempts"] == 1
@@ -237,7 +237,7 @@ def test_reaper_requeues_a_job_whose_worker_went_silent(
     add_dataset: Callable[..., uuid.UUID],
     cancer: pd.DataFrame,
     jobs_db: Database,
-    job_settings: JobSettings,
+    jobs_engine: JobEngine,
 ) -> None:
     project = personal_project(jobs_client, owner)
     dataset = add_dataset(project, cancer)
@@ -259,7 +259,7 @@ def test_reaper_requeues_a_job_whose_worker_went_silent(
         session.add(lost)
         session.flush()
         job_id = str(lost.id)
-    reap(jobs_db, job_settings)
+    reap(jobs_engine)
     done = wait_for_job(jobs_client, owner, job_id)
     assert done["status"] == "succeeded" and done["attempts"] == 2
     assert statuses(jobs_db, job_id) == ["queued", "running", "succeeded"]
@@ -271,7 +271,7 @@ def test_reaper_fails_a_silent_job_without_attempts_left(
     add_dataset: Callable[..., uuid.UUID],
     cancer: pd.DataFrame,
     jobs_db: Database,
-    job_settings: JobSettings,
+    jobs_engine: JobEngine,
 ) -> None:
     project = personal_project(jobs_client, owner)
     dataset = add_dataset(project, cancer)
@@ -291,7 +291,7 @@ def test_reaper_fails_a_silent_job_without_attempts_left(
         session.add(lost)
         session.flush()
         job_id = lost.id
-    reap(jobs_db, job_settings)
+    reap(jobs_engine)
     with jobs_db.session_scope() as session:
         job = session.get(TrainingJob, job_id)
         assert job is not None and job.status == JobStatus.failed
@@ -299,7 +299,7 @@ def test_reaper_fails_a_silent_job_without_attempts_left(
 
 
 def test_illegal_transitions_are_impossible(jobs_db: Database) -> None:
-    from app.jobs.states import IllegalTransitionError, transition
+    from app.engine.states import IllegalTransitionError, transition
 
     with jobs_db.session_scope() as session, pytest.raises(IllegalTransitionError):
         transition(session, uuid.uuid4(), JobStatus.succeeded, JobStatus.running)

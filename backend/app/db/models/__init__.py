@@ -3,7 +3,7 @@
 from app.db.models.audit import AuditLog
 from app.db.models.auth import LoginAttempt, RefreshToken
 from app.db.models.dataset import Dataset, DatasetStatus
-from app.db.models.job import JobEvent, JobKind, JobStatus, TrainingJob
+from app.db.models.job import JobEvent, JobStatus, TrainingJob
 from app.db.models.model_version import ModelVersion
 from app.db.models.project import Project, ProjectMember, ProjectRole
 from app.db.models.user import User, UserRole
@@ -13,7 +13,6 @@ __all__ = [
     "Dataset",
     "DatasetStatus",
     "JobEvent",
-    "JobKind",
     "JobStatus",
     "LoginAttempt",
     "ModelVersion",

@@ -2,14 +2,12 @@
 
 import enum
 import uuid
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, IdMixin, TimestampMixin
-from app.db.types import UTCDateTime
 
 
 class DatasetStatus(enum.StrEnum):
@@ -50,5 +48,3 @@ class Dataset(IdMixin, TimestampMixin, Base):
         index=True,
     )
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    processing_attempts: Mapped[int] = mapped_column(Integer, default=0)
-    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

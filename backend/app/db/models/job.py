@@ -1,4 +1,4 @@
-"""Training jobs (the DB row is the truth of a job's state) and their events."""
+"""Jobs of every kind (the DB row is the truth of a job's state) and their events."""
 
 import enum
 import uuid
@@ -14,7 +14,7 @@ from app.db.types import UTCDateTime
 
 
 class JobStatus(enum.StrEnum):
-    """Lifecycle of a job; `app.jobs.states.transition` is the only way to change it."""
+    """Lifecycle of a job; `app.engine.states.transition` is the only way to change it."""
 
     queued = "queued"
     running = "running"
@@ -33,14 +33,12 @@ FINISHED_STATES = frozenset({JobStatus.succeeded, JobStatus.failed, JobStatus.ca
 ACTIVE_STATES = frozenset({JobStatus.queued, JobStatus.running, JobStatus.cancelling})
 
 
-class JobKind(enum.StrEnum):
-    """What a job does (train today; label, evaluate, export on the roadmap)."""
-
-    train = "train"
-
-
 class TrainingJob(IdMixin, TimestampMixin, Base):
-    """One training run request and its live state."""
+    """One job and its live state; `kind` names the handler that gives it meaning.
+
+    A training run fills the training columns; other kinds keep what they need in `payload`
+    and name the object they work on in `subject_id`.
+    """
 
     __tablename__ = "training_jobs"
 
@@ -48,9 +46,9 @@ class TrainingJob(IdMixin, TimestampMixin, Base):
         ForeignKey("projects.id", ondelete="CASCADE"), index=True
     )
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[JobKind] = mapped_column(
-        SAEnum(JobKind, native_enum=False, length=16), default=JobKind.train
-    )
+    kind: Mapped[str] = mapped_column(String(16), default="train", index=True)
+    subject_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     task_type: Mapped[str] = mapped_column(String(32), index=True)
     trainer: Mapped[str] = mapped_column(String(64))
     dataset_id: Mapped[uuid.UUID | None] = mapped_column(
@@ -80,6 +78,7 @@ class TrainingJob(IdMixin, TimestampMixin, Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancel_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")

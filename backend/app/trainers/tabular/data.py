@@ -6,8 +6,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from app.datasets.splits import split_indices
 from app.trainers.base import TrainerContext, TrainerError
+from app.trainers.splits import split_indices
 from app.trainers.tabular.features import encode, infer_schema, resolve_columns
 
 MAX_MISTAKES = 20

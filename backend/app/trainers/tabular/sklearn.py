@@ -200,7 +200,7 @@ class SkopsPredictor(TabularPredictor):
         untrusted = set(sio.get_untrusted_types(file=path)) - set(TRUSTED_TYPES)
         if untrusted:
             raise TrainerError(
-                f"model file contains untrusted types: {sorted(untrusted)}", code="untrusted_model"
+                f"model file contains untrusted types: {sorted(untrusted)}", code="model_untrusted"
             )
         self.model = sio.load(path, trusted=sorted(sio.get_untrusted_types(file=path)))
 

@@ -66,7 +66,7 @@ def load_text(ctx: TrainerContext, *, multi_label: bool, separator: str = ",") -
     """Read the canonical Parquet, drop empty and duplicate texts, split, encode labels."""
     import pandas as pd
 
-    from app.datasets.splits import split_indices
+    from app.trainers.splits import split_indices
 
     text, label = _columns(ctx)
     frame, dropped = _clean(pd.read_parquet(ctx.dataset_path), text, label)

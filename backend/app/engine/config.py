@@ -1,8 +1,9 @@
 """Job engine settings (environment variables prefixed `JOB_`)."""
 
 from functools import lru_cache
+from typing import Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -16,9 +17,6 @@ class JobSettings(BaseSettings):
     max_attempts: int = Field(3, ge=1, description="Attempts before a lost job fails.")
     cancel_grace_seconds: float = Field(10.0, ge=0, description="Stop flag → kill delay.")
     reaper_interval_seconds: float = Field(15.0, gt=0, description="Reaper period.")
-    requeue_queued_after_seconds: float = Field(
-        600.0, gt=0, description="Re-send queued jobs no worker claimed for this long."
-    )
     training_queue: str = Field("training", description="Celery queue of training tasks.")
     default_queue: str = Field("default", description="Celery queue of short tasks.")
     visibility_timeout: int = Field(3600, ge=1, description="Redis broker visibility timeout.")
@@ -26,6 +24,13 @@ class JobSettings(BaseSettings):
     events_prefix: str = Field("tp:jobs", description="Redis pub/sub channel prefix.")
     log_event_cap: int = Field(2000, ge=0, description="Log lines stored as events per attempt.")
     python: str = Field("", description="Interpreter for trainer processes (default: this one).")
+
+    @model_validator(mode="after")
+    def _reaper_sees_stale_jobs_in_time(self) -> Self:
+        """A stale job must be reaped within twice the stale limit."""
+        if self.reaper_interval_seconds > self.stale_after_seconds:
+            raise ValueError("JOB_REAPER_INTERVAL_SECONDS must not exceed JOB_STALE_AFTER_SECONDS")
+        return self
 
 
 @lru_cache

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from app.datasets.splits import split_indices
+from app.trainers.splits import split_indices
 
 
 def test_same_inputs_same_rows_and_parts_cover_everything() -> None:

@@ -1,4 +1,4 @@
-"""Watch a trainer child process: protocol lines → events, heartbeats, cancel, kill."""
+"""Watch a job's child process: protocol lines → events, heartbeats, cancel, kill."""
 
 import functools
 import json
@@ -8,23 +8,23 @@ import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, Any, cast
+from typing import IO, Any, cast
 
 from sqlalchemy import Table, Update, bindparam, update
 
 from app.db.base import utcnow
 from app.db.models.job import JobStatus, TrainingJob
 from app.db.session import Database
-from app.jobs.config import JobSettings
-from app.jobs.events import record_events
+from app.engine.config import JobSettings
+from app.engine.ending import Claim, kill_group
+from app.engine.events import record_events
+from app.trainers.base import STOP_FILE_NAME
 
-if TYPE_CHECKING:
-    from app.jobs.runner import Claim
-
-logger = logging.getLogger("app.jobs.supervisor")
+logger = logging.getLogger("app.engine.supervisor")
 POLL_SECONDS = 0.1
 TERMINAL_TYPES = frozenset({"result", "error", "stopped"})
 LOG_TAIL_LINES = 20
+LOG_FILE = "train.log"  # the job's log, appended by every attempt
 
 
 JOBS = cast(Table, TrainingJob.__table__)
@@ -73,7 +73,7 @@ class Supervisor:
         self,
         db: Database,
         job_settings: JobSettings,
-        claim: "Claim",
+        claim: Claim,
         worker: str,
         process: subprocess.Popen[str],
         shutdown: threading.Event | None,
@@ -85,7 +85,7 @@ class Supervisor:
         self.process = process
         self.shutdown = shutdown or threading.Event()
         self.lines: queue.Queue[tuple[str, str | None]] = queue.Queue()
-        self.log_path = claim.spec.work_dir / "train.log"
+        self.log_path = claim.work_dir / LOG_FILE
         self.logs_stored = 0
         self.terminal: dict[str, Any] | None = None
         self.cancel_requested = False
@@ -205,10 +205,8 @@ class Supervisor:
     def _request_stop(self) -> None:
         """Cooperative stop via the flag file; a kill after the grace period."""
         self.cancel_requested = True
-        (self.claim.spec.work_dir / "STOP").touch()
+        (self.claim.work_dir / STOP_FILE_NAME).touch()
         self.kill_at = time.monotonic() + self.job_settings.cancel_grace_seconds
 
     def _kill(self) -> None:
-        from app.jobs.runner import kill_group
-
         kill_group(self.process)

@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 _KEY = "after_commit_callbacks"
-logger = logging.getLogger("app.jobs.outbox")
+logger = logging.getLogger("app.engine.outbox")
 
 
 def after_commit(session: Session, callback: Callable[[], None]) -> None:

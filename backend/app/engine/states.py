@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.db.base import utcnow
 from app.db.models.job import JobStatus, TrainingJob
-from app.jobs.events import record_event
+from app.engine.events import record_event
 
 S = JobStatus
 ALLOWED: dict[JobStatus, frozenset[JobStatus]] = {

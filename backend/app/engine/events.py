@@ -1,4 +1,4 @@
-"""Job events: stored rows (the cursor is the id) published on the bus after commit.
+"""Job events: stored rows (the cursor is the id) published on the engine's bus after commit.
 
 Every writer updates the job's row before it records events in the same transaction
 (`transition`, the supervisor's heartbeat batch), so the row lock orders one job's
@@ -14,8 +14,10 @@ from sqlalchemy.orm import Session
 
 from app.db.base import utcnow
 from app.db.models.job import JobEvent
-from app.jobs import engine
-from app.jobs.outbox import after_commit
+
+# Events a session stored, published by the engine once that session commits (dropped on
+# rollback); a session without an engine attached to its database publishes nothing.
+PENDING_KEY = "job_events_to_publish"
 
 
 def _wire(
@@ -57,12 +59,13 @@ def record_events(
         _wire(event_id, job_id, type_, data, created_at)
         for event_id, (type_, data) in zip(ids, items, strict=True)
     ]
-    after_commit(session, lambda: _publish_all(job_id, payloads))
+    session.info.setdefault(PENDING_KEY, []).append((job_id, payloads))
 
 
-def _publish_all(job_id: uuid.UUID, payloads: list[dict[str, Any]]) -> None:
-    for payload in payloads:
-        engine.publish(job_id, payload)
+def take_pending(session: Session) -> list[tuple[uuid.UUID, list[dict[str, Any]]]]:
+    """The events the session stored since its last commit or rollback (removed from it)."""
+    pending: list[tuple[uuid.UUID, list[dict[str, Any]]]] = session.info.pop(PENDING_KEY, [])
+    return pending
 
 
 def record_event(session: Session, job_id: uuid.UUID, type_: str, data: dict[str, Any]) -> None:

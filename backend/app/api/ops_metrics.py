@@ -20,7 +20,7 @@ from app.core.config import Settings
 from app.db.base import utcnow
 from app.db.models.job import FINISHED_STATES, JobStatus, TrainingJob
 from app.db.session import Database
-from app.jobs.config import JobSettings, get_job_settings
+from app.engine.config import JobSettings, get_job_settings
 
 logger = logging.getLogger("app.ops_metrics")
 

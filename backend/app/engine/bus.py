@@ -19,6 +19,10 @@ import redis.asyncio as aioredis
 Event = dict[str, Any]
 
 
+class BusUnavailableError(Exception):
+    """The event bus cannot be reached (subscribers fall back to what the DB holds)."""
+
+
 class EventBus(Protocol):
     """Publish/subscribe of job events."""
 
@@ -80,7 +84,7 @@ class RedisBus:
     def __init__(self, url: str, prefix: str) -> None:
         self.url = url
         self.prefix = prefix
-        self._client = redis.Redis.from_url(url, socket_timeout=5)
+        self._client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
 
     def channel(self, job_id: uuid.UUID) -> str:
         """The job's channel name."""
@@ -93,9 +97,14 @@ class RedisBus:
     @asynccontextmanager
     async def subscribe(self, job_id: uuid.UUID) -> AsyncIterator[asyncio.Queue]:
         """Receive the job's events on a queue while the context is open."""
-        client = aioredis.Redis.from_url(self.url)
+        client = aioredis.Redis.from_url(self.url, socket_connect_timeout=2)
         pubsub = client.pubsub(ignore_subscribe_messages=True)
-        await pubsub.subscribe(self.channel(job_id))
+        try:
+            await pubsub.subscribe(self.channel(job_id))
+        except (redis.RedisError, OSError) as exc:
+            await pubsub.aclose()
+            await client.aclose()
+            raise BusUnavailableError(f"event bus unreachable: {type(exc).__name__}") from exc
         queue: asyncio.Queue = asyncio.Queue()
 
         async def pump() -> None:

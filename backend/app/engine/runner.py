@@ -1,0 +1,159 @@
+"""Run one job: claim its row, start its kind's child process, supervise it, record the end.
+
+Shared by the local runner threads and the Celery task, for every kind. The DB row is the
+truth: the claim is a conditional UPDATE (queued → running); heartbeats renew the lease only
+while the row is still ours, so a redelivered message, a duplicate or a requeued job never
+runs twice.
+"""
+
+import logging
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from app.core.config import Settings
+from app.db.base import utcnow
+from app.db.models.job import JobStatus, TrainingJob
+from app.engine.config import JobSettings
+from app.engine.ending import Claim, end_job
+from app.engine.finish import record_outcome
+from app.engine.kinds import Ending, JobCannotStartError
+from app.engine.states import transition
+from app.engine.supervisor import Outcome, Supervisor
+from app.trainers.base import STOP_FILE_NAME
+
+if TYPE_CHECKING:
+    from app.engine.context import JobEngine
+
+logger = logging.getLogger("app.engine.runner")
+BACKEND_DIR = Path(__file__).resolve().parents[2]
+
+
+def worker_name() -> str:
+    """This process's identity in the job row's `worker`."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def job_dir(settings: Settings, job_id: uuid.UUID) -> Path:
+    """The job's working folder (specs, log, stop flag; kinds may keep more there)."""
+    return Path(settings.model_storage_path) / "jobs" / str(job_id)
+
+
+def claim_job(
+    engine: "JobEngine", session: Session, job_id: uuid.UUID, worker: str
+) -> Claim | None:
+    """Take a queued job (atomically) and prepare its attempt; None when it is not ours."""
+    job = session.get(TrainingJob, job_id)
+    if job is None or job.status != JobStatus.queued:
+        return None
+    handler = engine.kinds.get(job.kind)
+    now = utcnow()
+    attempt = job.attempts + 1
+    claimed = transition(
+        session,
+        job_id,
+        JobStatus.queued,
+        JobStatus.running,
+        attempts=attempt,
+        worker=worker,
+        started_at=now,
+        heartbeat_at=now,
+        error_code=None,
+        error_message=None,
+        message=None,
+    )
+    if not claimed:
+        return None
+    session.refresh(job)
+    work = job_dir(engine.settings, job_id)
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        child = handler.prepare(session, job, work, attempt)
+    except JobCannotStartError as exc:
+        ending = Ending(JobStatus.failed, error_code=exc.code, error_message=exc.message)
+        end_job(session, handler, job, ending, None, where=(TrainingJob.worker == worker,))
+        return None
+    return Claim(job_id=job_id, attempt=attempt, work_dir=work, handler=handler, child=child)
+
+
+def _prepare_files(claim: Claim) -> Path:
+    """Fresh output folder, no stale stop flag, the spec on disk; returns the spec path."""
+    shutil.rmtree(claim.child.output_dir, ignore_errors=True)
+    claim.child.output_dir.mkdir(parents=True)
+    (claim.work_dir / STOP_FILE_NAME).unlink(missing_ok=True)
+    path = claim.work_dir / f"job-{claim.attempt}.json"
+    path.write_text(claim.child.spec, encoding="utf-8")
+    return path
+
+
+def start_child(module: str, spec_path: Path, job_settings: JobSettings) -> subprocess.Popen[str]:
+    """`python -m <module> <spec file>` in its own process group."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(BACKEND_DIR), env.get("PYTHONPATH")]))
+    env["PYTHONUNBUFFERED"] = "1"
+    return subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+        [job_settings.python or sys.executable, "-m", module, str(spec_path)],
+        cwd=BACKEND_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        bufsize=1,
+        start_new_session=True,
+    )
+
+
+def run_job(
+    engine: "JobEngine", job_id: uuid.UUID, *, shutdown: threading.Event | None = None
+) -> str:
+    """Claim and run one job to its end; returns what happened (for logs and tests)."""
+    worker = worker_name()
+    with engine.db.session_scope() as session:
+        claim = claim_job(engine, session, job_id, worker)
+    if claim is None:
+        logger.info("job %s not claimed (already taken, gone or unable to start)", job_id)
+        return "skipped"
+    try:
+        spec_path = _prepare_files(claim)
+        process = start_child(claim.child.module, spec_path, engine.job_settings)
+    except OSError as exc:
+        with engine.db.session_scope() as session:
+            job = session.get(TrainingJob, job_id)
+            if job is not None:
+                ending = Ending(
+                    JobStatus.failed,
+                    error_code="start_failed",
+                    error_message=f"Could not start the {claim.handler.process_name} "
+                    f"process: {exc}",
+                )
+                end_job(session, claim.handler, job, ending, None)
+        return "failed"
+    supervisor = Supervisor(engine.db, engine.job_settings, claim, worker, process, shutdown)
+    outcome = supervisor.run()
+    return finish_job(engine, claim, worker, outcome)
+
+
+def finish_job(engine: "JobEngine", claim: Claim, worker: str, outcome: Outcome) -> str:
+    """Record the end of an attempt: the kind's success or failure, a cancel or a requeue."""
+    if outcome.kind == "lost":
+        logger.warning("job %s: lease lost, child stopped, row left to its new owner", claim.job_id)
+        return "lost"
+    try:
+        with engine.db.session_scope() as session:
+            result = record_outcome(session, engine.job_settings, claim, worker, outcome)
+            if result == "requeued":
+                engine.send_after_commit(session, claim.job_id, claim.handler.kind)
+    finally:
+        shutil.rmtree(claim.child.output_dir, ignore_errors=True)
+    return result

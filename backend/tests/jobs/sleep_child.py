@@ -1,0 +1,31 @@
+"""The sleep kind's child: `steps` progress lines `step_seconds` apart, then a result.
+
+It honours the stop flag like a trainer (a `stopped` line) and writes `done.txt` into its
+output folder, which the handler reads on success.
+"""
+
+import json
+import sys
+import time
+from pathlib import Path
+
+
+def main(spec_path: Path) -> int:
+    """Count the steps; the exit status."""
+    spec = json.loads(spec_path.read_text(encoding="utf-8"))
+    steps, pause = int(spec["steps"]), float(spec["step_seconds"])
+    stop = Path(spec["work_dir"]) / "STOP"
+    for step in range(1, steps + 1):
+        if stop.exists():
+            print(json.dumps({"type": "stopped"}), flush=True)
+            return 0
+        time.sleep(pause)
+        progress = {"type": "progress", "fraction": step / steps, "step": step}
+        print(json.dumps({**progress, "total_steps": steps}), flush=True)
+    (Path(spec["output_dir"]) / "done.txt").write_text(f"slept {steps} steps", encoding="utf-8")
+    print(json.dumps({"type": "result", "steps": steps}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1])))
