@@ -7,11 +7,11 @@ from typing import Any
 
 import pandas as pd
 
-from app.datasets.splits import split_indices
 from app.trainers.base import TrainerContext, TrainerError
 from app.trainers.llm.chat_data import Conversation, read_chat_rows
 from app.trainers.llm.encode import encode_conversation, length_stats
 from app.trainers.llm.validate import ChatDataInvalid, require_valid, validate_chat
+from app.trainers.splits import split_indices
 
 
 @dataclass
