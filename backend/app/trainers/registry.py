@@ -22,6 +22,7 @@ class TaskType(StrEnum):
     tabular_classification = "tabular_classification"
     tabular_regression = "tabular_regression"
     text_classification = "text_classification"
+    llm_sft = "llm_sft"
 
 
 TRAINERS: dict[TaskType, dict[str, str]] = {
@@ -41,6 +42,7 @@ TRAINERS: dict[TaskType, dict[str, str]] = {
         "transformer": "app.trainers.text.transformer:TransformerTrainer",
     },
     # ----------------------------------------------------------------------------------------
+    TaskType.llm_sft: {"lora_sft": "app.trainers.llm:LlmSftTrainer"},
 }
 
 # The trainer a job gets when it names none; the first entry of each task above.
@@ -53,6 +55,7 @@ TASK_COLUMNS: dict[TaskType, tuple[str, ...]] = {
     TaskType.tabular_classification: ("target", "features"),
     TaskType.tabular_regression: ("target", "features"),
     TaskType.text_classification: ("text", "label"),
+    TaskType.llm_sft: (),
 }
 
 
