@@ -4,13 +4,16 @@ Errors block training; warnings are shown but do not. Rows without a label (or, 
 without text) are dropped and counted per reason. Trainers call `validate_for_task` too.
 """
 
+import importlib
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
-TASK_TYPES = ("tabular_classification", "tabular_regression", "text_classification")
+TASK_TYPES = ("tabular_classification", "tabular_regression", "text_classification", "llm_sft")
+# Task types whose rows are not inputs + a label: validated by their own function ("module:name").
+OWN_VALIDATORS = {"llm_sft": "app.datasets.chat_validation:validate_chat_task"}
 MAX_SAMPLE_ROWS = 10
 MIN_USABLE_ROWS = 2
 FEW_ROWS_WARNING = 10
@@ -44,6 +47,9 @@ class ValidationReport(BaseModel):
     conflicting_inputs: int = 0
     conflicting_rows: int = 0
     text_length: dict[str, float] | None = None
+    chat: dict[str, Any] | None = Field(
+        None, description="Chat data: format, bad rows by number, turn and token statistics."
+    )
 
 
 class _Checker:
@@ -291,6 +297,11 @@ def validate_for_task(
             f"Unknown task type '{task_type}'; expected one of: {', '.join(TASK_TYPES)}.",
         )
         return _finish(check)
+    if task_type in OWN_VALIDATORS:
+        module, _, name = OWN_VALIDATORS[task_type].partition(":")
+        validator = getattr(importlib.import_module(module), name)
+        report: ValidationReport = validator(frame, columns)
+        return report
     resolved = _resolve_columns(check, frame, task_type, columns)
     if resolved is None:
         return _finish(check)

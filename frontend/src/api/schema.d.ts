@@ -791,6 +791,9 @@ export interface paths {
         /**
          * Ready
          * @description Readiness: the database (at the current schema) and Redis when configured.
+         *
+         *     `jobs` tells whether the job broker answers and how many workers are alive; it does not
+         *     make this replica unready (the API serves without workers; jobs wait queued).
          */
         get: operations["ready"];
         put?: never;
@@ -1185,12 +1188,6 @@ export interface components {
             type: string;
         };
         /**
-         * JobKind
-         * @description What a job does (train today; label, evaluate, export on the roadmap).
-         * @enum {string}
-         */
-        JobKind: "train";
-        /**
          * JobRead
          * @description A job's state, progress and timings.
          */
@@ -1233,7 +1230,8 @@ export interface components {
              * Format: uuid
              */
             id: string;
-            kind: components["schemas"]["JobKind"];
+            /** Kind */
+            kind: string;
             /** Max Attempts */
             max_attempts: number;
             /** Message */
@@ -1285,7 +1283,7 @@ export interface components {
         };
         /**
          * JobStatus
-         * @description Lifecycle of a job; `app.jobs.states.transition` is the only way to change it.
+         * @description Lifecycle of a job; `app.engine.states.transition` is the only way to change it.
          * @enum {string}
          */
         JobStatus: "queued" | "running" | "cancelling" | "succeeded" | "failed" | "cancelled";
@@ -1718,7 +1716,7 @@ export interface components {
             };
             /**
              * Task Type
-             * @description One of: tabular_classification, tabular_regression, text_classification.
+             * @description One of: tabular_classification, tabular_regression, text_classification, llm_sft.
              */
             task_type: string;
         };
@@ -1759,6 +1757,13 @@ export interface components {
          * @description What a task would see of the dataset: usable rows, drops and why, errors and warnings.
          */
         ValidationReport: {
+            /**
+             * Chat
+             * @description Chat data: format, bad rows by number, turn and token statistics.
+             */
+            chat?: {
+                [key: string]: unknown;
+            } | null;
             /** Class Counts */
             class_counts?: {
                 [key: string]: number;
