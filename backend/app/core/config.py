@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     qwen_api_key: str = ""
     deepseek_api_key: str = ""
     doubao_api_key: str = ""
+    # Hosts or CIDRs (comma-separated) a teacher provider may reach although they resolve to
+    # private, loopback or link-local addresses; plain http is allowed for them too.
+    llm_provider_allowed_hosts: str = ""
 
     @field_validator("log_level")
     @classmethod

@@ -445,6 +445,158 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/labeling-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Run
+         * @description Store a pending run; 422 `over_budget` when the estimate exceeds the budget.
+         */
+        post: operations["create_labeling_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/labeling-runs/{run_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Run
+         * @description One run with its progress, tokens and cost.
+         */
+        get: operations["get_labeling_run"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/labeling-runs/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Run
+         * @description The first 5 rendered prompts and the token and cost estimate; nothing is stored.
+         */
+        post: operations["preview_labeling_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/llm-providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Providers
+         * @description Every provider (admin).
+         */
+        get: operations["list_llm_providers"];
+        put?: never;
+        /**
+         * Create Provider
+         * @description Add a provider; the base URL must be https and public unless allowlisted (admin).
+         */
+        post: operations["create_llm_provider"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/llm-providers/{provider_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Provider
+         * @description One provider (admin).
+         */
+        get: operations["get_llm_provider"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Provider
+         * @description Remove a provider with its prices and cached answers (admin).
+         */
+        delete: operations["delete_llm_provider"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Provider
+         * @description Change a provider; a new key replaces the stored one (admin).
+         */
+        patch: operations["update_llm_provider"];
+        trace?: never;
+    };
+    "/api/v1/llm-providers/{provider_id}/prices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add Price
+         * @description A price from its effective date on; calls are costed at the price in force (admin).
+         */
+        post: operations["add_llm_provider_price"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/llm-providers/{provider_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test Provider
+         * @description List the endpoint's models (or make a 1-token call) with the stored settings (admin).
+         */
+        post: operations["test_llm_provider"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/models": {
         parameters: {
             query?: never;
@@ -951,6 +1103,39 @@ export interface components {
             username: string;
         };
         /**
+         * ClassifyTask
+         * @description Pick one label per row.
+         */
+        ClassifyTask: {
+            /** Examples */
+            examples?: components["schemas"]["Example"][];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "classify";
+            /** Labels */
+            labels: components["schemas"]["LabelSpec"][];
+        };
+        /**
+         * ConnectionTest
+         * @description The outcome of "test connection".
+         */
+        ConnectionTest: {
+            /** Error Code */
+            error_code?: string | null;
+            /** Latency Ms */
+            latency_ms: number;
+            /** Message */
+            message: string;
+            /** Method */
+            method: ("list_models" | "completion") | null;
+            /** Models */
+            models: string[];
+            /** Ok */
+            ok: boolean;
+        };
+        /**
          * DatasetColumn
          * @description One column: its name, storage type and inferred kind.
          */
@@ -1079,6 +1264,24 @@ export interface components {
             name?: string | null;
         };
         /**
+         * Estimate
+         * @description Tokens and cost before the run (an upper bound: no cache discount).
+         */
+        Estimate: {
+            /** Cost */
+            cost: string;
+            /** Currency */
+            currency: string;
+            /** Input Tokens */
+            input_tokens: number;
+            /** Output Tokens */
+            output_tokens: number;
+            /** Rows */
+            rows: number;
+            /** Teachers */
+            teachers: components["schemas"]["TeacherEstimate"][];
+        };
+        /**
          * EventPage
          * @description Events after a cursor; pass `next_cursor` as `after` for the next page.
          */
@@ -1089,6 +1292,47 @@ export interface components {
             items: components["schemas"]["JobEventRead"][];
             /** Next Cursor */
             next_cursor: number;
+        };
+        /**
+         * Example
+         * @description A few-shot example: a text and its label.
+         */
+        Example: {
+            /** Label */
+            label: string;
+            /** Text */
+            text: string;
+        };
+        /**
+         * ExtractTask
+         * @description Fill a JSON object that follows `json_schema` per row.
+         */
+        ExtractTask: {
+            /** Json Schema */
+            json_schema: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "extract";
+        };
+        /**
+         * GenerateTask
+         * @description Write a response per instruction (SFT data).
+         */
+        GenerateTask: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "generate";
+            /**
+             * System
+             * @default
+             */
+            system?: string;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -1287,6 +1531,126 @@ export interface components {
          * @enum {string}
          */
         JobStatus: "queued" | "running" | "cancelling" | "succeeded" | "failed" | "cancelled";
+        /**
+         * LabelingPreview
+         * @description The first rendered prompts and the estimate, before anything is paid.
+         */
+        LabelingPreview: {
+            estimate: components["schemas"]["Estimate"];
+            /** Prompts */
+            prompts: components["schemas"]["PromptPreview"][];
+        };
+        /**
+         * LabelingRunCreate
+         * @description A labeling run over a dataset's text columns.
+         */
+        LabelingRunCreate: {
+            /** Budget */
+            budget: number | string;
+            /** Currency */
+            currency: string;
+            /**
+             * Dataset Id
+             * Format: uuid
+             */
+            dataset_id: string;
+            /** Name */
+            name: string;
+            params?: components["schemas"]["RunParams"];
+            /** Task */
+            task: components["schemas"]["ClassifyTask"] | components["schemas"]["ExtractTask"] | components["schemas"]["GenerateTask"];
+            /** Teachers */
+            teachers: components["schemas"]["TeacherRef"][];
+            /** Template */
+            template?: string | null;
+            /** Text Columns */
+            text_columns: string[];
+        };
+        /**
+         * LabelingRunRead
+         * @description A run and its progress.
+         */
+        LabelingRunRead: {
+            /** Budget */
+            budget: string;
+            /** Cost */
+            cost: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Currency */
+            currency: string;
+            /** Dataset Id */
+            dataset_id: string | null;
+            /** Error */
+            error: {
+                [key: string]: unknown;
+            } | null;
+            /** Estimate */
+            estimate: {
+                [key: string]: unknown;
+            };
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Input Tokens */
+            input_tokens: number;
+            /** Name */
+            name: string;
+            /** Output Dataset Id */
+            output_dataset_id: string | null;
+            /** Output Tokens */
+            output_tokens: number;
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Rows Done */
+            rows_done: number;
+            /** Rows Total */
+            rows_total: number;
+            /** Status */
+            status: string;
+            /** Task */
+            task: {
+                [key: string]: unknown;
+            };
+            /** Teachers */
+            teachers: {
+                [key: string]: unknown;
+            }[];
+            /** Template */
+            template: string;
+            /** Text Columns */
+            text_columns: string[];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * LabelSpec
+         * @description One class the teacher may answer, with what it means.
+         */
+        LabelSpec: {
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /** Name */
+            name: string;
+        };
         /**
          * LogTail
          * @description The last lines of the job log.
@@ -1563,6 +1927,59 @@ export interface components {
             }[];
         };
         /**
+         * PriceCreate
+         * @description A model's price per 1M tokens from `effective_from` on.
+         */
+        PriceCreate: {
+            /**
+             * Cached Input Per M
+             * @description defaults to the input price
+             */
+            cached_input_per_m?: number | string | null;
+            /**
+             * Currency
+             * @description ISO 4217, e.g. CNY, USD
+             */
+            currency: string;
+            /**
+             * Effective From
+             * Format: date
+             */
+            effective_from: string;
+            /** Input Per M */
+            input_per_m: number | string;
+            /** Model */
+            model: string;
+            /** Output Per M */
+            output_per_m: number | string;
+        };
+        /**
+         * PriceRead
+         * @description A stored price.
+         */
+        PriceRead: {
+            /** Cached Input Per M */
+            cached_input_per_m: string;
+            /** Currency */
+            currency: string;
+            /**
+             * Effective From
+             * Format: date
+             */
+            effective_from: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Input Per M */
+            input_per_m: string;
+            /** Model */
+            model: string;
+            /** Output Per M */
+            output_per_m: string;
+        };
+        /**
          * ProjectCreate
          * @description A new team project; the creator becomes its owner.
          */
@@ -1615,12 +2032,179 @@ export interface components {
             name?: string | null;
         };
         /**
+         * PromptPreview
+         * @description One rendered prompt.
+         */
+        PromptPreview: {
+            /** Messages */
+            messages: {
+                [key: string]: string;
+            }[];
+            /** Row Index */
+            row_index: number;
+        };
+        /**
+         * ProviderCreate
+         * @description A teacher endpoint; `base_url` defaults to the kind's preset.
+         */
+        ProviderCreate: {
+            /**
+             * Api Key
+             * @description stored encrypted; else the kind's *_API_KEY setting
+             */
+            api_key?: string | null;
+            /** Base Url */
+            base_url?: string | null;
+            /**
+             * Concurrency
+             * @default 4
+             */
+            concurrency?: number;
+            kind: components["schemas"]["ProviderKind"];
+            /** Models */
+            models: string[];
+            /** Name */
+            name: string;
+            /** Prices */
+            prices?: components["schemas"]["PriceCreate"][];
+            /** Rpm Limit */
+            rpm_limit?: number | null;
+            /** Tpm Limit */
+            tpm_limit?: number | null;
+        };
+        /**
+         * ProviderKind
+         * @description Which adapter speaks to the provider (usage fields, error codes, base URL preset).
+         * @enum {string}
+         */
+        ProviderKind: "qwen" | "deepseek" | "doubao" | "openai_compatible";
+        /**
+         * ProviderRead
+         * @description A provider as admins see it: no key, only where it comes from.
+         */
+        ProviderRead: {
+            /** Base Url */
+            base_url: string;
+            /** Concurrency */
+            concurrency: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Has Key */
+            has_key: boolean;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Key Last4 */
+            key_last4: string | null;
+            /** Key Source */
+            key_source: ("stored" | "settings") | null;
+            kind: components["schemas"]["ProviderKind"];
+            /** Models */
+            models: string[];
+            /** Name */
+            name: string;
+            /** Prices */
+            prices: components["schemas"]["PriceRead"][];
+            /** Rpm Limit */
+            rpm_limit: number | null;
+            /** Tpm Limit */
+            tpm_limit: number | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * ProviderUpdate
+         * @description Changes; unset fields stay. `clear_api_key` falls back to the setting's key.
+         */
+        ProviderUpdate: {
+            /** Api Key */
+            api_key?: string | null;
+            /** Base Url */
+            base_url?: string | null;
+            /**
+             * Clear Api Key
+             * @default false
+             */
+            clear_api_key?: boolean;
+            /** Concurrency */
+            concurrency?: number | null;
+            /** Models */
+            models?: string[] | null;
+            /** Name */
+            name?: string | null;
+            /** Rpm Limit */
+            rpm_limit?: number | null;
+            /** Tpm Limit */
+            tpm_limit?: number | null;
+        };
+        /**
          * RefreshRequest
          * @description A refresh token to rotate or revoke.
          */
         RefreshRequest: {
             /** Refresh Token */
             refresh_token: string;
+        };
+        /**
+         * RunParams
+         * @description Sampling parameters sent to every teacher (part of the cache key).
+         */
+        RunParams: {
+            /**
+             * Logprobs
+             * @default false
+             */
+            logprobs?: boolean;
+            /**
+             * Max Tokens
+             * @default 256
+             */
+            max_tokens?: number;
+            /**
+             * Temperature
+             * @default 0
+             */
+            temperature?: number;
+        };
+        /**
+         * TeacherEstimate
+         * @description Tokens and cost one teacher would take for every row.
+         */
+        TeacherEstimate: {
+            /** Cost */
+            cost: string;
+            /** Input Tokens */
+            input_tokens: number;
+            /** Model */
+            model: string;
+            /** Output Tokens */
+            output_tokens: number;
+            /**
+             * Provider Id
+             * Format: uuid
+             */
+            provider_id: string;
+        };
+        /**
+         * TeacherRef
+         * @description A provider and one of its models.
+         */
+        TeacherRef: {
+            /** Model */
+            model: string;
+            /**
+             * Provider Id
+             * Format: uuid
+             */
+            provider_id: string;
         };
         /**
          * TokenPair
@@ -2651,6 +3235,317 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JobRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_labeling_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LabelingRunCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelingRunRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_labeling_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelingRunRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    preview_labeling_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LabelingRunCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelingPreview"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_llm_providers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderRead"][];
+                };
+            };
+        };
+    };
+    create_llm_provider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProviderCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_llm_provider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_llm_provider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_llm_provider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProviderUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    add_llm_provider_price: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PriceCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PriceRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    test_llm_provider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionTest"];
                 };
             };
             /** @description Validation Error */

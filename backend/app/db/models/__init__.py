@@ -4,6 +4,8 @@ from app.db.models.audit import AuditLog
 from app.db.models.auth import LoginAttempt, RefreshToken
 from app.db.models.dataset import Dataset, DatasetStatus
 from app.db.models.job import JobEvent, JobStatus, TrainingJob
+from app.db.models.labeling import LabelingRow, LabelingRun, LabelingStatus
+from app.db.models.llm import LLMAnswer, LLMCall, LLMPrice, LLMProvider, ProviderKind
 from app.db.models.model_version import ModelVersion
 from app.db.models.project import Project, ProjectMember, ProjectRole
 from app.db.models.user import User, UserRole
@@ -14,11 +16,19 @@ __all__ = [
     "DatasetStatus",
     "JobEvent",
     "JobStatus",
+    "LLMAnswer",
+    "LLMCall",
+    "LLMPrice",
+    "LLMProvider",
+    "LabelingRow",
+    "LabelingRun",
+    "LabelingStatus",
     "LoginAttempt",
     "ModelVersion",
     "Project",
     "ProjectMember",
     "ProjectRole",
+    "ProviderKind",
     "RefreshToken",
     "TrainingJob",
     "User",

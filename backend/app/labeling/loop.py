@@ -1,0 +1,271 @@
+"""The labeling loop: rows in parallel, each teacher paced per provider key, within budget.
+
+Every paid answer is committed to the cache as soon as it arrives and every finished row as
+soon as all its teachers answered, so a killed run resumes from the committed rows and takes
+the cached answers of the others: no prompt is paid twice.
+"""
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import partial
+from typing import Any
+
+from anyio import to_thread
+
+from app.core.config import Settings
+from app.db.models import LabelingRow, LabelingStatus
+from app.db.session import Database
+from app.labeling import store
+from app.labeling.prompts import PromptBuilder, message_tokens_bound
+from app.labeling.service import builder_for
+from app.labeling.tasks import InvalidAnswer
+from app.labeling.vote import Vote, decide
+from app.llm_providers.adapters import Usage
+from app.llm_providers.client import ProviderError, ProviderStopped, TeacherClient
+from app.llm_providers.pricing import cost_of
+from app.llm_providers.service import allowlist
+
+MAX_WORKERS = 64
+Progress = Callable[[dict[str, Any]], None]
+StopCheck = Callable[[], bool]
+
+
+class BudgetReached(Exception):
+    """The next call could take the run past its budget."""
+
+
+@dataclass
+class Budget:
+    """Spent plus reserved (calls in flight at their estimate) never exceeds the limit."""
+
+    limit: Decimal
+    spent: Decimal
+    reserved: Decimal = Decimal(0)
+
+    def reserve(self, amount: Decimal) -> None:
+        """Hold `amount` for a call, or raise BudgetReached."""
+        if self.spent + self.reserved + amount > self.limit:
+            raise BudgetReached
+        self.reserved += amount
+
+    def settle(self, reserved: Decimal, actual: Decimal) -> None:
+        """Replace a reservation by what the call cost."""
+        self.reserved -= reserved
+        self.spent += actual
+
+
+@dataclass
+class Teacher:
+    """One (provider, model) with its client and price."""
+
+    setup: store.TeacherSetup
+    client: TeacherClient
+
+    @property
+    def name(self) -> str:
+        """provider/model."""
+        return f"{self.setup.config.name}/{self.setup.model}"
+
+
+@dataclass
+class Labeler:
+    """One run's loop state."""
+
+    db: Database
+    state: store.RunState
+    builder: PromptBuilder
+    teachers: list[Teacher]
+    budget: Budget
+    on_progress: Progress | None
+    should_stop: StopCheck | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    stop: dict[str, str] | None = None
+    status: LabelingStatus = LabelingStatus.succeeded
+    rows_done: int = 0
+    usage: Usage = field(default_factory=Usage)
+    started: float = field(default_factory=time.monotonic)
+    locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+
+    async def run(self) -> None:
+        """Label every row not committed yet, with as many workers as calls may run."""
+        todo = iter([i for i in range(len(self.state.rows)) if i not in self.state.done])
+        self.rows_done = len(self.state.done)
+        workers = min(MAX_WORKERS, sum(t.setup.config.concurrency for t in self.teachers))
+        await asyncio.gather(*(self._work(todo) for _ in range(max(1, workers))))
+
+    async def _work(self, todo: Any) -> None:
+        for index in todo:
+            if self.should_stop is not None and self.should_stop():
+                self._halt(LabelingStatus.cancelled, "cancelled", "The run was stopped.")
+            if self.stop is not None:
+                return
+            await self._row(index)
+
+    async def _row(self, index: int) -> None:
+        messages = self.builder.messages(index, self.state.rows[index])
+        try:
+            votes = await asyncio.gather(*(self._ask(t, messages) for t in self.teachers))
+        except BudgetReached:
+            self._halt(
+                LabelingStatus.stopped_budget,
+                "budget_exhausted",
+                f"Budget of {self.budget.limit} {self.state.run.currency} reached.",
+            )
+            return
+        except ProviderStopped as exc:
+            self._halt(LabelingStatus.failed, exc.code, exc.message)
+            return
+        verdict = decide(list(votes), majority=self.builder.kind.votes)
+        row = LabelingRow(
+            run_id=self.state.run.id,
+            row_index=index,
+            output=verdict.output,
+            votes=[v.as_dict() for v in votes],
+            agreement=verdict.agreement,
+            confidence=verdict.confidence,
+            error=verdict.error,
+        )
+        await to_thread.run_sync(store.save_row, self.db, self.state.run.id, row)
+        self.rows_done += 1
+        self._progress()
+
+    def _halt(self, status: LabelingStatus, code: str, message: str) -> None:
+        if self.stop is None:
+            self.stop = {"code": code, "message": message}
+            self.status = status
+
+    async def _ask(self, teacher: Teacher, messages: list[dict[str, str]]) -> Vote:
+        setup = teacher.setup
+        request = {**self.params, **self.builder.kind.request(self.builder.task)}
+        key = store.cache_key(setup.config.id, setup.model, messages, request)
+        async with self.locks.setdefault(key, asyncio.Lock()):
+            answer = await to_thread.run_sync(store.cached_answer, self.db, key)
+            if answer is None:
+                answer_or_vote = await self._pay(teacher, key, messages, request)
+                if isinstance(answer_or_vote, Vote):
+                    return answer_or_vote
+                answer = answer_or_vote
+        try:
+            value = self.builder.kind.parse(self.builder.task, answer.content)
+        except InvalidAnswer as exc:
+            return Vote(teacher.name, error={"code": "invalid_answer", "message": str(exc)})
+        return Vote(teacher.name, value, None, answer.mean_logprob)
+
+    async def _pay(
+        self, teacher: Teacher, key: str, messages: list[dict[str, str]], request: dict[str, Any]
+    ) -> store.CachedAnswer | Vote:
+        setup = teacher.setup
+        tokens_in = message_tokens_bound(messages)
+        tokens_out = int(self.params.get("max_tokens", 256))
+        reserved = cost_of(setup.price, Usage(tokens_in, 0, tokens_out))
+        self.budget.reserve(reserved)
+        try:
+            done = await teacher.client.complete(
+                model=setup.model,
+                messages=messages,
+                params=request,
+                estimated_tokens=tokens_in + tokens_out,
+            )
+        except ProviderError as exc:
+            cost = cost_of(setup.price, exc.usage)
+            self.budget.settle(reserved, cost)
+            self.usage = self.usage + exc.usage
+            record = partial(
+                store.record_call,
+                self.db,
+                run_id=self.state.run.id,
+                teacher=setup,
+                key=key,
+                usage=exc.usage,
+                latency_ms=0,
+                cost=cost,
+                outcome=exc.code,
+                answer=None,
+            )
+            await to_thread.run_sync(record)
+            if isinstance(exc, ProviderStopped):
+                raise
+            return Vote(teacher.name, error={"code": exc.code, "message": exc.message})
+        cost = cost_of(setup.price, done.usage)
+        self.budget.settle(reserved, cost)
+        self.usage = self.usage + done.usage
+        record = partial(
+            store.record_call,
+            self.db,
+            run_id=self.state.run.id,
+            teacher=setup,
+            key=key,
+            usage=done.usage,
+            latency_ms=done.latency_ms,
+            cost=cost,
+            outcome="ok",
+            answer=(done.content, done.finish_reason, done.mean_logprob),
+        )
+        await to_thread.run_sync(record)
+        return store.CachedAnswer(done.content, done.mean_logprob)
+
+    def _progress(self) -> None:
+        if self.on_progress is None:
+            return
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        self.on_progress(
+            {
+                "rows_done": self.rows_done,
+                "rows_total": len(self.state.rows),
+                "rows_per_s": (self.rows_done - len(self.state.done)) / elapsed,
+                "input_tokens": self.state.run.input_tokens + self.usage.input_tokens,
+                "output_tokens": self.state.run.output_tokens + self.usage.output_tokens,
+                "cost": str(self.budget.spent),
+                "currency": self.state.run.currency,
+            }
+        )
+
+
+async def run_labeling(
+    db: Database,
+    settings: Settings,
+    run_id: uuid.UUID,
+    *,
+    on_progress: Progress | None = None,
+    should_stop: StopCheck | None = None,
+    timeout: float = 60.0,
+) -> LabelingStatus:
+    """Run (or resume) a run to the end, the budget, a provider's refusal or `should_stop`.
+
+    A stop lets the rows in flight finish (their answers are paid for), then ends `cancelled`.
+    """
+    state = await to_thread.run_sync(store.load_state, db, settings, run_id)
+    allow = allowlist(settings)
+    clients: dict[Any, TeacherClient] = {}
+    for setup in state.teachers:
+        if setup.config.id not in clients:
+            clients[setup.config.id] = TeacherClient(setup.config, allow, timeout=timeout)
+    params = dict(state.run.params)
+    if not params.get("logprobs"):
+        params.pop("logprobs", None)
+    labeler = Labeler(
+        db=db,
+        state=state,
+        builder=builder_for(state.run),
+        teachers=[Teacher(s, clients[s.config.id]) for s in state.teachers],
+        budget=Budget(limit=state.run.budget, spent=state.run.cost),
+        on_progress=on_progress,
+        should_stop=should_stop,
+        params=params,
+    )
+    try:
+        await labeler.run()
+    except BaseException:
+        labeler.status = LabelingStatus.failed
+        labeler.stop = {"code": "interrupted", "message": "The run was interrupted; resume it."}
+        raise
+    finally:
+        for client in clients.values():
+            await client.aclose()
+        status = labeler.status
+        await to_thread.run_sync(store.finish, db, run_id, status, labeler.stop)
+    return status

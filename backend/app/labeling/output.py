@@ -1,0 +1,105 @@
+"""A finished run's output: a new dataset (parent = the labeled one) with answers and votes."""
+
+import hashlib
+import json
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+
+from app.audit import service as audit
+from app.core.config import Settings
+from app.datasets.ingest import ingest
+from app.datasets.service import load_frame
+from app.datasets.storage import ORIGINAL_STEM, dataset_dir, tmp_root
+from app.db.models import Dataset, LabelingRow, LabelingRun
+from app.db.session import Database
+
+OUTPUT_COLUMN = {"classify": "label", "extract": "extracted", "generate": "response"}
+
+
+def _cell(value: Any) -> Any:
+    return (
+        value if value is None or isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    )
+
+
+def labeled_frame(frame: pd.DataFrame, run: LabelingRun, rows: list[LabelingRow]) -> pd.DataFrame:
+    """The dataset's rows with the answer, each teacher's vote, agreement, confidence, error."""
+    by_index = {row.row_index: row for row in rows}
+    found = [by_index.get(i) for i in range(len(frame))]
+    out = frame.copy()
+    prefix = "teacher_" if OUTPUT_COLUMN[run.task["kind"]] in out.columns else ""
+    out[prefix + OUTPUT_COLUMN[run.task["kind"]]] = [_cell(r.output if r else None) for r in found]
+    out[prefix + "votes"] = [_cell(r.votes if r else None) for r in found]
+    out[prefix + "agreement"] = [r.agreement if r else None for r in found]
+    out[prefix + "confidence"] = [r.confidence if r else None for r in found]
+    out[prefix + "error"] = [(r.error or {}).get("message") if r else None for r in found]
+    return out
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_output(db: Database, settings: Settings, run_id: uuid.UUID) -> uuid.UUID:
+    """Store the labeled rows as a new dataset and link it to the run; no partial files."""
+    with db.session_scope() as session:
+        run = session.get_one(LabelingRun, run_id)
+        parent = session.get_one(Dataset, run.dataset_id)
+        rows = list(session.scalars(select(LabelingRow).where(LabelingRow.run_id == run_id)))
+        frame = labeled_frame(load_frame(settings, parent), run, rows)
+    new_id = uuid.uuid4()
+    work = tmp_root(settings) / str(new_id)
+    work.mkdir()
+    final = dataset_dir(settings, parent.project_id, new_id)
+    moved = False
+    try:
+        source = work / f"{ORIGINAL_STEM}.parquet"
+        frame.to_parquet(source, index=False)
+        ingested = ingest(source, source.name, work)
+        with db.session_scope() as session:
+            run = session.get_one(LabelingRun, run_id)
+            dataset = Dataset(
+                id=new_id,
+                project_id=parent.project_id,
+                name=f"{parent.name} · {run.name}"[:255],
+                description=f"Labeled by {', '.join(t['model'] for t in run.teachers)}; "
+                f"cost {run.cost} {run.currency}.",
+                original_filename=f"{run.name}.parquet"[:255],
+                format=ingested.format,
+                encoding=None,
+                size_bytes=source.stat().st_size,
+                sha256=_sha256(source),
+                row_count=ingested.row_count,
+                columns=ingested.columns,
+                profile=ingested.profile,
+                parent_id=parent.id,
+                created_by_id=run.created_by_id,
+            )
+            session.add(dataset)
+            run.output_dataset_id = new_id
+            audit.record(
+                session,
+                action="dataset.create",
+                actor_username="labeling",
+                object_type="dataset",
+                object_id=new_id,
+                project_id=parent.project_id,
+                details={"labeling_run": str(run_id), "parent_id": str(parent.id)},
+            )
+            session.flush()
+            final.parent.mkdir(parents=True, exist_ok=True)
+            work.rename(final)
+            moved = True
+    except BaseException:
+        shutil.rmtree(final if moved else work, ignore_errors=True)
+        raise
+    return new_id

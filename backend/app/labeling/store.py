@@ -1,0 +1,163 @@
+"""The loop's database work, each piece one short unit of work (run in a worker thread)."""
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select, update
+
+from app.core.config import Settings
+from app.datasets.service import load_frame
+from app.db.models import (
+    Dataset,
+    LabelingRow,
+    LabelingRun,
+    LabelingStatus,
+    LLMAnswer,
+    LLMCall,
+    LLMPrice,
+)
+from app.db.session import Database
+from app.labeling.service import frame_rows, teacher_price
+from app.llm_providers.adapters import Usage
+from app.llm_providers.client import ProviderConfig
+from app.llm_providers.service import provider_config
+
+
+@dataclass(frozen=True)
+class TeacherSetup:
+    """A teacher as the loop uses it: provider settings (with key), model, price."""
+
+    config: ProviderConfig
+    model: str
+    price: LLMPrice
+
+
+@dataclass(frozen=True)
+class RunState:
+    """What the loop needs to start or resume a run."""
+
+    run: LabelingRun
+    rows: list[dict[str, Any]]
+    done: frozenset[int]
+    teachers: list[TeacherSetup]
+
+
+@dataclass(frozen=True)
+class CachedAnswer:
+    """A stored answer."""
+
+    content: str
+    mean_logprob: float | None
+
+
+def cache_key(
+    provider_id: uuid.UUID, model: str, messages: list[dict[str, str]], params: dict[str, Any]
+) -> str:
+    """SHA-256 of (provider, model, prompt, params): the same question is never paid twice."""
+    payload = {"provider": str(provider_id), "model": model, "messages": messages, "params": params}
+    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def load_state(db: Database, settings: Settings, run_id: uuid.UUID) -> RunState:
+    """Claim the run (status running) and read its rows, finished rows and teachers."""
+    with db.session_scope() as session:
+        run = session.get_one(LabelingRun, run_id)
+        dataset = session.get_one(Dataset, run.dataset_id)
+        teachers = []
+        for ref in run.teachers:
+            provider, price = teacher_price(session, ref, run.currency)
+            teachers.append(TeacherSetup(provider_config(settings, provider), ref["model"], price))
+        done = frozenset(
+            session.scalars(select(LabelingRow.row_index).where(LabelingRow.run_id == run_id))
+        )
+        run.status = LabelingStatus.running
+        run.error = None
+        rows = frame_rows(load_frame(settings, dataset))
+        session.flush()
+        session.expunge_all()
+    return RunState(run, rows, done, teachers)
+
+
+def cached_answer(db: Database, key: str) -> CachedAnswer | None:
+    """The stored answer for a key, if any."""
+    with db.session_scope() as session:
+        row = session.get(LLMAnswer, key)
+        return CachedAnswer(row.content, row.mean_logprob) if row else None
+
+
+def record_call(
+    db: Database,
+    *,
+    run_id: uuid.UUID,
+    teacher: TeacherSetup,
+    key: str,
+    usage: Usage,
+    latency_ms: int,
+    cost: Decimal,
+    outcome: str,
+    answer: tuple[str, str | None, float | None] | None,
+) -> None:
+    """Store one paid call, add its tokens and cost to the run and cache its answer."""
+    with db.session_scope() as session:
+        session.add(
+            LLMCall(
+                provider_id=teacher.config.id,
+                run_id=run_id,
+                model=teacher.model,
+                cache_key=key,
+                latency_ms=latency_ms,
+                cost=cost,
+                currency=teacher.price.currency,
+                outcome=outcome,
+                **usage.as_dict(),
+            )
+        )
+        session.execute(
+            update(LabelingRun)
+            .where(LabelingRun.id == run_id)
+            .values(
+                input_tokens=LabelingRun.input_tokens + usage.input_tokens,
+                output_tokens=LabelingRun.output_tokens + usage.output_tokens,
+                cost=LabelingRun.cost + cost,
+            )
+        )
+        if answer is not None and session.get(LLMAnswer, key) is None:
+            content, finish, logprob = answer
+            session.add(
+                LLMAnswer(
+                    key=key,
+                    provider_id=teacher.config.id,
+                    model=teacher.model,
+                    content=content,
+                    finish_reason=finish,
+                    mean_logprob=logprob,
+                    usage=usage.as_dict(),
+                )
+            )
+
+
+def save_row(db: Database, run_id: uuid.UUID, row: LabelingRow) -> None:
+    """Commit one finished row and count it."""
+    with db.session_scope() as session:
+        session.add(row)
+        session.execute(
+            update(LabelingRun)
+            .where(LabelingRun.id == run_id)
+            .values(rows_done=LabelingRun.rows_done + 1, updated_at=datetime.now(UTC))
+        )
+
+
+def finish(
+    db: Database, run_id: uuid.UUID, status: LabelingStatus, error: dict[str, str] | None
+) -> None:
+    """Record how the run ended."""
+    with db.session_scope() as session:
+        run = session.get_one(LabelingRun, run_id)
+        run.status = status
+        run.error = error

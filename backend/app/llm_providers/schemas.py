@@ -1,0 +1,111 @@
+"""Provider schemas: keys go in, never out (only whether one is set and its last 4 chars)."""
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+
+from app.core.schemas import InputModel, ReadModel
+from app.db.models import ProviderKind
+
+Money = Decimal
+NAME = Field(min_length=1, max_length=100)
+MODELS = Field(min_length=1, max_length=200)
+
+
+class PriceCreate(InputModel):
+    """A model's price per 1M tokens from `effective_from` on."""
+
+    model: str = Field(min_length=1, max_length=200)
+    input_per_m: Money = Field(ge=0, max_digits=18, decimal_places=8)
+    cached_input_per_m: Money | None = Field(
+        None, ge=0, max_digits=18, decimal_places=8, description="defaults to the input price"
+    )
+    output_per_m: Money = Field(ge=0, max_digits=18, decimal_places=8)
+    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217, e.g. CNY, USD")
+    effective_from: date
+
+
+class PriceRead(ReadModel):
+    """A stored price."""
+
+    id: uuid.UUID
+    model: str
+    input_per_m: Money
+    cached_input_per_m: Money
+    output_per_m: Money
+    currency: str
+    effective_from: date
+
+
+def _printable_key(value: SecretStr | None) -> SecretStr | None:
+    """API keys travel in an HTTP header: printable ASCII, no spaces."""
+    text = value.get_secret_value() if value is not None else ""
+    if any(not (33 <= ord(ch) <= 126) for ch in text):
+        raise ValueError("API key must be printable ASCII without spaces")
+    return value
+
+
+class ProviderCreate(InputModel):
+    """A teacher endpoint; `base_url` defaults to the kind's preset."""
+
+    name: str = NAME
+    kind: ProviderKind
+    base_url: str | None = Field(None, max_length=500)
+    models: list[str] = MODELS
+    api_key: SecretStr | None = Field(
+        None, max_length=500, description="stored encrypted; else the kind's *_API_KEY setting"
+    )
+    rpm_limit: int | None = Field(None, ge=1, le=1_000_000)
+    tpm_limit: int | None = Field(None, ge=1, le=1_000_000_000)
+    concurrency: int = Field(4, ge=1, le=256)
+    prices: list[PriceCreate] = Field(default_factory=list, max_length=1000)
+
+    _key = field_validator("api_key")(_printable_key)
+
+
+class ProviderUpdate(InputModel):
+    """Changes; unset fields stay. `clear_api_key` falls back to the setting's key."""
+
+    name: str | None = Field(None, min_length=1, max_length=100)
+    base_url: str | None = Field(None, max_length=500)
+    models: list[str] | None = Field(None, min_length=1, max_length=200)
+    api_key: SecretStr | None = Field(None, max_length=500)
+    clear_api_key: bool = False
+    rpm_limit: int | None = Field(None, ge=1, le=1_000_000)
+    tpm_limit: int | None = Field(None, ge=1, le=1_000_000_000)
+    concurrency: int | None = Field(None, ge=1, le=256)
+
+    _key = field_validator("api_key")(_printable_key)
+
+
+class ProviderRead(BaseModel):
+    """A provider as admins see it: no key, only where it comes from."""
+
+    id: uuid.UUID
+    name: str
+    kind: ProviderKind
+    base_url: str
+    models: list[str]
+    has_key: bool
+    key_source: Literal["stored", "settings"] | None
+    key_last4: str | None
+    rpm_limit: int | None
+    tpm_limit: int | None
+    concurrency: int
+    prices: list[PriceRead]
+    created_at: datetime
+    updated_at: datetime
+
+
+class ConnectionTest(BaseModel):
+    """The outcome of "test connection"."""
+
+    ok: bool
+    method: Literal["list_models", "completion"] | None
+    models: list[str]
+    latency_ms: int
+    error_code: str | None = None
+    message: str
