@@ -238,8 +238,11 @@ def validate(
 
 
 def _mapped_columns(dataset: Dataset, mapping: dict[str, Any]) -> list[str] | None:
-    """Existing columns named by the mapping; None (all) when features are left open."""
+    """Existing columns named by the mapping; None (all) when features are left open or the
+    mapping names no column (chat data is recognised by its column names)."""
     if "target" in mapping and mapping.get("features") is None:
+        return None
+    if not any(isinstance(v, str | list) for k, v in mapping.items() if k != "format"):
         return None
     named = [v for v in mapping.values() if isinstance(v, str)]
     named += [f for f in mapping.get("features") or [] if isinstance(f, str)]

@@ -6,6 +6,7 @@ which rules to run, in order; `RULES` holds each rule. Rows without a label (or,
 without text) are dropped and counted per reason.
 """
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,6 +57,9 @@ class ValidationReport(BaseModel):
     conflicting_inputs: int = 0
     conflicting_rows: int = 0
     text_length: dict[str, float] | None = None
+    chat: dict[str, Any] | None = Field(
+        None, description="Chat data: format, bad rows by number, turn and token statistics."
+    )
 
 
 class _Checker:
@@ -401,6 +405,11 @@ def validate_for_task(
             f"Unknown task type '{task_type}'; expected one of: {', '.join(TASK_TYPES)}.",
         )
         return _finish(check)
+    if spec.validator:
+        module, _, name = spec.validator.partition(":")
+        validator = getattr(importlib.import_module(module), name)
+        report: ValidationReport = validator(frame, columns)
+        return report
     resolved = _resolve_columns(check, frame, spec, columns)
     if resolved is None:
         return _finish(check)

@@ -83,6 +83,9 @@ class TaskTypeSpec:
     validation_rules: tuple[str, ...]  # run in order by the datasets domain's rule table
     card_sections: tuple[str, ...]  # rendered in order by the model registry's card
     predict_input: PredictInput
+    # "module:function" validating the whole table, for rows that are conversations rather than
+    # inputs and a label; `validation_rules` are not run then
+    validator: str | None = None
 
     @property
     def target_role(self) -> ColumnRole:
@@ -202,6 +205,52 @@ TASK_TYPES: dict[TaskType, TaskTypeSpec] = {
         ),
         card_sections=("overview", "metrics", "onnx_export", "how_to_call", "provenance"),
         predict_input=PredictInput(columns_from=["text"], plain_text=True),
+    ),
+    TaskType.llm_sft: TaskTypeSpec(
+        label=_text("大模型微调（LoRA）", "LLM fine-tuning (LoRA)"),
+        description=_text(
+            "用对话或指令数据微调小型大语言模型。",
+            "Fine-tune a small language model on chat or instruction data.",
+        ),
+        trainers={"lora_sft": "app.trainers.llm:LlmSftTrainer"},
+        roles=(
+            ColumnRole(
+                name="prompt",
+                label=_text("提示列", "Prompt column"),
+                help=_text(
+                    "表格数据中用户的提问；对话格式（messages、alpaca、sharegpt）留空即可自动识别。",
+                    "The user's turn in a table; leave empty for chat formats "
+                    "(messages, alpaca, sharegpt), which are detected.",
+                ),
+                required=False,
+                multiple=False,
+                dtypes=["text", "categorical"],
+            ),
+            ColumnRole(
+                name="response",
+                label=_text("回答列", "Response column"),
+                help=_text(
+                    "表格数据中期望的回答；对话格式留空即可。",
+                    "The expected answer in a table; leave empty for chat formats.",
+                ),
+                required=False,
+                multiple=False,
+                dtypes=["text", "categorical"],
+                predicts=True,
+            ),
+            ColumnRole(
+                name="system",
+                label=_text("系统提示列", "System prompt column"),
+                help=_text("可选：每行的系统提示。", "Optional: a system prompt per row."),
+                required=False,
+                multiple=False,
+                dtypes=["text", "categorical"],
+            ),
+        ),
+        validation_rules=(),
+        card_sections=("overview", "metrics", "provenance"),
+        predict_input=PredictInput(columns_from=["prompt"]),
+        validator="app.datasets.chat_validation:validate_chat_task",
     ),
 }
 

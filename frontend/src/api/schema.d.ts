@@ -93,7 +93,11 @@ export interface paths {
          */
         get: operations["list_base_models"];
         put?: never;
-        post?: never;
+        /**
+         * Register Base Model
+         * @description Copy a Hugging Face folder already on the server in as base/<name> (checked first).
+         */
+        post: operations["register_base_model"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1179,14 +1183,29 @@ export interface components {
         BaseModelRead: {
             /** Architectures */
             architectures?: string[];
+            /**
+             * Chat Template
+             * @default false
+             */
+            chat_template?: boolean;
+            /** Context Length */
+            context_length?: number | null;
             /** Hidden Size */
             hidden_size?: number | null;
+            /** Kind */
+            kind?: string | null;
+            /** Languages */
+            languages?: string[];
+            /** Licence */
+            licence?: string | null;
             /** Max Position Embeddings */
             max_position_embeddings?: number | null;
             /** Model Type */
             model_type?: string | null;
             /** Name */
             name: string;
+            /** Notes */
+            notes?: string | null;
             /** Num Layers */
             num_layers?: number | null;
             /** Ok */
@@ -1202,8 +1221,32 @@ export interface components {
              * @default 0
              */
             size_bytes?: number;
+            /** Source */
+            source?: string | null;
             /** Vocab Size */
             vocab_size?: number | null;
+        };
+        /**
+         * BaseModelRegister
+         * @description A Hugging Face folder already on the server, copied in as base/<name> (safetensors only).
+         */
+        BaseModelRegister: {
+            /** Languages */
+            languages?: string[];
+            /** Licence */
+            licence?: string | null;
+            /**
+             * Name
+             * @description Folder name under base/.
+             */
+            name: string;
+            /** Notes */
+            notes?: string | null;
+            /**
+             * Path
+             * @description Absolute path of the folder.
+             */
+            path: string;
         };
         /** Body_login */
         Body_login: {
@@ -2767,7 +2810,7 @@ export interface components {
             };
             /**
              * Task Type
-             * @description One of: tabular_classification, tabular_regression, text_classification.
+             * @description One of: tabular_classification, tabular_regression, text_classification, llm_sft.
              */
             task_type: string;
         };
@@ -2808,6 +2851,13 @@ export interface components {
          * @description What a task would see of the dataset: usable rows, drops and why, errors and warnings.
          */
         ValidationReport: {
+            /**
+             * Chat
+             * @description Chat data: format, bad rows by number, turn and token statistics.
+             */
+            chat?: {
+                [key: string]: unknown;
+            } | null;
             /** Class Counts */
             class_counts?: {
                 [key: string]: number;
@@ -3091,6 +3141,75 @@ export interface operations {
             };
             /** @description Authenticated but not allowed (role too weak, admin required) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    register_base_model: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BaseModelRegister"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BaseModelRead"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated but not allowed (role too weak, admin required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the object's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,14 +1,14 @@
 """list indexes: a project's jobs, models and datasets newest first (keyset pages)
 
 Revision ID: 0009
-Revises: 0008
+Revises: 0007
 Create Date: 2026-12-03 18:30:00
 """
 
 from alembic import op
 
 revision = "0009"
-down_revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

@@ -3,7 +3,8 @@
 A usable folder has `config.json` (with `model_type`), a tokenizer (`tokenizer.json`, or
 `vocab.txt` / `sentencepiece.bpe.model` / `spiece.model`), and safetensors weights
 (`model.safetensors` or shards listed in `model.safetensors.index.json`). Pickled
-`pytorch_model.bin` weights are refused: loading them can run arbitrary code.
+`pytorch_model.bin` weights are refused: loading them can run arbitrary code. An optional
+`platform.json` sidecar describes the model for people (licence, languages, source, notes).
 """
 
 import json
@@ -17,6 +18,8 @@ from app.trainers.base import TrainerError
 BASE_DIR_NAME = "base"
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "sentencepiece.bpe.model", "spiece.model")
+PLATFORM_FILE = "platform.json"
+PLATFORM_TEXT_FIELDS = ("kind", "licence", "source", "notes")
 
 
 @dataclass
@@ -35,6 +38,13 @@ class BaseModelInfo:
     max_position_embeddings: int | None = None
     parameters: int | None = None
     size_bytes: int = 0
+    kind: str | None = None
+    licence: str | None = None
+    languages: list[str] = field(default_factory=list)
+    chat_template: bool = False
+    context_length: int | None = None
+    source: str | None = None
+    notes: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -107,6 +117,42 @@ def _count_parameters(files: list[Path]) -> int:
     return total
 
 
+def has_chat_template(folder: Path) -> bool:
+    """True when the tokenizer files carry a chat template."""
+    if (folder / "chat_template.jinja").is_file() or (folder / "chat_template.json").is_file():
+        return True
+    try:
+        config = json.loads((folder / "tokenizer_config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(config, dict) and bool(config.get("chat_template"))
+
+
+def _platform(folder: Path, info: BaseModelInfo) -> None:
+    """Fill the descriptive fields from platform.json (a broken sidecar is a problem)."""
+    info.chat_template = has_chat_template(folder)
+    info.context_length = info.max_position_embeddings
+    path = folder / PLATFORM_FILE
+    if not path.is_file():
+        return
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        info.problems.append(f"{PLATFORM_FILE} is not valid JSON: {exc}")
+        return
+    if not isinstance(meta, dict):
+        info.problems.append(f"{PLATFORM_FILE} is not an object")
+        return
+    for name in PLATFORM_TEXT_FIELDS:
+        if isinstance(meta.get(name), str):
+            setattr(info, name, meta[name])
+    languages = meta.get("languages")
+    if isinstance(languages, list):
+        info.languages = [str(language) for language in languages]
+    if isinstance(meta.get("context_length"), int):
+        info.context_length = meta["context_length"]
+
+
 def inspect_base_model(folder: Path) -> BaseModelInfo:
     """Check a base-model folder: config, tokenizer and safetensors weights."""
     info = BaseModelInfo(name=folder.name, path=str(folder))
@@ -117,6 +163,7 @@ def inspect_base_model(folder: Path) -> BaseModelInfo:
     if not any((folder / name).is_file() for name in TOKENIZER_FILES):
         info.problems.append(f"tokenizer files are missing (one of {', '.join(TOKENIZER_FILES)})")
     _weights(folder, info)
+    _platform(folder, info)
     info.size_bytes = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
     info.ok = not info.problems
     return info
