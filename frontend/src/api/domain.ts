@@ -5,22 +5,11 @@ type S = components["schemas"];
 
 export type Dataset = S["DatasetRead"];
 
-export interface TrainerInfo {
-  name: string;
-  title: string;
-  description: string;
-  params_schema: JsonSchema;
-  defaults: Record<string, unknown>;
-  available: boolean;
-  missing_libraries: string[];
-}
+/** A trainer as the registry serves it; its params schema typed for the form builder. */
+export type TrainerInfo = Omit<S["TrainerInfo"], "params_schema"> & { params_schema: JsonSchema };
 
-export interface TaskTypeInfo {
-  task_type: string;
-  columns: string[];
-  default_trainer: string;
-  trainers: TrainerInfo[];
-}
+/** A task type as the registry serves it: roles, predict input, labels and trainers. */
+export type TaskTypeInfo = Omit<S["TaskTypeInfo"], "trainers"> & { trainers: TrainerInfo[] };
 
 export interface JsonSchema {
   type?: string | string[];

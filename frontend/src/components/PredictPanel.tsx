@@ -6,6 +6,7 @@ import { api, unwrap } from "../api/client";
 import type { ModelVersion } from "../api/domain";
 import { inputColumns } from "../lib/models";
 import { errorText } from "../api/errorText";
+import { useTaskTypes } from "../hooks/useTaskTypes";
 
 /** A typed value from a text box: numbers as numbers, empty as null. */
 export function coerce(value: unknown): unknown {
@@ -19,7 +20,9 @@ export function coerce(value: unknown): unknown {
 export function PredictPanel({ model }: { model: ModelVersion }) {
   const { t } = useTranslation();
   const columns = inputColumns(model);
-  const isText = model.task_type === "text_classification";
+  // Tasks whose rows may be plain text (the registry's predict input) get a text area, sent as is.
+  const task = useTaskTypes().data?.find((tt) => tt.task_type === model.task_type);
+  const isText = task?.predict_input.plain_text ?? false;
   const predict = useMutation({
     mutationFn: (values: Record<string, unknown>) =>
       unwrap(api.POST("/api/v1/models/{model_id}/predict", { params: { path: { model_id: model.id } }, body: {

@@ -1,10 +1,11 @@
 /** Validate a dataset for a task type and column mapping (both from the task-type registry);
  * the report with its counts, issues and classes in the UI's language. */
-import { useMutation, useQuery } from "@tanstack/react-query";
+import { useMutation } from "@tanstack/react-query";
 import { Alert, Button, Descriptions, Form, List, Select, Space, Tag } from "antd";
 import { useTranslation } from "react-i18next";
 import { api, unwrap } from "../api/client";
-import type { Dataset, TaskTypeInfo } from "../api/domain";
+import { useTaskTypes } from "../hooks/useTaskTypes";
+import type { Dataset } from "../api/domain";
 import { errorText, issueText } from "../api/errorText";
 import { labelRole, mappingFor, type MappingValues } from "../lib/tasks";
 import { ColumnSelect } from "./ColumnSelect";
@@ -14,7 +15,7 @@ type Values = MappingValues & { task_type: string };
 export function ValidationPanel({ dataset }: { dataset: Dataset }) {
   const { t } = useTranslation();
   const [form] = Form.useForm<Values>();
-  const taskTypes = useQuery({ queryKey: ["task-types"], queryFn: () => unwrap(api.GET("/api/v1/task-types")) as Promise<unknown> as Promise<TaskTypeInfo[]> });
+  const taskTypes = useTaskTypes();
   const first = taskTypes.data?.[0]?.task_type;
   const taskType = Form.useWatch("task_type", form) ?? first;
   const task = taskTypes.data?.find((tt) => tt.task_type === taskType);

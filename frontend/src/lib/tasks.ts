@@ -8,9 +8,9 @@ export interface MappingValues {
   label?: string;
 }
 
-/** The role that holds the class or value to learn: `label` when the task has one, else `target`. */
-export function labelRole(task?: Pick<TaskTypeInfo, "columns">): "label" | "target" {
-  return task?.columns.includes("label") ? "label" : "target";
+/** The role that holds the class or value to learn, as the registry names it. */
+export function labelRole(task?: Pick<TaskTypeInfo, "target_role">): "label" | "target" {
+  return task?.target_role === "label" ? "label" : "target";
 }
 
 /** The `columns` object a job or validation expects, built from the task's roles. */

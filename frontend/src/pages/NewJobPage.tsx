@@ -7,7 +7,7 @@ import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useNavigate, useSearchParams } from "react-router-dom";
 import { api, unwrap } from "../api/client";
-import type { TaskTypeInfo } from "../api/domain";
+import { useTaskTypes } from "../hooks/useTaskTypes";
 import { errorText, issueText } from "../api/errorText";
 import { ApiError } from "../api/errors";
 import { ColumnSelect } from "../components/ColumnSelect";
@@ -60,7 +60,7 @@ export function NewJobPage() {
     queryFn: () => unwrap(api.GET("/api/v1/datasets", { params: { query: { project_id: projectId, limit: 500 } } })),
     refetchInterval: (query) => pollWhileProcessing(query.state.data?.items),
   });
-  const taskTypes = useQuery({ queryKey: ["task-types"], queryFn: () => unwrap(api.GET("/api/v1/task-types")) as Promise<unknown> as Promise<TaskTypeInfo[]> });
+  const taskTypes = useTaskTypes();
 
   const readyDatasets = (datasets.data?.items ?? []).filter(isReady);
   const dataset = readyDatasets.find((d) => d.id === choice.dataset_id);
