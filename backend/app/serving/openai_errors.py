@@ -12,6 +12,7 @@ from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from app.core.errors import AppError
@@ -23,6 +24,38 @@ ERROR_TYPES = {
     404: "invalid_request_error",
     429: "rate_limit_error",
 }
+
+
+ERROR_DESCRIPTIONS = {
+    400: "Invalid request: a parameter is missing, malformed or not supported",
+    401: "Missing, unknown or revoked API key",
+    404: "No such model in the key's project",
+    429: "The serving worker is full; see Retry-After",
+    503: "The serving worker is unavailable; retry",
+}
+
+
+class OpenAIErrorDetail(BaseModel):
+    """The error itself, as OpenAI's API describes it."""
+
+    message: str
+    type: str
+    param: str | None = None
+    code: str | None = None
+
+
+class OpenAIErrorResponse(BaseModel):
+    """An error on /v1."""
+
+    error: OpenAIErrorDetail
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` documenting these error statuses in OpenAI's shape."""
+    return {
+        status: {"model": OpenAIErrorResponse, "description": ERROR_DESCRIPTIONS[status]}
+        for status in statuses
+    }
 
 
 def openai_error(

@@ -11,7 +11,7 @@ from app.serving.backends import Generator
 from app.serving.chat_models import list_chat_models
 from app.serving.completions import start_completion
 from app.serving.keys import KeyOwner, authenticate_key, count_usage
-from app.serving.openai_errors import OpenAIRoute
+from app.serving.openai_errors import OpenAIRoute, error_responses
 from app.serving.openai_schemas import ChatCompletionRequest
 
 OPENAI_PREFIX = "/v1"
@@ -36,7 +36,7 @@ async def get_serving(request: Request) -> Generator:
     return client
 
 
-@router.get("/models", operation_id="openai_list_models")
+@router.get("/models", operation_id="openai_list_models", responses=error_responses(401))
 def list_models(db: DatabaseDep, owner: ApiKeyOwner) -> dict[str, Any]:
     """The key's project's chat models, each by version id and by alias."""
     models = list_chat_models(db, owner.project_id)
@@ -44,7 +44,12 @@ def list_models(db: DatabaseDep, owner: ApiKeyOwner) -> dict[str, Any]:
     return {"object": "list", "data": models}
 
 
-@router.post("/chat/completions", operation_id="openai_chat_completion", response_model=None)
+@router.post(
+    "/chat/completions",
+    operation_id="openai_chat_completion",
+    response_model=None,
+    responses=error_responses(400, 401, 404, 429, 503),
+)
 async def chat_completion(
     body: ChatCompletionRequest,
     db: DatabaseDep,

@@ -53,15 +53,15 @@ def test_key_is_shown_once_stored_hashed_listed_and_revoked(
 
 def test_roles_and_other_projects(client: TestClient, make_user: Callable[..., User]) -> None:
     make_user("owner_b")
-    make_user("viewer_v")
+    members = {"viewer_v": make_user("viewer_v"), "editor_e": make_user("editor_e")}
     make_user("stranger")
     owner = login(client, "owner_b")
-    project = _project(client, owner)
-    make_user("editor_e")
+    team = client.post("/api/v1/projects", json={"name": "服务团队"}, headers=owner)
+    project = team.json()["id"]
     for username, role in (("viewer_v", "viewer"), ("editor_e", "editor")):
         added = client.post(
             f"/api/v1/projects/{project}/members",
-            json={"username": username, "role": role},
+            json={"user_id": str(members[username].id), "role": role},
             headers=owner,
         )
         assert added.status_code == 201, added.text

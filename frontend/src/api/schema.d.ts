@@ -2195,6 +2195,27 @@ export interface components {
             /** Tags */
             tags?: string[] | null;
         };
+        /**
+         * OpenAIErrorDetail
+         * @description The error itself, as OpenAI's API describes it.
+         */
+        OpenAIErrorDetail: {
+            /** Code */
+            code?: string | null;
+            /** Message */
+            message: string;
+            /** Param */
+            param?: string | null;
+            /** Type */
+            type: string;
+        };
+        /**
+         * OpenAIErrorResponse
+         * @description An error on /v1.
+         */
+        OpenAIErrorResponse: {
+            error: components["schemas"]["OpenAIErrorDetail"];
+        };
         /** Page[AuditLogRead] */
         Page_AuditLogRead_: {
             /** Items */
@@ -6664,6 +6685,33 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            /** @description Invalid request: a parameter is missing, malformed or not supported */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorResponse"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorResponse"];
+                };
+            };
+            /** @description No such model in the key's project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorResponse"];
+                };
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -6671,6 +6719,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description The serving worker is full; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorResponse"];
+                };
+            };
+            /** @description The serving worker is unavailable; retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorResponse"];
                 };
             };
         };
@@ -6693,6 +6759,15 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIErrorResponse"];
                 };
             };
         };
