@@ -35,6 +35,15 @@ export async function pick(page: Page, label: string, option: string): Promise<v
   await expect(page.locator(".ant-select-dropdown:visible")).toHaveCount(0);
 }
 
+/** Press the wizard's Next until its URL shows `step` (a click during a re-render can be lost). */
+export async function nextTo(page: Page, step: number): Promise<void> {
+  const reached = new RegExp(`step=${step}`);
+  await expect(async () => {
+    if (!reached.test(page.url())) await page.getByRole("button", { name: "下一步" }).click({ timeout: 2000 });
+    await expect(page).toHaveURL(reached, { timeout: 2000 });
+  }).toPass({ timeout: 30000 });
+}
+
 /** The signed-in user's access token (from the console's storage). */
 export function token(page: Page): Promise<string> {
   return page.evaluate(() => JSON.parse(localStorage.getItem("tp.tokens") ?? "{}").access as string);

@@ -16,6 +16,7 @@ export const enCatalog: Catalog = {
     weak_password: "The password needs at least 10 characters and must not contain the username", username_taken: "This username is taken",
     email_taken: "This email is already used", user_not_found: "No such user", self_lockout: "You cannot disable or demote yourself",
     project_not_found: "Project not found or not visible to you", project_required: "Choose a project first",
+    personal_project: "A personal project has no other members; create a team project to share work",
     insufficient_project_role: "Your role in this project does not allow this", member_not_found: "No such member",
     already_member: "This user is already a member", last_owner: "A project must keep one owner",
     dataset_not_found: "Dataset not found or not visible to you", dataset_not_ready: "The dataset is still being converted",

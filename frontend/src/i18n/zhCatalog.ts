@@ -13,6 +13,7 @@ export const zhCatalog = {
     weak_password: "密码至少 10 个字符，且不能包含用户名", username_taken: "用户名已被使用",
     email_taken: "邮箱已被使用", user_not_found: "用户不存在", self_lockout: "不能停用自己或取消自己的管理员角色",
     project_not_found: "项目不存在或无权访问", project_required: "请先选择项目",
+    personal_project: "个人项目没有其他成员，请创建团队项目来共享工作",
     insufficient_project_role: "你在该项目中的角色不允许此操作", member_not_found: "成员不存在",
     already_member: "该用户已是项目成员", last_owner: "项目至少要保留一位所有者",
     dataset_not_found: "数据集不存在或无权访问", dataset_not_ready: "数据集仍在转换，请稍候",
