@@ -107,19 +107,27 @@ class Labeler:
 
     async def _row(self, index: int) -> None:
         messages = self.builder.messages(index, self.state.rows[index])
-        try:
-            votes = await asyncio.gather(*(self._ask(t, messages) for t in self.teachers))
-        except BudgetReached:
-            self._halt(
-                LabelingStatus.stopped_budget,
-                "budget_exhausted",
-                f"Budget of {self.budget.limit} {self.state.run.currency} reached.",
-            )
-            return
-        except ProviderStopped as exc:
-            self._halt(LabelingStatus.failed, exc.code, exc.message)
-            return
-        verdict = decide(list(votes), majority=self.builder.kind.votes)
+        # Every teacher's call is awaited even when another one stops the run: an answer in
+        # flight is paid for, so it must reach the cache before the run ends.
+        results = await asyncio.gather(
+            *(self._ask(t, messages) for t in self.teachers), return_exceptions=True
+        )
+        votes: list[Vote] = []
+        for result in results:
+            if isinstance(result, BudgetReached):
+                self._halt(
+                    LabelingStatus.stopped_budget,
+                    "budget_exhausted",
+                    f"Budget of {self.budget.limit} {self.state.run.currency} reached.",
+                )
+                return
+            if isinstance(result, ProviderStopped):
+                self._halt(LabelingStatus.failed, result.code, result.message)
+                return
+            if isinstance(result, BaseException):
+                raise result
+            votes.append(result)
+        verdict = decide(votes, majority=self.builder.kind.votes)
         row = LabelingRow(
             run_id=self.state.run.id,
             row_index=index,
