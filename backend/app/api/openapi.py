@@ -26,6 +26,9 @@ EXTRA_STATUSES: dict[str, set[int]] = {
     "login": {401, 429},
     "refresh_token": {401},
     "upload_dataset": {413},
+    "create_job": {429},
+    "retry_job": {429},
+    "create_labeling_run": {429},
     "preview_dataset": {409},
     "get_dataset_profile": {409},
     "download_dataset": {409},
@@ -38,7 +41,7 @@ DESCRIPTIONS = {
     409: "Conflicts with the object's current state",
     413: "Payload too large",
     422: "Invalid input; `details` names each field",
-    429: "Too many requests; see Retry-After",
+    429: "Too many requests (see Retry-After), or a project quota reached (`quota_exceeded`)",
 }
 
 

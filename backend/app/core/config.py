@@ -1,5 +1,6 @@
 """Settings read from the environment (and `.env`), with safe embedded-mode defaults."""
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -70,6 +71,15 @@ class Settings(BaseSettings):
     # (GPU hosts) instead of the local serving worker; keys and counts stay on the platform.
     serving_vllm_base_url: str = ""
     serving_vllm_api_key: str = ""
+    # Default quotas of a project an admin has not given its own (unset = unlimited): jobs
+    # running at once (the rest wait), jobs queued (more → 429), GPU jobs running at once,
+    # bytes of datasets and model versions (uploads past it → 413), teacher spend per
+    # calendar month (labeling runs whose estimate exceeds what is left are refused).
+    quota_running_jobs: int | None = Field(None, ge=0)
+    quota_queued_jobs: int | None = Field(None, ge=0)
+    quota_gpu_jobs: int | None = Field(None, ge=0)
+    quota_storage_bytes: int | None = Field(None, ge=0)
+    quota_monthly_teacher_spend: Decimal | None = Field(None, ge=0)
     qwen_api_key: str = ""
     deepseek_api_key: str = ""
     doubao_api_key: str = ""

@@ -34,6 +34,7 @@ from app.datasets.storage import dataset_dir, original_path, remove_dataset_file
 from app.db.models import ProjectRole, User
 from app.db.session import Database
 from app.engine.context import JobEngine
+from app.projects import quotas
 from app.projects.access import require_project
 
 logger = logging.getLogger("app.datasets.upload")
@@ -53,6 +54,12 @@ def authorize(db: Database, user_id: uuid.UUID, project_id: uuid.UUID) -> None:
         user = session.get(User, user_id)
         assert user is not None
         require_project(session, user, project_id, ProjectRole.editor)
+
+
+def _check_room(db: Database, settings: Settings, project_id: uuid.UUID) -> None:
+    """Refuse (413) before any byte is stored when the project is already at its storage quota."""
+    with db.session_scope() as session:
+        quotas.check_storage(session, settings, project_id, 0)
 
 
 def _form_project(fields: dict[str, str]) -> uuid.UUID:
@@ -88,6 +95,7 @@ async def upload_dataset(
         if not project:
             project.append(_form_project(fields))
             await run_in_threadpool(authorize, db, uploader.user_id, project[0])
+        await run_in_threadpool(_check_room, db, settings, project[0])
 
     started = time.perf_counter()
     try:
@@ -151,6 +159,7 @@ def _store(
         with engine.db.session_scope() as session:
             creator = session.get(User, uploader.user_id)
             assert creator is not None
+            quotas.check_storage(session, settings, project_id, received.size)
             dataset = service.create_dataset(
                 session,
                 dataset_id=dataset_id,

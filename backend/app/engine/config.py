@@ -24,6 +24,11 @@ class JobSettings(BaseSettings):
     events_prefix: str = Field("tp:jobs", description="Redis pub/sub channel prefix.")
     log_event_cap: int = Field(2000, ge=0, description="Log lines stored as events per attempt.")
     python: str = Field("", description="Interpreter for trainer processes (default: this one).")
+    worker_slots: int = Field(1, ge=1, description="Jobs a queue runs at once (for estimates).")
+    estimate_sample: int = Field(20, ge=1, description="Recent successes an estimate uses.")
+    estimate_default_seconds: float = Field(
+        300.0, gt=0, description="Run time assumed for a trainer with no success yet."
+    )
 
     @model_validator(mode="after")
     def _reaper_sees_stale_jobs_in_time(self) -> Self:

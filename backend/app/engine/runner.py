@@ -17,6 +17,7 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core.config import Settings
@@ -26,6 +27,7 @@ from app.engine.config import JobSettings
 from app.engine.ending import Claim, end_job
 from app.engine.finish import record_outcome
 from app.engine.kinds import Ending, JobCannotStartError
+from app.engine.schedule import claim_turn, next_job, waiting_on_quota
 from app.engine.states import transition
 from app.engine.supervisor import Outcome, Supervisor
 from app.trainers.base import STOP_FILE_NAME
@@ -50,16 +52,26 @@ def job_dir(settings: Settings, job_id: uuid.UUID) -> Path:
 def claim_job(
     engine: "JobEngine", session: Session, job_id: uuid.UUID, worker: str
 ) -> Claim | None:
-    """Take a queued job (atomically) and prepare its attempt; None when it is not ours."""
-    job = session.get(TrainingJob, job_id)
-    if job is None or job.status != JobStatus.queued:
+    """Take the job the fair order names next on `job_id`'s queue (atomically) and prepare it.
+
+    A message is a turn of its queue, not a claim on its own job: the job taken may be another
+    (`schedule.py`). None when no job of the queue may start now.
+    """
+    kind = session.scalar(select(TrainingJob.kind).where(TrainingJob.id == job_id))
+    if kind is None:
         return None
+    kinds = engine.kinds.kinds_on(engine.kinds.get(kind).queue)
+    chosen = next_job(session, engine.settings, kinds)
+    if chosen is None:
+        return None
+    job = session.get(TrainingJob, chosen)
+    assert job is not None
     handler = engine.kinds.get(job.kind)
     now = utcnow()
     attempt = job.attempts + 1
     claimed = transition(
         session,
-        job_id,
+        job.id,
         JobStatus.queued,
         JobStatus.running,
         attempts=attempt,
@@ -73,7 +85,7 @@ def claim_job(
     if not claimed:
         return None
     session.refresh(job)
-    work = job_dir(engine.settings, job_id)
+    work = job_dir(engine.settings, job.id)
     work.mkdir(parents=True, exist_ok=True)
     try:
         child = handler.prepare(session, job, work, attempt)
@@ -81,7 +93,7 @@ def claim_job(
         ending = Ending(JobStatus.failed, error_code=exc.code, error_message=exc.message)
         end_job(session, handler, job, ending, None, where=(TrainingJob.worker == worker,))
         return None
-    return Claim(job_id=job_id, attempt=attempt, work_dir=work, handler=handler, child=child)
+    return Claim(job_id=job.id, attempt=attempt, work_dir=work, handler=handler, child=child)
 
 
 def _prepare_files(claim: Claim) -> Path:
@@ -119,11 +131,12 @@ def run_job(
 ) -> str:
     """Claim and run one job to its end; returns what happened (for logs and tests)."""
     worker = worker_name()
-    with engine.db.session_scope() as session:
+    with claim_turn(engine.settings), engine.db.session_scope() as session:
         claim = claim_job(engine, session, job_id, worker)
     if claim is None:
-        logger.info("job %s not claimed (already taken, gone or unable to start)", job_id)
+        logger.info("job %s not claimed (none of its queue may start now, or it could not)", job_id)
         return "skipped"
+    job_id = claim.job_id
     try:
         spec_path = _prepare_files(claim)
         process = start_child(claim.child.module, spec_path, engine.job_settings)
@@ -144,6 +157,20 @@ def run_job(
     return finish_job(engine, claim, worker, outcome)
 
 
+def _wake_held_back(engine: "JobEngine", session: Session, claim: Claim) -> None:
+    """Send a job of this project that its quota held back: a slot of its own just freed."""
+    project_id = session.scalar(
+        select(TrainingJob.project_id).where(TrainingJob.id == claim.job_id)
+    )
+    if project_id is None:
+        return
+    kinds = engine.kinds.kinds_on(claim.handler.queue)
+    waiting = waiting_on_quota(session, engine.settings, project_id, kinds)
+    if waiting is not None:
+        kind = session.scalar(select(TrainingJob.kind).where(TrainingJob.id == waiting))
+        engine.send_after_commit(session, waiting, kind or claim.handler.kind)
+
+
 def finish_job(engine: "JobEngine", claim: Claim, worker: str, outcome: Outcome) -> str:
     """Record the end of an attempt: the kind's success or failure, a cancel or a requeue."""
     if outcome.kind == "lost":
@@ -154,6 +181,7 @@ def finish_job(engine: "JobEngine", claim: Claim, worker: str, outcome: Outcome)
             result = record_outcome(session, engine.job_settings, claim, worker, outcome)
             if result == "requeued":
                 engine.send_after_commit(session, claim.job_id, claim.handler.kind)
+            _wake_held_back(engine, session, claim)
     finally:
         shutil.rmtree(claim.child.output_dir, ignore_errors=True)
     return result

@@ -24,6 +24,7 @@ from app.labeling.schemas import (
 )
 from app.labeling.tasks import TASK_KINDS
 from app.llm_providers.pricing import MILLION, price_in_force
+from app.projects import quotas
 
 PREVIEW_ROWS = 5
 _TASK = TypeAdapter[Any](TaskSpec)
@@ -151,6 +152,7 @@ def create_run(
             f"{data.budget} {data.currency}.",
             details={"estimate": estimate.model_dump(mode="json")},
         )
+    quotas.check_teacher_spend(session, settings, dataset.project_id, estimate.cost)
     run = LabelingRun(
         project_id=dataset.project_id,
         dataset_id=dataset.id,

@@ -6,15 +6,17 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from app.api.deps import (
+    AdminUser,
     ClientIP,
     CurrentUser,
     ProjectOwner,
     ProjectViewer,
     SessionDep,
+    SettingsDep,
 )
 from app.core.schemas import Offset, Page
 from app.db.models import ProjectMember
-from app.projects import service
+from app.projects import quotas, service
 from app.projects.schemas import (
     MemberAdd,
     MemberRead,
@@ -22,6 +24,9 @@ from app.projects.schemas import (
     ProjectCreate,
     ProjectRead,
     ProjectUpdate,
+    QuotaLimits,
+    QuotaUpdate,
+    UsageRead,
 )
 
 router = APIRouter(prefix="/projects", tags=["projects"])
@@ -75,6 +80,25 @@ def update_project(
     """Rename or re-describe a project (owner)."""
     service.update_project(session, project=project, data=data, actor=user, ip=ip)
     return service.to_read(session, project, user)
+
+
+@router.get("/{project_id}/usage", operation_id="get_project_usage")
+def get_usage(project: ProjectOwner, session: SessionDep, settings: SettingsDep) -> UsageRead:
+    """Each quota's limit and the project's usage (owners and admins)."""
+    return quotas.usage(session, settings, project.id)
+
+
+@router.patch("/{project_id}/quotas", operation_id="update_project_quotas")
+def update_quotas(
+    data: QuotaUpdate,
+    project: ProjectOwner,
+    admin: AdminUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    ip: ClientIP,
+) -> QuotaLimits:
+    """Set the project's quotas (admins); `null` = unlimited, left out = kept."""
+    return quotas.update_limits(session, settings, project.id, data, actor=admin, ip=ip)
 
 
 @router.get("/{project_id}/members", operation_id="list_project_members")

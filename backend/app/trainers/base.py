@@ -304,6 +304,11 @@ class Trainer(ABC):
         return None  # most trainers have nothing to check
 
     @classmethod
+    def needs_gpu(cls, params: TrainerParams) -> bool:
+        """Whether these params ask for a CUDA device (counted against the GPU quota)."""
+        return False  # most trainers run wherever they are put
+
+    @classmethod
     @abstractmethod
     def load_predictor(cls, artifact_dir: Path, metadata: dict[str, Any]) -> Predictor:
         """Load the artifacts of a finished run (verifying checksums) for serving."""

@@ -29,13 +29,14 @@ def create_job(
 ) -> JobRead:
     """Queue a training job (dataset validated for the task, params by the trainer)."""
     return service.to_read(
-        session, service.create_job(session, engine, data=data, actor=user, ip=ip)
+        session, engine, service.create_job(session, engine, data=data, actor=user, ip=ip)
     )
 
 
 @router.get("/jobs", operation_id="list_jobs")
 def list_jobs(
     session: SessionDep,
+    engine: JobEngineDep,
     user: CurrentUser,
     project_id: uuid.UUID | None = None,
     status: JobStatus | None = None,
@@ -47,6 +48,7 @@ def list_jobs(
     """Jobs the caller can see, newest first; `cursor` (from `next_cursor`) pages by key."""
     items, total, next_cursor = service.list_jobs(
         session,
+        engine,
         user,
         project_id=project_id,
         status=status,
@@ -59,9 +61,9 @@ def list_jobs(
 
 
 @router.get("/jobs/{job_id}", operation_id="get_job")
-def get_job(job: CurrentJob, session: SessionDep) -> JobRead:
-    """A job's status, progress, timings, attempts and error."""
-    return service.to_read(session, job)
+def get_job(job: CurrentJob, session: SessionDep, engine: JobEngineDep) -> JobRead:
+    """A job's status, progress, timings, attempts and error; queued: its place and start."""
+    return service.to_read(session, engine, job)
 
 
 @router.post("/jobs/{job_id}/cancel", operation_id="cancel_job")
@@ -69,7 +71,8 @@ def cancel_job(
     job: EditableJob, session: SessionDep, engine: JobEngineDep, user: CurrentUser, ip: ClientIP
 ) -> JobRead:
     """Cancel: queued jobs at once, running ones at their next step."""
-    return service.to_read(session, service.cancel_job(session, engine, job, actor=user, ip=ip))
+    cancelled = service.cancel_job(session, engine, job, actor=user, ip=ip)
+    return service.to_read(session, engine, cancelled)
 
 
 @router.post("/jobs/{job_id}/retry", operation_id="retry_job")
@@ -77,7 +80,8 @@ def retry_job(
     job: EditableJob, session: SessionDep, engine: JobEngineDep, user: CurrentUser, ip: ClientIP
 ) -> JobRead:
     """Queue a failed or cancelled job again."""
-    return service.to_read(session, service.retry_job(session, engine, job, actor=user, ip=ip))
+    retried = service.retry_job(session, engine, job, actor=user, ip=ip)
+    return service.to_read(session, engine, retried)
 
 
 @router.delete("/jobs/{job_id}", status_code=204, operation_id="delete_job")

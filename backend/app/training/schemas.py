@@ -24,6 +24,9 @@ class JobCreate(InputModel):
     seed: int = Field(42, ge=0, le=2**31 - 1)
     split_ratios: tuple[float, float, float] = (0.8, 0.1, 0.1)
     max_attempts: int = Field(3, ge=1, le=10)
+    priority: int = Field(
+        0, ge=-10, le=10, description="Among this project's queued jobs, higher starts first."
+    )
 
 
 class JobError(ReadModel):
@@ -67,6 +70,13 @@ class JobRead(ReadModel):
     created_at: datetime
     updated_at: datetime
     model_version_id: uuid.UUID | None = None
+    priority: int
+    queue_position: int | None = Field(
+        None, description="Queued jobs ahead of this one in the fair order (0 = next)."
+    )
+    estimated_start_at: datetime | None = Field(
+        None, description="When a queued job should start, from recent run times."
+    )
 
     @computed_field  # type: ignore[prop-decorator]
     @property

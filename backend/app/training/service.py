@@ -22,7 +22,9 @@ from app.engine.context import JobEngine
 from app.engine.control import CancelRefusedError, request_cancel
 from app.engine.outbox import after_commit
 from app.engine.runner import job_dir
+from app.engine.schedule import QueueSpot, queue_outlook
 from app.engine.states import transition
+from app.projects import quotas
 from app.projects.access import require_project_role, scope_to_visible
 from app.trainers.base import TrainerError
 from app.trainers.registry import UnknownTrainerError, get_trainer, missing_libraries
@@ -89,6 +91,7 @@ def create_job(
         raise UnprocessableInput(
             "split_ratios must sum to 1 with a positive train part.", code="invalid_split"
         )
+    quotas.check_queued_jobs(session, settings, data.project_id)
     dataset = _dataset(session, data.project_id, data.dataset_id, "dataset_id")
     _check_data(settings, dataset, data, "dataset_id")
     if data.validation_dataset_id is not None:
@@ -109,6 +112,8 @@ def create_job(
         seed=data.seed,
         split_ratios=list(data.split_ratios),
         max_attempts=data.max_attempts,
+        priority=data.priority,
+        needs_gpu=trainer.needs_gpu(params),
         created_by_id=actor.id,
     )
     engine.submit(session, job)
@@ -157,6 +162,7 @@ def retry_job(
         )
     if job.dataset_id is None:
         raise Conflict("The job's dataset was deleted.", code="dataset_deleted")
+    quotas.check_queued_jobs(session, engine.settings, job.project_id)
     transition(
         session,
         job.id,
@@ -214,6 +220,7 @@ def delete_job(
 
 def list_jobs(
     session: Session,
+    engine: JobEngine,
     user: User,
     *,
     project_id: uuid.UUID | None,
@@ -225,7 +232,8 @@ def list_jobs(
 ) -> tuple[list[JobRead], int, str | None]:
     """Jobs visible to the user, newest first, each with the model version it registered.
 
-    One SELECT for the page (the version id comes from an outer join) and one count.
+    One SELECT for the page (the version id comes from an outer join) and one count; the
+    queue's outlook is read only when the page holds a queued job.
     """
     registered = and_(
         ModelVersion.job_id == TrainingJob.id, TrainingJob.status == JobStatus.succeeded
@@ -244,20 +252,40 @@ def list_jobs(
     window = keyset_paginate(
         session, query, order=JOB_ORDER, limit=limit, offset=offset, cursor=cursor
     )
+    outlook: dict[uuid.UUID, QueueSpot] = {}
+    if any(job.status == JobStatus.queued for job, _ in window.rows):
+        outlook = _outlook(session, engine)
     reads = [
-        JobRead.model_validate(job).model_copy(update={"model_version_id": version_id})
+        _with_spot(JobRead.model_validate(job), outlook).model_copy(
+            update={"model_version_id": version_id}
+        )
         for job, version_id in window.rows
     ]
     return reads, window.total, window.next_cursor
 
 
-def to_read(session: Session, job: TrainingJob) -> JobRead:
-    """The API view of a job, with the model version it registered."""
+def _outlook(session: Session, engine: JobEngine) -> dict[uuid.UUID, QueueSpot]:
+    kinds = engine.kinds.kinds_on(engine.kinds.get(TRAIN).queue)
+    return queue_outlook(session, engine.job_settings, kinds)
+
+
+def _with_spot(read: JobRead, outlook: dict[uuid.UUID, QueueSpot]) -> JobRead:
+    spot = outlook.get(read.id)
+    if spot is not None:
+        read.queue_position = spot.position
+        read.estimated_start_at = spot.estimated_start_at
+    return read
+
+
+def to_read(session: Session, engine: JobEngine, job: TrainingJob) -> JobRead:
+    """The API view of a job, with the model version it registered or its place in the queue."""
     read = JobRead.model_validate(job)
     if job.status == JobStatus.succeeded:
         read.model_version_id = session.scalar(
             select(ModelVersion.id).where(ModelVersion.job_id == job.id)
         )
+    if job.status == JobStatus.queued:
+        _with_spot(read, _outlook(session, engine))
     return read
 
 

@@ -50,10 +50,10 @@ def _authorize(db: Database, secret: str, token: str | None, job_id: uuid.UUID) 
     return None
 
 
-def _snapshot(db: Database, job_id: uuid.UUID) -> dict[str, Any]:
-    with db.session_scope() as session:
+def _snapshot(engine: JobEngine, job_id: uuid.UUID) -> dict[str, Any]:
+    with engine.db.session_scope() as session:
         job = session.get(TrainingJob, job_id)
-        read = to_read(session, job).model_dump(mode="json") if job else None
+        read = to_read(session, engine, job).model_dump(mode="json") if job else None
     return {"type": "snapshot", "job": read}
 
 
@@ -87,20 +87,21 @@ async def job_events(websocket: WebSocket, job_id: uuid.UUID) -> None:
     try:
         try:
             async with engine.bus.subscribe(job_id) as live:
-                replayed = await _catch_up(websocket, db, job_id, last_id)
+                replayed = await _catch_up(websocket, engine, job_id, last_id)
                 await _stream(websocket, live, replayed)
         except BusUnavailableError:
-            await _catch_up(websocket, db, job_id, last_id)
+            await _catch_up(websocket, engine, job_id, last_id)
             await websocket.close(code=CLOSE_BUS_DOWN, reason="live events unavailable")
     except WebSocketDisconnect:
         return
 
 
 async def _catch_up(
-    websocket: WebSocket, db: Database, job_id: uuid.UUID, last_id: int
+    websocket: WebSocket, engine: JobEngine, job_id: uuid.UUID, last_id: int
 ) -> set[int]:
     """Send the snapshot and the stored events after `last_id`; the ids sent."""
-    await websocket.send_json(await run_in_threadpool(_snapshot, db, job_id))
+    db = engine.db
+    await websocket.send_json(await run_in_threadpool(_snapshot, engine, job_id))
     replayed: set[int] = set()
     while batch := await run_in_threadpool(_replay, db, job_id, last_id):
         for event in batch:

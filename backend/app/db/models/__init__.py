@@ -9,6 +9,7 @@ from app.db.models.labeling import LabelingRow, LabelingRun, LabelingStatus
 from app.db.models.llm import LLMAnswer, LLMCall, LLMPrice, LLMProvider, ProviderKind
 from app.db.models.model_version import ModelVersion
 from app.db.models.project import Project, ProjectMember, ProjectRole
+from app.db.models.quota import ProjectQuota
 from app.db.models.user import User, UserRole
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "ModelVersion",
     "Project",
     "ProjectMember",
+    "ProjectQuota",
     "ProjectRole",
     "ProviderKind",
     "RefreshToken",

@@ -5,7 +5,18 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    false,
+)
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -76,6 +87,10 @@ class TrainingJob(IdMixin, TimestampMixin, Base):
     message: Mapped[str | None] = mapped_column(String(500))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     max_attempts: Mapped[int] = mapped_column(Integer, default=3)
+    # higher first among a project's queued jobs (the fair order picks the project first)
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # its params ask for a CUDA device: counted against the project's GPU quota
+    needs_gpu: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     error_code: Mapped[str | None] = mapped_column(String(64))
     error_message: Mapped[str | None] = mapped_column(Text)
     worker: Mapped[str | None] = mapped_column(String(200))

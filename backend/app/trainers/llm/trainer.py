@@ -223,5 +223,11 @@ class LlmSftTrainer(Trainer):
         check_memory(memory_estimate(base, p), p)
 
     @classmethod
+    def needs_gpu(cls, params: TrainerParams) -> bool:
+        """QLoRA and half-precision arithmetic ask for CUDA (`fit.choose_device`)."""
+        p: SFTParams = params  # type: ignore[assignment]
+        return p.quantization == "4bit" or p.precision in ("bf16", "fp16")
+
+    @classmethod
     def load_predictor(cls, artifact_dir: Path, metadata: dict[str, Any]) -> Predictor:
         return ChatPredictor(artifact_dir, metadata)
