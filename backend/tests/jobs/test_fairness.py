@@ -9,8 +9,11 @@ import uuid
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
+from sklearn.datasets import load_breast_cancer
 from sqlalchemy import select, update
 
 from app.db.base import utcnow
@@ -18,10 +21,13 @@ from app.db.models import JobStatus, ProjectMember, ProjectQuota, TrainingJob, U
 from app.db.session import Database
 from app.engine.context import JobEngine
 from app.engine.schedule import queue_outlook
-from tests.jobs.conftest import USE_CELERY, Worker
+from tests.conftest import login
+from tests.jobs.conftest import USE_CELERY, Worker, personal_project, wait_for_job
 from tests.jobs.sleep_kind import SLEEP
 
 BACKLOG = 50
+RUNNERS = 2 if USE_CELERY else 1  # the session's worker threads, or the local runner
+LONG = {"n_estimators": 20000, "learning_rate": 0.001, "early_stopping_rounds": 0, "num_threads": 1}
 
 
 def personal_project_of(db: Database, user: User) -> uuid.UUID:
@@ -221,3 +227,60 @@ def test_queue_positions_follow_the_fair_order(
         starts = [spots[job_id].estimated_start_at for job_id in order]
         assert starts == sorted(starts) and starts[0] < starts[-1]
         session.rollback()
+
+
+def test_queue_position_decreases_as_jobs_finish(
+    jobs_client: TestClient,
+    make_user: Callable[..., User],
+    add_dataset: Callable[..., uuid.UUID],
+) -> None:
+    make_user("queue_watcher")
+    headers = login(jobs_client, "queue_watcher")
+    project = personal_project(jobs_client, headers)
+    dataset = str(add_dataset(project, load_breast_cancer(as_frame=True).frame))
+
+    def post(params: dict[str, object]) -> dict[str, Any]:
+        body = {
+            "project_id": project,
+            "name": "queued",
+            "task_type": "tabular_classification",
+            "dataset_id": dataset,
+            "columns": {"target": "target"},
+            "params": params,
+        }
+        response = jobs_client.post("/api/v1/jobs", headers=headers, json=body)
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    def read(job_id: str) -> dict[str, Any]:
+        return dict(jobs_client.get(f"/api/v1/jobs/{job_id}", headers=headers).json())
+
+    blockers = [post(LONG) for _ in range(RUNNERS)]
+    for blocker in blockers:
+        wait_for_job(jobs_client, headers, blocker["id"], lambda j: j["status"] == "running")
+    first, second = post({"n_estimators": 5}), post({"n_estimators": 5})
+    assert read(first["id"])["queue_position"] == 0
+    waiting = read(second["id"])
+    assert waiting["queue_position"] == 1 and waiting["estimated_start_at"] is not None
+    listed = jobs_client.get(f"/api/v1/jobs?project_id={project}", headers=headers).json()
+    positions = {item["id"]: item["queue_position"] for item in listed["items"]}
+    assert positions[first["id"]] == 0 and positions[second["id"]] == 1
+    assert all(positions[blocker["id"]] is None for blocker in blockers)
+
+    cancelled = jobs_client.post(f"/api/v1/jobs/{blockers[0]['id']}/cancel", headers=headers)
+    assert cancelled.status_code == 200
+    seen = [1]
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        job = read(second["id"])
+        if job["status"] != "queued":
+            break
+        seen.append(job["queue_position"])
+        time.sleep(0.05)
+    assert 0 in seen and seen == sorted(seen, reverse=True), seen
+    for blocker in blockers[1:]:
+        jobs_client.post(f"/api/v1/jobs/{blocker['id']}/cancel", headers=headers)
+    done = wait_for_job(jobs_client, headers, second["id"])
+    assert done["status"] == "succeeded" and done["queue_position"] is None
+    for job in (*blockers, first):
+        wait_for_job(jobs_client, headers, job["id"])
