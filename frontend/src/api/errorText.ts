@@ -2,6 +2,7 @@
  * falling back to the server's (English) message for a code the catalogue does not know. */
 import i18n from "../i18n";
 import { fill, lookup, type Vars } from "../i18n/names";
+import { formatBytes } from "../lib/format";
 import { ApiError } from "./errors";
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -19,6 +20,11 @@ function varsOf(error: ApiError, lang: string): Vars {
     vars.reason = first ? issueText(first, lang) : "?";
   }
   if (typeof details.column === "number") vars.column = details.column + 1;
+  if (error.code === "quota_exceeded") {
+    const quota = String(details.quota ?? "");
+    vars.quota = lookup(lang, "quotaNames", quota) ?? quota;
+    vars.limit = quota === "storage_bytes" && typeof details.limit === "number" ? formatBytes(details.limit) : details.limit;
+  }
   return vars;
 }
 

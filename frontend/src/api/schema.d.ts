@@ -312,7 +312,7 @@ export interface paths {
         };
         /**
          * Get Job
-         * @description A job's status, progress, timings, attempts and error.
+         * @description A job's status, progress, timings, attempts and error; queued: its place and start.
          */
         get: operations["get_job"];
         put?: never;
@@ -825,6 +825,46 @@ export interface paths {
          * @description Change a member's role (owner).
          */
         patch: operations["update_project_member"];
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/quotas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Quotas
+         * @description Set the project's quotas (admins); `null` = unlimited, left out = kept.
+         */
+        patch: operations["update_project_quotas"];
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Usage
+         * @description Each quota's limit and the project's usage (owners and admins).
+         */
+        get: operations["get_project_usage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/task-types": {
@@ -1669,6 +1709,12 @@ export interface components {
                 [key: string]: unknown;
             };
             /**
+             * Priority
+             * @description Among this project's queued jobs, higher starts first.
+             * @default 0
+             */
+            priority?: number;
+            /**
              * Project Id
              * Format: uuid
              */
@@ -1765,6 +1811,11 @@ export interface components {
             /** @description `{code, message}` for failed jobs. */
             readonly error: components["schemas"]["JobError"] | null;
             /**
+             * Estimated Start At
+             * @description When a queued job should start, from recent run times.
+             */
+            estimated_start_at?: string | null;
+            /**
              * Eta Seconds
              * @description Estimated seconds left, from the progress rate so far.
              */
@@ -1792,6 +1843,8 @@ export interface components {
             params: {
                 [key: string]: unknown;
             };
+            /** Priority */
+            priority: number;
             /** Progress */
             progress: number;
             /**
@@ -1799,6 +1852,11 @@ export interface components {
              * Format: uuid
              */
             project_id: string;
+            /**
+             * Queue Position
+             * @description Queued jobs ahead of this one in the fair order (0 = next).
+             */
+            queue_position?: number | null;
             /**
              * Queued At
              * Format: date-time
@@ -2589,6 +2647,51 @@ export interface components {
             tpm_limit?: number | null;
         };
         /**
+         * QuotaLimits
+         * @description A project's limits in force; null = unlimited.
+         */
+        QuotaLimits: {
+            /** Gpu Jobs */
+            gpu_jobs: number | null;
+            /**
+             * Monthly Teacher Spend
+             * @description Teacher spend per calendar month (UTC), in the providers' price currency.
+             */
+            monthly_teacher_spend: string | null;
+            /** Queued Jobs */
+            queued_jobs: number | null;
+            /** Running Jobs */
+            running_jobs: number | null;
+            /** Storage Bytes */
+            storage_bytes: number | null;
+        };
+        /**
+         * QuotaUpdate
+         * @description New limits (admins): leave a field out to keep it, `null` for unlimited.
+         */
+        QuotaUpdate: {
+            /** Gpu Jobs */
+            gpu_jobs?: number | null;
+            /** Monthly Teacher Spend */
+            monthly_teacher_spend?: number | string | null;
+            /** Queued Jobs */
+            queued_jobs?: number | null;
+            /** Running Jobs */
+            running_jobs?: number | null;
+            /** Storage Bytes */
+            storage_bytes?: number | null;
+        };
+        /**
+         * QuotaUsage
+         * @description One quota: its limit (null = unlimited) and what the project uses now.
+         */
+        QuotaUsage: {
+            /** Limit */
+            limit: number | string | null;
+            /** Used */
+            used: number | string;
+        };
+        /**
          * RefreshRequest
          * @description A refresh token to rotate or revoke.
          */
@@ -2753,6 +2856,17 @@ export interface components {
             supports_checkpoints: boolean;
             /** Title */
             title: string;
+        };
+        /**
+         * UsageRead
+         * @description Each quota of a project next to its usage.
+         */
+        UsageRead: {
+            gpu_jobs: components["schemas"]["QuotaUsage"];
+            monthly_teacher_spend: components["schemas"]["QuotaUsage"];
+            queued_jobs: components["schemas"]["QuotaUsage"];
+            running_jobs: components["schemas"]["QuotaUsage"];
+            storage_bytes: components["schemas"]["QuotaUsage"];
         };
         /**
          * UserCreate
@@ -3049,7 +3163,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests; see Retry-After */
+            /** @description Too many requests (see Retry-After), or a project quota reached (`quota_exceeded`) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3988,6 +4102,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Too many requests (see Retry-After), or a project quota reached (`quota_exceeded`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     get_job: {
@@ -4441,6 +4564,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Too many requests (see Retry-After), or a project quota reached (`quota_exceeded`) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     create_labeling_run: {
@@ -4503,6 +4635,15 @@ export interface operations {
             };
             /** @description Invalid input; `details` names each field */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too many requests (see Retry-After), or a project quota reached (`quota_exceeded`) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6090,6 +6231,126 @@ export interface operations {
             };
             /** @description Conflicts with the object's current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    update_project_quotas: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuotaUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotaLimits"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated but not allowed (role too weak, admin required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the object's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_project_usage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageRead"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

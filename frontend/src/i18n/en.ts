@@ -24,6 +24,11 @@ const en: Messages = {
     subtitle: "Upload data, train small models, serve predictions",
   },
   project: { none: "No project available", personal: " (personal)", role: "My role" },
+  quotas: {
+    title: "Quotas and usage", quota: "Quota", used: "Used", limit: "Limit", unlimited: "Unlimited",
+    edit: "Edit quotas", editTitle: "Edit the project's quotas", unlimitedHint: "Leave empty for unlimited",
+    saved: "Quotas saved", adminOnly: "Only platform admins can change quotas",
+  },
   roles: { owner: "Owner", editor: "Editor", viewer: "Viewer", admin: "Admin", member: "Member" },
   members: {
     title: "Project members", add: "Add member", username: "Username", role: "Role",
@@ -79,6 +84,7 @@ const en: Messages = {
     datasetProcessing: "Dataset “{{name}}” is being converted in the background; it can be chosen once ready",
     datasetFailed: "Dataset “{{name}}” failed to convert and cannot be trained on: {{message}}",
     trainer: "Trainer", hyperParams: "Hyper-parameters", param: "Parameter", value: "Value", logSearch: "Search the log", logLevel: "Level", downloadLog: "Download full log", noLogs: "No log yet", oneClassHint: "Choose another target column, or add rows of other classes first", stageFinished: "Finished", emptyHint: "Start a training from a ready dataset", validationCurve: "validation", trainCurve: "training", curveOf: "{{metric}}", columnsSearch: "Type to search columns", cancelled: "Job cancelled", attempts: "Attempts",
+    queuePosition: "Queue position", queueAhead: "{{count}} jobs ahead", queueNext: "Starts next", estimatedStart: "Estimated start", priority: "Priority",
   },
   status: {
     queued: "Queued", running: "Running", succeeded: "Succeeded", failed: "Failed",

@@ -7,7 +7,8 @@ export const enCatalog: Catalog = {
   errorCodes: {
     bad_request: "The request cannot be handled", not_found: "Not found or not visible to you", forbidden: "You are not allowed to do this",
     conflict: "The object's state does not allow this", invalid_input: "Some input is invalid: see the marked fields",
-    payload_too_large: "The file is larger than allowed (limit {{limit}})", too_many_requests: "Too many requests, try again later",
+    payload_too_large: "The file is larger than allowed (limit {{limit}})",
+    quota_exceeded: "The project's “{{quota}}” quota is reached (limit {{limit}}); ask a platform admin to raise it", too_many_requests: "Too many requests, try again later",
     service_unavailable: "The service is unavailable, try again later", not_authenticated: "Your session expired, sign in again",
     invalid_credentials: "Wrong username or password", login_throttled: "Too many failures, try again in {{retry}}",
     account_disabled: "This account is disabled", invalid_token: "Invalid credentials, sign in again",
@@ -159,6 +160,13 @@ export const enCatalog: Catalog = {
     precision: "Precision",
     recall: "Recall",
     f1: "F1",
+  },
+  quotaNames: {
+    running_jobs: "Jobs running at once",
+    queued_jobs: "Queued jobs",
+    gpu_jobs: "GPU jobs running at once",
+    storage_bytes: "Storage",
+    monthly_teacher_spend: "Teacher spend this month",
   },
   splits: {
     train: "train",

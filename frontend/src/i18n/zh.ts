@@ -22,6 +22,11 @@ const zh = {
     subtitle: "上传数据，训练小模型，在线预测",
   },
   project: { none: "没有可用的项目", personal: "（个人）", role: "我的角色" },
+  quotas: {
+    title: "配额与用量", quota: "配额", used: "已用", limit: "上限", unlimited: "不限",
+    edit: "修改配额", editTitle: "修改项目配额", unlimitedHint: "留空表示不限",
+    saved: "配额已保存", adminOnly: "只有系统管理员可以修改配额",
+  },
   roles: { owner: "所有者", editor: "编辑者", viewer: "查看者", admin: "管理员", member: "成员" },
   members: {
     title: "项目成员", add: "添加成员", username: "用户名", role: "角色",
@@ -71,6 +76,7 @@ const zh = {
     datasetProcessing: "数据集「{{name}}」正在后台转换，就绪后即可选择",
     datasetFailed: "数据集「{{name}}」转换失败，不能用于训练：{{message}}",
     trainer: "训练器", hyperParams: "超参数", param: "参数", value: "取值", logSearch: "搜索日志", logLevel: "日志级别", downloadLog: "下载完整日志", noLogs: "暂无日志", oneClassHint: "请换一个目标列，或先补充其他类别的数据", stageFinished: "已结束", emptyHint: "从一个就绪的数据集新建训练", validationCurve: "验证", trainCurve: "训练", curveOf: "{{metric}}", columnsSearch: "输入列名搜索", cancelled: "任务已取消", attempts: "尝试次数",
+    queuePosition: "排队位置", queueAhead: "前面还有 {{count}} 个任务", queueNext: "下一个开始", estimatedStart: "预计开始", priority: "优先级",
   },
   status: {
     queued: "排队中", running: "运行中", succeeded: "成功", failed: "失败", cancelled: "已取消",

@@ -4,7 +4,8 @@ export const zhCatalog = {
   errorCodes: {
     bad_request: "请求无法处理", not_found: "对象不存在或无权访问", forbidden: "没有权限执行此操作",
     conflict: "对象当前的状态不允许此操作", invalid_input: "输入有误，请检查标出的字段",
-    payload_too_large: "文件超过允许的大小（上限 {{limit}}）", too_many_requests: "请求过于频繁，请稍后再试",
+    payload_too_large: "文件超过允许的大小（上限 {{limit}}）",
+    quota_exceeded: "已达到项目配额「{{quota}}」（上限 {{limit}}），请联系系统管理员提高配额", too_many_requests: "请求过于频繁，请稍后再试",
     service_unavailable: "服务暂时不可用，请稍后再试", not_authenticated: "登录已过期，请重新登录",
     invalid_credentials: "用户名或密码错误", login_throttled: "失败次数过多，请 {{retry}} 后再试",
     account_disabled: "该账户已停用", invalid_token: "登录凭证无效，请重新登录",
@@ -156,6 +157,13 @@ export const zhCatalog = {
     precision: "精确率",
     recall: "召回率",
     f1: "F1",
+  },
+  quotaNames: {
+    running_jobs: "同时运行的任务",
+    queued_jobs: "排队中的任务",
+    gpu_jobs: "同时运行的 GPU 任务",
+    storage_bytes: "存储空间",
+    monthly_teacher_spend: "本月教师模型费用",
   },
   splits: {
     train: "训练集",

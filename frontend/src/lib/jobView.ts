@@ -1,4 +1,4 @@
-/** What the job page derives from a job: the live ETA and the stage in words. */
+/** What the job pages derive from a job: the live ETA, the stage and the queue place in words. */
 import type { Job } from "../api/domain";
 import { isFinished } from "./jobStream";
 
@@ -14,4 +14,10 @@ export function liveEta(job: Pick<Job, "status" | "progress" | "started_at">, no
 export function stageOf(job: Pick<Job, "status" | "message">): { kind: "status" | "stage"; key: string } | null {
   if (isFinished(job.status) || job.status === "queued" || job.status === "cancelling") return { kind: "status", key: job.status };
   return job.message ? { kind: "stage", key: job.message } : null;
+}
+
+/** A queued job's place in words: "starts next" or "N jobs ahead" ("—" when unknown). */
+export function queuePlace(t: (key: string, vars?: Record<string, unknown>) => string, job: Pick<Job, "status" | "queue_position">): string {
+  if (job.status !== "queued" || job.queue_position == null) return "—";
+  return job.queue_position === 0 ? t("jobs.queueNext") : t("jobs.queueAhead", { count: job.queue_position });
 }

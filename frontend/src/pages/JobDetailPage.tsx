@@ -17,7 +17,9 @@ import { useJobStream } from "../hooks/useJobStream";
 import { useNames } from "../i18n/names";
 import { formatDuration, formatTime } from "../lib/format";
 import { isFinished } from "../lib/jobStream";
-import { liveEta, stageOf } from "../lib/jobView";
+import { liveEta, queuePlace, stageOf } from "../lib/jobView";
+
+const QUEUE_POLL_MS = 3000;
 
 /** REST for the full record (refetched on each status change), the stream for live fields. */
 function mergeJob(rest: Job | undefined, live: Job | null): Job {
@@ -60,7 +62,12 @@ export function JobDetailPage() {
   const { message } = App.useApp();
   const queryClient = useQueryClient();
   const stream = useJobStream(id);
-  const rest = useQuery({ queryKey: ["job", id], queryFn: () => unwrap(api.GET("/api/v1/jobs/{job_id}", { params: { path: { job_id: id } } })) });
+  const rest = useQuery({
+    queryKey: ["job", id],
+    queryFn: () => unwrap(api.GET("/api/v1/jobs/{job_id}", { params: { path: { job_id: id } } })),
+    // a queued job's place moves when other jobs end, which its own stream does not tell
+    refetchInterval: (query) => (query.state.data?.status === "queued" ? QUEUE_POLL_MS : false),
+  });
   const datasetId = rest.data?.dataset_id;
   const dataset = useQuery({
     queryKey: ["dataset", datasetId],
@@ -114,6 +121,16 @@ export function JobDetailPage() {
           <Descriptions.Item label={t("jobs.taskType")}>{t(`tasks.${job.task_type}`, { defaultValue: job.task_type })}</Descriptions.Item>
           <Descriptions.Item label={t("jobs.trainer")}>{name("trainers", job.trainer)}</Descriptions.Item>
           <Descriptions.Item label={t("jobs.eta")}>{finished ? "—" : formatDuration(eta)}</Descriptions.Item>
+          {job.status === "queued" && (
+            <>
+              <Descriptions.Item label={t("jobs.queuePosition")}>
+                <span data-testid="job-queue-position">{queuePlace(t, job)}</span>
+              </Descriptions.Item>
+              <Descriptions.Item label={t("jobs.estimatedStart")}>
+                <span data-testid="job-estimated-start">{formatTime(job.estimated_start_at)}</span>
+              </Descriptions.Item>
+            </>
+          )}
           <Descriptions.Item label={t("jobs.step")}>{job.step != null ? `${job.step}${job.total_steps ? ` / ${job.total_steps}` : ""}` : "—"}</Descriptions.Item>
           <Descriptions.Item label={t("jobs.started")}>{formatTime(job.started_at)}</Descriptions.Item>
           <Descriptions.Item label={t("jobs.finished")}>{formatTime(job.finished_at)}</Descriptions.Item>

@@ -1,4 +1,4 @@
-/** Jobs of the current project; statuses update live while any job is active. */
+/** Jobs of the current project; statuses and queue places update live while any job is active. */
 import { useQuery } from "@tanstack/react-query";
 import { Button, Card, Empty, Progress, Select, Table } from "antd";
 import { useState } from "react";
@@ -11,6 +11,7 @@ import { StatusTag } from "../components/StatusTag";
 import { useProject } from "../hooks/useProject";
 import { formatTime } from "../lib/format";
 import { isFinished } from "../lib/jobStream";
+import { queuePlace } from "../lib/jobView";
 import { useNames } from "../i18n/names";
 
 const STATUSES = ["queued", "running", "cancelling", "succeeded", "failed", "cancelled"];
@@ -63,6 +64,11 @@ export function JobsPage() {
           { title: t("jobs.taskType"), dataIndex: "task_type", render: (v: string) => t(`tasks.${v}`, { defaultValue: v }) },
           { title: t("jobs.trainer"), dataIndex: "trainer", render: (v: string) => name("trainers", v) },
           { title: t("common.status"), dataIndex: "status", render: (s: string) => <StatusTag status={s} /> },
+          {
+            title: t("jobs.queuePosition"),
+            dataIndex: "queue_position",
+            render: (_: unknown, j) => (j.status === "queued" ? <span data-testid="jobs-queue-place">{queuePlace(t, j)}<br /><small>{t("jobs.estimatedStart")} {formatTime(j.estimated_start_at)}</small></span> : "—"),
+          },
           { title: t("jobs.progress"), dataIndex: "progress", width: 160, render: (p: number, j) => <Progress percent={Math.round(p * 100)} size="small" status={j.status === "failed" ? "exception" : undefined} /> },
           { title: t("common.createdAt"), dataIndex: "created_at", render: formatTime },
           { title: t("models.title"), dataIndex: "model_version_id", render: (id?: string | null) => id && <Link to={`/models/${id}`}>{t("jobs.model")}</Link> },

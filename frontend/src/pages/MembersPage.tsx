@@ -1,10 +1,12 @@
-/** Members of the current project; owners (and admins) add, re-role and remove them. */
+/** Members of the current project; owners (and admins) add, re-role and remove them, and see
+ * the project's quotas and usage (admins edit the quotas). */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { App, Button, Card, Form, Input, Popconfirm, Select, Space, Table, Typography } from "antd";
 import { useTranslation } from "react-i18next";
 import { api, unwrap } from "../api/client";
 import type { Member } from "../api/types";
 import { PageSkeleton } from "../components/PageSkeleton";
+import { ProjectQuotaCard } from "../components/ProjectQuotaCard";
 import { QueryError } from "../components/QueryError";
 import { useProject } from "../hooks/useProject";
 import { useMe } from "../hooks/useSession";
@@ -60,6 +62,7 @@ export function MembersPage() {
   const roleOptions = ROLES.map((r) => ({ value: r, label: t(`roles.${r}`) }));
 
   return (
+    <Space orientation="vertical" style={{ width: "100%" }} size="middle">
     <Card title={`${t("members.title")} · ${project.name}`}>
       {canManage ? (
         <Form form={form} layout="inline" onFinish={(v) => add.mutate(v)} style={{ marginBottom: 16 }}>
@@ -114,5 +117,7 @@ export function MembersPage() {
         ]}
       />
     </Card>
+    {canManage && <ProjectQuotaCard projectId={projectId} isAdmin={me.data?.role === "admin"} />}
+    </Space>
   );
 }
