@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("app.engine.runner")
 BACKEND_DIR = Path(__file__).resolve().parents[2]
+# a turn whose chosen job cannot start (its inputs are gone) passes to the next job this often
+CLAIM_TRIES = 5
 
 
 def worker_name() -> str:
@@ -55,16 +57,26 @@ def claim_job(
     """Take the job the fair order names next on `job_id`'s queue (atomically) and prepare it.
 
     A message is a turn of its queue, not a claim on its own job: the job taken may be another
-    (`schedule.py`). None when no job of the queue may start now.
+    (`schedule.py`). A job that cannot start is failed and the turn passes on. None when no job
+    of the queue may start now.
     """
     kind = session.scalar(select(TrainingJob.kind).where(TrainingJob.id == job_id))
     if kind is None:
         return None
     kinds = engine.kinds.kinds_on(engine.kinds.get(kind).queue)
-    chosen = next_job(session, engine.settings, kinds)
-    if chosen is None:
-        return None
-    job = session.get(TrainingJob, chosen)
+    for _ in range(CLAIM_TRIES):
+        chosen = next_job(session, engine.settings, kinds)
+        if chosen is None:
+            return None
+        claim = _claim(engine, session, chosen, worker)
+        if claim is not None:
+            return claim
+    return None
+
+
+def _claim(engine: "JobEngine", session: Session, job_id: uuid.UUID, worker: str) -> Claim | None:
+    """Move the chosen job to running and prepare its attempt; None when it cannot start."""
+    job = session.get(TrainingJob, job_id)
     assert job is not None
     handler = engine.kinds.get(job.kind)
     now = utcnow()

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    ScalarSelect,
     Select,
     Subquery,
     case,
@@ -73,13 +74,13 @@ def _running_counts(kinds: list[str] | None, *, gpu: bool = False) -> Subquery:
     return query.group_by(jobs.project_id).subquery()
 
 
-def _last_starts(kinds: list[str]) -> Subquery:
+def _last_start(kinds: list[str]) -> ScalarSelect[datetime | None]:
+    """The latest start on the queue of the outer job's project (an index lookup per project)."""
     jobs = aliased(TrainingJob)
     return (
-        select(jobs.project_id.label("project_id"), func.max(jobs.started_at).label("at"))
-        .where(jobs.kind.in_(kinds), jobs.started_at.is_not(None))
-        .group_by(jobs.project_id)
-        .subquery()
+        select(func.max(jobs.started_at))
+        .where(jobs.project_id == TrainingJob.project_id, jobs.kind.in_(kinds))
+        .scalar_subquery()
     )
 
 
@@ -88,7 +89,6 @@ def fair_order(settings: Settings, kinds: list[str]) -> Select[Any]:
     on_queue = _running_counts(kinds)
     anywhere = _running_counts(None)
     on_gpu = _running_counts(None, gpu=True)
-    last = _last_starts(kinds)
     running_limit = _limit(ProjectQuota.running_jobs, settings.quota_running_jobs)
     gpu_limit = _limit(ProjectQuota.gpu_jobs, settings.quota_gpu_jobs)
     project = TrainingJob.project_id
@@ -98,7 +98,6 @@ def fair_order(settings: Settings, kinds: list[str]) -> Select[Any]:
         .outerjoin(on_queue, on_queue.c.project_id == project)
         .outerjoin(anywhere, anywhere.c.project_id == project)
         .outerjoin(on_gpu, on_gpu.c.project_id == project)
-        .outerjoin(last, last.c.project_id == project)
         .where(
             TrainingJob.status == JobStatus.queued,
             TrainingJob.kind.in_(kinds),
@@ -111,7 +110,7 @@ def fair_order(settings: Settings, kinds: list[str]) -> Select[Any]:
         )
         .order_by(
             func.coalesce(on_queue.c.n, 0),
-            last.c.at.asc().nulls_first(),
+            _last_start(kinds).asc().nulls_first(),
             TrainingJob.priority.desc(),
             TrainingJob.queued_at,
             TrainingJob.id,
@@ -221,7 +220,11 @@ def queue_outlook(
     last_starts = dict(
         session.execute(
             select(TrainingJob.project_id, func.max(TrainingJob.started_at))
-            .where(TrainingJob.kind.in_(kinds), TrainingJob.started_at.is_not(None))
+            .where(
+                TrainingJob.project_id.in_({row.project_id for row in queued}),
+                TrainingJob.kind.in_(kinds),
+                TrainingJob.started_at.is_not(None),
+            )
             .group_by(TrainingJob.project_id)
         ).all()
     )

@@ -56,6 +56,8 @@ class TrainingJob(IdMixin, TimestampMixin, Base):
     __table_args__ = (
         Index("ix_training_jobs_project_created", "project_id", "created_at", "id"),
         Index("ix_training_jobs_project_status_created", "project_id", "status", "created_at"),
+        # the fair order: a project's latest start
+        Index("ix_training_jobs_project_started", "project_id", "started_at"),
     )
 
     project_id: Mapped[uuid.UUID] = mapped_column(

@@ -39,9 +39,13 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("needs_gpu", sa.Boolean(), server_default=sa.false(), nullable=False)
         )
+    op.create_index(
+        "ix_training_jobs_project_started", "training_jobs", ["project_id", "started_at"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_training_jobs_project_started", table_name="training_jobs")
     with op.batch_alter_table("training_jobs") as batch:
         batch.drop_column("needs_gpu")
         batch.drop_column("priority")
