@@ -16,12 +16,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Integer,
-    ScalarSelect,
     Select,
     Subquery,
     case,
@@ -31,7 +31,7 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.core.config import Settings
 from app.db.base import utcnow
@@ -62,35 +62,53 @@ def _limit(
     return case((ProjectQuota.project_id.is_(None), fallback), else_=column)
 
 
+JOBS = TrainingJob.__table__
+
+
 def _running_counts(kinds: list[str] | None, *, gpu: bool = False) -> Subquery:
-    jobs = aliased(TrainingJob)
-    query = select(jobs.project_id.label("project_id"), func.count().label("n")).where(
-        jobs.status.in_(RUNNING)
-    )
+    jobs = JOBS.alias()
+    query = select(jobs.c.project_id, func.count().label("n")).where(jobs.c.status.in_(RUNNING))
     if kinds is not None:
-        query = query.where(jobs.kind.in_(kinds))
+        query = query.where(jobs.c.kind.in_(kinds))
     if gpu:
-        query = query.where(jobs.needs_gpu.is_(True))
-    return query.group_by(jobs.project_id).subquery()
+        query = query.where(jobs.c.needs_gpu.is_(True))
+    return query.group_by(jobs.c.project_id).subquery()
 
 
-def _last_start(kinds: list[str]) -> ScalarSelect[datetime | None]:
-    """The latest start on the queue of the outer job's project (an index lookup per project)."""
-    jobs = aliased(TrainingJob)
-    return (
-        select(func.max(jobs.started_at))
-        .where(jobs.project_id == TrainingJob.project_id, jobs.kind.in_(kinds))
+def _last_starts(kinds: list[str]) -> Subquery:
+    """The latest start on the queue of each project with a queued job (an index lookup each)."""
+    waiting = JOBS.alias()
+    projects = (
+        select(waiting.c.project_id)
+        .where(waiting.c.status == JobStatus.queued, waiting.c.kind.in_(kinds))
+        .distinct()
+        .subquery()
+    )
+    jobs = JOBS.alias()
+    latest = (
+        select(func.max(jobs.c.started_at))
+        .where(jobs.c.project_id == projects.c.project_id, jobs.c.kind.in_(kinds))
         .scalar_subquery()
     )
+    return select(projects.c.project_id, latest.label("at")).subquery()
 
 
 def fair_order(settings: Settings, kinds: list[str]) -> Select[Any]:
     """Ids of the claimable queued jobs of these kinds, in the fair order."""
-    on_queue = _running_counts(kinds)
+    return _fair_order(tuple(kinds), settings.quota_running_jobs, settings.quota_gpu_jobs)
+
+
+@lru_cache(maxsize=32)
+def _fair_order(
+    kinds: tuple[str, ...], running_default: int | None, gpu_default: int | None
+) -> Select[Any]:
+    """Built once per queue and defaults: building it costs more than running it."""
+    on_queue = _running_counts(list(kinds))
     anywhere = _running_counts(None)
     on_gpu = _running_counts(None, gpu=True)
-    running_limit = _limit(ProjectQuota.running_jobs, settings.quota_running_jobs)
-    gpu_limit = _limit(ProjectQuota.gpu_jobs, settings.quota_gpu_jobs)
+    last = _last_starts(list(kinds))
+    running_limit = _limit(ProjectQuota.running_jobs, running_default)
+    gpu_limit = _limit(ProjectQuota.gpu_jobs, gpu_default)
     project = TrainingJob.project_id
     return (
         select(TrainingJob.id)
@@ -98,6 +116,7 @@ def fair_order(settings: Settings, kinds: list[str]) -> Select[Any]:
         .outerjoin(on_queue, on_queue.c.project_id == project)
         .outerjoin(anywhere, anywhere.c.project_id == project)
         .outerjoin(on_gpu, on_gpu.c.project_id == project)
+        .outerjoin(last, last.c.project_id == project)
         .where(
             TrainingJob.status == JobStatus.queued,
             TrainingJob.kind.in_(kinds),
@@ -110,11 +129,23 @@ def fair_order(settings: Settings, kinds: list[str]) -> Select[Any]:
         )
         .order_by(
             func.coalesce(on_queue.c.n, 0),
-            _last_start(kinds).asc().nulls_first(),
+            last.c.at.asc().nulls_first(),
             TrainingJob.priority.desc(),
             TrainingJob.queued_at,
             TrainingJob.id,
         )
+    )
+
+
+@lru_cache(maxsize=32)
+def _claim_statement(
+    kinds: tuple[str, ...], running_default: int | None, gpu_default: int | None
+) -> Select[Any]:
+    """The fair order's first job, its row locked (skipping rows another claim holds)."""
+    return (
+        _fair_order(kinds, running_default, gpu_default)
+        .limit(1)
+        .with_for_update(skip_locked=True, of=TrainingJob)
     )
 
 
@@ -126,7 +157,7 @@ def next_job(session: Session, settings: Settings, kinds: list[str]) -> uuid.UUI
     """
     if not settings.is_sqlite:
         session.execute(select(func.pg_advisory_xact_lock(CLAIM_LOCK_KEY)))
-    query = fair_order(settings, kinds).limit(1).with_for_update(skip_locked=True, of=TrainingJob)
+    query = _claim_statement(tuple(kinds), settings.quota_running_jobs, settings.quota_gpu_jobs)
     chosen: uuid.UUID | None = session.scalar(query)
     return chosen
 
