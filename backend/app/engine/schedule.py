@@ -137,15 +137,15 @@ def _fair_order(
     )
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=64)
 def _claim_statement(
-    kinds: tuple[str, ...], running_default: int | None, gpu_default: int | None
+    kinds: tuple[str, ...], running_default: int | None, gpu_default: int | None, skip: bool
 ) -> Select[Any]:
-    """The fair order's first job, its row locked (skipping rows another claim holds)."""
+    """The fair order's first job, its row locked (skipping locked rows, or waiting for them)."""
     return (
         _fair_order(kinds, running_default, gpu_default)
         .limit(1)
-        .with_for_update(skip_locked=True, of=TrainingJob)
+        .with_for_update(skip_locked=skip, of=TrainingJob)
     )
 
 
@@ -153,12 +153,16 @@ def next_job(session: Session, settings: Settings, kinds: list[str]) -> uuid.UUI
     """The queued job a free slot of this queue takes now, its row locked; None when none may.
 
     On PostgreSQL the claim lock (held until the claim commits) and `FOR UPDATE SKIP LOCKED`
-    make the choice atomic across workers.
+    make the choice atomic across workers. A row held for a moment by another writer (the
+    sender recording `last_sent_at` right after the send, a cancel) is skipped; when it was
+    the only job that may start, the claim waits for it rather than lose its turn.
     """
     if not settings.is_sqlite:
         session.execute(select(func.pg_advisory_xact_lock(CLAIM_LOCK_KEY)))
-    query = _claim_statement(tuple(kinds), settings.quota_running_jobs, settings.quota_gpu_jobs)
-    chosen: uuid.UUID | None = session.scalar(query)
+    defaults = (tuple(kinds), settings.quota_running_jobs, settings.quota_gpu_jobs)
+    chosen: uuid.UUID | None = session.scalar(_claim_statement(*defaults, True))
+    if chosen is None and not settings.is_sqlite:
+        chosen = session.scalar(_claim_statement(*defaults, False))
     return chosen
 
 
