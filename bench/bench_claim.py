@@ -175,8 +175,8 @@ outlook (every queued job's place and estimated start, as `GET /jobs/{{id}}` of 
 |---|---|---|---|---|
 {rows}
 
-A claim happens once per job start, next to a child process start measured in hundreds of milliseconds
-(see the training overhead above), so the fair order's extra cost is small beside it.
+A claim happens once per job start; the difference between the two columns is what the fair order adds to each
+start (the queue latency above, submit → running, includes one claim).
 """,
     )
 
