@@ -26,8 +26,6 @@ BACKEND = Path(__file__).resolve().parents[1] / "backend"
 sys.path.insert(0, str(BACKEND))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_training import write_section  # noqa: E402
-
 from app.core.config import Settings  # noqa: E402
 from app.db.base import Base, utcnow  # noqa: E402
 from app.db.models import JobStatus, Project, TrainingJob  # noqa: E402
@@ -35,6 +33,8 @@ from app.db.session import Database  # noqa: E402
 from app.engine.config import JobSettings  # noqa: E402
 from app.engine.schedule import next_job, queue_outlook  # noqa: E402
 from app.engine.states import transition  # noqa: E402
+
+from bench_training import write_section  # noqa: E402
 
 PROJECTS = 20
 KINDS = ["train"]
