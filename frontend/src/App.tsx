@@ -28,6 +28,9 @@ const MembersPage = lazy(() => import("./pages/MembersPage").then((m) => ({ defa
 const ModelDetailPage = lazy(() => import("./pages/ModelDetailPage").then((m) => ({ default: m.ModelDetailPage })));
 const ModelsPage = lazy(() => import("./pages/ModelsPage").then((m) => ({ default: m.ModelsPage })));
 const NewJobPage = lazy(() => import("./pages/NewJobPage").then((m) => ({ default: m.NewJobPage })));
+const LabelingRunPage = lazy(() => import("./pages/LabelingRunPage").then((m) => ({ default: m.LabelingRunPage })));
+const NewLabelingRunPage = lazy(() => import("./pages/NewLabelingRunPage").then((m) => ({ default: m.NewLabelingRunPage })));
+const TeacherProvidersPage = lazy(() => import("./pages/TeacherProvidersPage").then((m) => ({ default: m.TeacherProvidersPage })));
 const NotFoundPage = lazy(() => import("./pages/NotFoundPage").then((m) => ({ default: m.NotFoundPage })));
 
 export function makeQueryClient(): QueryClient {
@@ -64,6 +67,8 @@ export function AppRoutes() {
         <Route path="jobs" element={<JobsPage />} />
         <Route path="jobs/new" element={<NewJobPage />} />
         <Route path="jobs/:id" element={<JobDetailPage />} />
+        <Route path="labeling" element={<NewLabelingRunPage />} />
+        <Route path="labeling/:id" element={<LabelingRunPage />} />
         <Route path="models" element={<ModelsPage />} />
         <Route path="models/compare" element={<ComparePage />} />
         <Route path="models/:id" element={<ModelDetailPage />} />
@@ -73,6 +78,7 @@ export function AppRoutes() {
         <Route path="profile" element={<ProfilePage />} />
         <Route path="admin/users" element={<AdminUsersPage />} />
         <Route path="admin/audit" element={<AuditLogPage />} />
+        <Route path="admin/teachers" element={<TeacherProvidersPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

@@ -2,6 +2,7 @@
  * falling back to the server's (English) message for a code the catalogue does not know. */
 import i18n from "../i18n";
 import { fill, lookup, type Vars } from "../i18n/names";
+import { formatMoney } from "../lib/teachers";
 import { ApiError } from "./errors";
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -19,7 +20,22 @@ function varsOf(error: ApiError, lang: string): Vars {
     vars.reason = first ? issueText(first, lang) : "?";
   }
   if (typeof details.column === "number") vars.column = details.column + 1;
+  if (Array.isArray(details.columns)) vars.columns = details.columns.join(", ");
+  if (isObj(details.estimate)) {
+    vars.cost = formatMoney(details.estimate.cost as string, String(details.estimate.currency), lang);
+  }
   return vars;
+}
+
+/** A provider or labeling failure `{code, message}` (test connection, a run's or a row's error) in `lang`;
+ * `provider_http_<status>` codes without an entry of their own read as "HTTP <status>". */
+export function codeText(code: string | null | undefined, message: string, lang = i18n.language): string {
+  if (!code) return message;
+  const template = lookup(lang, "errorCodes", code);
+  if (template) return fill(template, {});
+  const http = /^provider_http_(\d+)$/.exec(code);
+  if (http) return fill(lookup(lang, "errorCodes", "provider_http") ?? message, { status: http[1] });
+  return message;
 }
 
 /** A validation issue `{code, message, column, count}` in `lang`. */

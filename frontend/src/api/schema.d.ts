@@ -599,6 +599,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/llm-providers/teachers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Teachers
+         * @description Providers, models and today's prices for choosing a run's teachers (any signed-in user).
+         */
+        get: operations["list_teachers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/models": {
         parameters: {
             query?: never;
@@ -2676,6 +2696,31 @@ export interface components {
              * Format: uuid
              */
             provider_id: string;
+        };
+        /**
+         * TeacherModel
+         * @description A model a run may ask, with its price in force today (None: it cannot be costed yet).
+         */
+        TeacherModel: {
+            /** Model */
+            model: string;
+            price: components["schemas"]["PriceRead"] | null;
+        };
+        /**
+         * TeacherOption
+         * @description A provider as run authors see it: no URL, no key, no limits.
+         */
+        TeacherOption: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            kind: components["schemas"]["ProviderKind"];
+            /** Models */
+            models: components["schemas"]["TeacherModel"][];
+            /** Name */
+            name: string;
         };
         /**
          * TeacherRef
@@ -5060,6 +5105,35 @@ export interface operations {
             };
             /** @description Invalid input; `details` names each field */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_teachers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeacherOption"][];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
