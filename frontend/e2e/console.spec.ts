@@ -283,10 +283,33 @@ test("users (field error in Chinese, own row locked), members, audit in Chinese"
   await shot(page, "19-audit");
 });
 
+test("teacher providers: the preset fills the URL, the key is never shown, a failed test connection says why", async () => {
+  await page.getByRole("menuitem", { name: "教师模型" }).click();
+  await page.getByTestId("create-provider").click();
+  const dialog = page.getByRole("dialog");
+  await expect(dialog.getByTestId("provider-base-url")).toHaveValue("https://dashscope.aliyuncs.com/compatible-mode/v1");
+  await dialog.getByTestId("provider-name").fill("本地教师");
+  await pick(page, "类型", "OpenAI 兼容");
+  await expect(dialog.getByTestId("provider-base-url")).toHaveValue("");
+  await dialog.getByTestId("provider-base-url").fill("http://127.0.0.1:9/v1");
+  await dialog.getByLabel("模型").fill("local-model");
+  await dialog.getByLabel("模型").press("Enter");
+  await dialog.getByTestId("provider-key").fill("sk-e2e-secret-9876");
+  await page.getByTestId("save-provider").click();
+  const row = page.getByRole("row").filter({ hasText: "本地教师" });
+  await expect(row.getByText("已设置（…9876）")).toBeVisible();
+  await expect(page.getByText("sk-e2e-secret-9876")).toHaveCount(0);
+  await row.getByTestId("test-provider").click();
+  await expect(row.getByTestId("test-result")).toContainText("连接失败");
+  await expect(row.getByTestId("test-result")).toContainText("无法连接到接口地址");
+  await shot(page, "19b-teachers");
+});
+
 test("no English in the Chinese console outside data and proper names", async () => {
   const walk = [
     "/", "/datasets", `/datasets/${ids.iris}`, "/jobs", `/jobs/${ids.tabularJob}`, "/models", `/models/${ids.model}`,
     "/members", "/projects", "/base-models", "/profile", "/admin/users", "/admin/audit", `/jobs/new?dataset=${ids.iris}`,
+    "/admin/teachers", "/labeling",
   ];
   const leaks: string[] = [];
   const check = async (where: string) => {
