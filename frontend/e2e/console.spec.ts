@@ -20,7 +20,8 @@ let work: string;
 const pageErrors: string[] = [];
 const ids: Record<string, string> = {};
 // Latin words that are data here: column names, class names, file extensions, user and project names.
-const DATA_WORDS = ["sepal", "petal", "colour", "species", "setosa", "versicolor", "virginica", "csv", "admin", "Administrator", "bob"];
+const DATA_WORDS = ["sepal", "petal", "colour", "species", "setosa", "versicolor", "virginica", "csv", "admin", "Administrator", "bob",
+  "http", "local-model"];
 
 test.beforeAll(async ({ browser }) => {
   work = mkdtempSync(join(tmpdir(), "tp-e2e-files-"));

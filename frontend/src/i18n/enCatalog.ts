@@ -59,6 +59,7 @@ export const enCatalog: Catalog = {
     teacher_price_missing: "Teacher \"{{model}}\" has no price in force in this currency; ask an administrator to add one or pick another currency",
     unknown_columns: "The dataset has no column(s): {{columns}}", invalid_json_schema: "The JSON Schema is not valid",
     over_budget: "The estimated cost {{cost}} exceeds the budget", labeling_run_not_found: "Labeling run not found or not accessible",
+    budget_exhausted: "The budget is spent; labeling stopped", cancelled: "Labeling was stopped",
     network: "Network error, try again later",
   },
   fieldErrors: {

@@ -56,6 +56,7 @@ export const zhCatalog = {
     teacher_price_missing: "教师模型「{{model}}」没有该币种的有效价格，请管理员添加价格或换一个币种",
     unknown_columns: "数据集中没有列：{{columns}}", invalid_json_schema: "JSON Schema 无效",
     over_budget: "估算费用 {{cost}} 超过预算", labeling_run_not_found: "标注任务不存在或无权访问",
+    budget_exhausted: "已达到预算，标注已停止", cancelled: "标注已被停止",
     network: "网络错误，请稍后重试",
   },
   fieldErrors: {
