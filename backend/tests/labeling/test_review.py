@@ -12,8 +12,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from app.core.config import Settings
+from app.datasets.storage import dataset_dir
 from app.db.models import AuditLog, Dataset, LabelingRow, LabelingRun, ReviewStatus, User
 from app.db.session import Database
+from app.labeling.gold import create_gold_dataset
 from app.labeling.review import gold_rows
 from app.labeling.tasks import CLASSIFY_TEMPLATE
 from tests.conftest import login
@@ -324,3 +326,22 @@ def test_viewers_get_403_and_other_projects_404(
         )
         assert row is not None and row.review_status == ReviewStatus.pending
         assert session.get_one(LabelingRun, run_id).review_threshold is None
+
+
+def test_gold_files_are_removed_when_the_unit_of_work_rolls_back(
+    client: TestClient, db: Database, settings: Settings, team: Team
+) -> None:
+    run_id = _run(db, team, CLASSIFY, CLASSIFY_ROWS)
+    assert _review(client, team, run_id, 0, {"action": "accept"}).status_code == 200
+    folder: Path | None = None
+    with pytest.raises(RuntimeError), db.session_scope() as session:
+        run = session.get_one(LabelingRun, run_id)
+        editor = session.get_one(User, team.editor_id)
+        dataset = create_gold_dataset(session, settings, run, name=None, actor=editor)
+        folder = dataset_dir(settings, run.project_id, dataset.id)
+        assert (folder / "data.parquet").is_file()
+        raise RuntimeError("the commit never happens")
+    assert folder is not None and not folder.exists()
+    with db.session_scope() as session:
+        assert session.scalar(select(func.count()).select_from(Dataset)) == 1
+        assert session.get_one(LabelingRun, run_id).gold_dataset_id is None
