@@ -45,6 +45,10 @@ function backend() {
     [`GET ${RUN}/review-summary`]: () => json(summary),
     [`POST ${RUN}/rows/1/review`]: review(1),
     [`POST ${RUN}/rows/3/review`]: review(3),
+    [`PATCH ${RUN}/review-settings`]: async (_url, request) => {
+      posted.push([-1, await request.json()]);
+      return json({ review_threshold: 0.5 });
+    },
   });
   return posted;
 }
@@ -89,6 +93,17 @@ describe("ReviewQueuePage keyboard", () => {
     fireEvent.click(first);
     fireEvent.click(within(dialog).getByText(/保\s*存/));
     await waitFor(() => expect(posted).toEqual([[1, { action: "correct", output: "正面" }]]));
+  });
+
+  it("stores a new confidence threshold, and keys typed in its field do not review", async () => {
+    const posted = backend();
+    show();
+    expect(await screen.findByText("服务太差了，再也不来")).toBeInTheDocument();
+    const field = screen.getByTestId("review-threshold");
+    fireEvent.change(field, { target: { value: "0.5" } });
+    fireEvent.keyDown(field, { key: "a" });
+    fireEvent.blur(field);
+    await waitFor(() => expect(posted).toEqual([[-1, { review_threshold: 0.5 }]]));
   });
 
   it("maps keys to actions only outside fields and without modifiers", () => {

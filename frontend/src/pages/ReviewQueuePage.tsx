@@ -1,7 +1,7 @@
 /** Review a labeling run one row at a time: the source text, each teacher's answer and the verdict;
  * accept, pick a label, correct or skip by keyboard; progress, agreement and the gold dataset. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, App, Button, Card, Col, Descriptions, Empty, Input, Modal, Progress, Radio, Row, Segmented, Space, Statistic, Table, Tag, Typography } from "antd";
+import { Alert, App, Button, Card, Col, Descriptions, Empty, Input, InputNumber, Modal, Progress, Radio, Row, Segmented, Space, Statistic, Table, Tag, Typography } from "antd";
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router-dom";
@@ -193,6 +193,17 @@ export function ReviewQueuePage() {
     },
     onError: (err) => void message.error(errorText(err)),
   });
+  const setThreshold = useMutation({
+    mutationFn: (value: number | null) =>
+      unwrap(api.PATCH("/api/v1/labeling-runs/{run_id}/review-settings", { ...path, body: { review_threshold: value } })),
+    onSuccess: () => {
+      setPosition(0);
+      setOffset(0);
+      void queryClient.invalidateQueries({ queryKey: ["review-queue", runId] });
+      void queryClient.invalidateQueries({ queryKey: ["review-summary", runId] });
+    },
+    onError: (err) => void message.error(errorText(err)),
+  });
   const makeGold = useMutation({
     mutationFn: () => unwrap(api.POST("/api/v1/labeling-runs/{run_id}/gold-dataset", { ...path, body: {} })),
     onSuccess: (dataset) => {
@@ -233,11 +244,20 @@ export function ReviewQueuePage() {
   return (
     <Space orientation="vertical" style={{ width: "100%" }} size="middle">
       <Card title={`${t("review.title")} · ${run.data.name}`} extra={
-        <Segmented<Filter> value={filter} onChange={(value) => { setFilter(value); setOffset(0); setPosition(0); }} options={[
+        <Space>
+          <span>{t("review.threshold")}</span>
+          <InputNumber key={queue.data?.threshold} data-testid="review-threshold" min={0} max={1} step={0.05}
+            defaultValue={queue.data?.threshold} style={{ width: 90 }}
+            onBlur={(e) => {
+              const value = Number(e.target.value);
+              if (e.target.value !== "" && Number.isFinite(value) && value !== queue.data?.threshold) setThreshold.mutate(value);
+            }} />
+          <Segmented<Filter> value={filter} onChange={(value) => { setFilter(value); setOffset(0); setPosition(0); }} options={[
           { value: "pending", label: t("review.queue") },
           { value: "skipped", label: t("review.skipped") },
           { value: "all", label: t("review.all") },
         ]} />
+        </Space>
       }>
         <Space orientation="vertical" style={{ width: "100%" }}>
           <Space>
