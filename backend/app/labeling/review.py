@@ -61,7 +61,9 @@ def _key(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
-def _sources(settings: Settings, session: Session, run: LabelingRun, indexes: list[int]) -> Any:
+def _sources(
+    settings: Settings, session: Session, run: LabelingRun, indexes: list[int]
+) -> dict[int, dict[str, Any]]:
     """The text columns of the given rows, by row index (None when the dataset is gone)."""
     dataset = session.get(Dataset, run.dataset_id) if run.dataset_id else None
     if dataset is None or dataset.status != DatasetStatus.ready or not indexes:
