@@ -28,6 +28,7 @@ const MembersPage = lazy(() => import("./pages/MembersPage").then((m) => ({ defa
 const ModelDetailPage = lazy(() => import("./pages/ModelDetailPage").then((m) => ({ default: m.ModelDetailPage })));
 const ModelsPage = lazy(() => import("./pages/ModelsPage").then((m) => ({ default: m.ModelsPage })));
 const NewJobPage = lazy(() => import("./pages/NewJobPage").then((m) => ({ default: m.NewJobPage })));
+const ReviewQueuePage = lazy(() => import("./pages/ReviewQueuePage").then((m) => ({ default: m.ReviewQueuePage })));
 const NotFoundPage = lazy(() => import("./pages/NotFoundPage").then((m) => ({ default: m.NotFoundPage })));
 
 export function makeQueryClient(): QueryClient {
@@ -67,6 +68,7 @@ export function AppRoutes() {
         <Route path="models" element={<ModelsPage />} />
         <Route path="models/compare" element={<ComparePage />} />
         <Route path="models/:id" element={<ModelDetailPage />} />
+        <Route path="labeling-runs/:runId/review" element={<ReviewQueuePage />} />
         <Route path="members" element={<MembersPage />} />
         <Route path="projects" element={<ProjectsPage />} />
         <Route path="base-models" element={<BaseModelsPage />} />

@@ -45,6 +45,9 @@ export const enCatalog: Catalog = {
     model_corrupted: "The model file is corrupted", invalid_prediction_input: "Invalid prediction input (row {{row}}, column '{{column}}')",
     base_model_not_found: "No such base model", base_model_invalid: "The base model's files are incomplete",
     log_not_found: "No log yet", metrics_disabled: "Metrics are disabled", asset_not_found: "No such asset",
+    labeling_run_not_found: "Labeling run not found or not visible to you", labeling_row_not_found: "The run has no result for this row",
+    invalid_review_output: "The correction does not fit the task ({{field}})", nothing_to_accept: "No teacher answered this row; correct it instead",
+    no_reviewed_rows: "No row is accepted or corrected yet; review rows first", labeled_dataset_gone: "The labeled dataset was deleted; no gold dataset can be made",
     network: "Network error, try again later",
   },
   fieldErrors: {
@@ -73,8 +76,9 @@ export const enCatalog: Catalog = {
     "project.member_remove": "Remove member", "project.member_role_change": "Change member role", "project.update": "Edit project",
     "user.create": "Create user", "user.password_change": "Change password", "user.password_reset": "Reset password",
     "user.update": "Edit user", "user.role_change": "Change platform role", "user.enable": "Enable user", "user.disable": "Disable user",
+    "labeling_row.accept": "Accept label", "labeling_row.correct": "Correct label", "labeling_row.skip": "Skip label",
   },
-  objectTypes: { user: "User", project: "Project", dataset: "Dataset", job: "Job", model: "Model", model_version: "Model version", auth: "Sign-in" },
+  objectTypes: { user: "User", project: "Project", dataset: "Dataset", job: "Job", model: "Model", model_version: "Model version", auth: "Sign-in", labeling_run: "Labeling run" },
   dtypes: {
     double: "number", float: "number", float64: "number", float32: "number", int64: "integer", int32: "integer", int16: "integer",
     int8: "integer", uint8: "integer", string: "text", large_string: "text", bool: "boolean", boolean: "boolean",

@@ -42,6 +42,9 @@ export const zhCatalog = {
     model_corrupted: "模型文件已损坏", invalid_prediction_input: "预测输入有误（第 {{row}} 行，列「{{column}}」）",
     base_model_not_found: "基础模型不存在", base_model_invalid: "基础模型文件不完整",
     log_not_found: "还没有日志", metrics_disabled: "指标未启用", asset_not_found: "资源不存在",
+    labeling_run_not_found: "标注任务不存在或无权访问", labeling_row_not_found: "该标注任务没有这一行的结果",
+    invalid_review_output: "修改后的结论不符合任务要求（{{field}}）", nothing_to_accept: "这一行没有教师的答案可采纳，请修改",
+    no_reviewed_rows: "还没有已采纳或已修改的行，请先审核", labeled_dataset_gone: "被标注的数据集已删除，无法生成金标数据集",
     network: "网络错误，请稍后重试",
   },
   fieldErrors: {
@@ -70,8 +73,9 @@ export const zhCatalog = {
     "project.member_remove": "移除成员", "project.member_role_change": "修改成员角色", "project.update": "修改项目",
     "user.create": "创建用户", "user.password_change": "修改密码", "user.password_reset": "重置密码",
     "user.update": "修改用户", "user.role_change": "修改系统角色", "user.enable": "启用用户", "user.disable": "停用用户",
+    "labeling_row.accept": "采纳标注", "labeling_row.correct": "修改标注", "labeling_row.skip": "跳过标注",
   },
-  objectTypes: { user: "用户", project: "项目", dataset: "数据集", job: "训练任务", model: "模型", model_version: "模型版本", auth: "登录" },
+  objectTypes: { user: "用户", project: "项目", dataset: "数据集", job: "训练任务", model: "模型", model_version: "模型版本", auth: "登录", labeling_run: "标注任务" },
   dtypes: {
     double: "数值", float: "数值", float64: "数值", float32: "数值", int64: "整数", int32: "整数", int16: "整数",
     int8: "整数", uint8: "整数", string: "文本", large_string: "文本", bool: "布尔", boolean: "布尔",
