@@ -3,6 +3,7 @@
 from app.db.models.api_key import ApiKey
 from app.db.models.audit import AuditLog
 from app.db.models.auth import LoginAttempt, RefreshToken
+from app.db.models.distillation import Distillation, DistillationStatus
 from app.db.models.dataset import Dataset, DatasetStatus
 from app.db.models.job import JobEvent, JobStatus, TrainingJob
 from app.db.models.labeling import LabelingRow, LabelingRun, LabelingStatus
@@ -15,6 +16,8 @@ __all__ = [
     "ApiKey",
     "AuditLog",
     "Dataset",
+    "Distillation",
+    "DistillationStatus",
     "DatasetStatus",
     "JobEvent",
     "JobStatus",
