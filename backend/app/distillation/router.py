@@ -75,14 +75,24 @@ def _attachment(body: str, media_type: str, filename: str) -> Response:
     )
 
 
-@router.get("/{distillation_id}/report.md", operation_id="download_distillation_report_md")
+@router.get(
+    "/{distillation_id}/report.md",
+    operation_id="download_distillation_report_md",
+    response_class=Response,
+    responses={200: {"content": {"text/markdown": {}}, "description": "The report"}},
+)
 def download_report_markdown(distillation: CurrentDistillation) -> Response:
     """The report as Markdown (Chinese headings with English); 409 before it is ready."""
     text = export.to_markdown(_reported(distillation))
     return _attachment(text, "text/markdown; charset=utf-8", f"distillation-{distillation.id}.md")
 
 
-@router.get("/{distillation_id}/report.csv", operation_id="download_distillation_report_csv")
+@router.get(
+    "/{distillation_id}/report.csv",
+    operation_id="download_distillation_report_csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "The report's figures"}},
+)
 def download_report_csv(distillation: CurrentDistillation) -> Response:
     """The report's figures as CSV; 409 before it is ready."""
     text = export.to_csv(_reported(distillation))
