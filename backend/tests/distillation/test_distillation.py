@@ -327,3 +327,15 @@ def test_bad_input_is_refused_and_nothing_is_stored(
 
     with jobs_db.session_scope() as session:
         assert session.scalar(select(func.count()).select_from(Distillation)) == 0
+
+    # a student whose training is cancelled fails the distillation, with no evaluation queued
+    created = client.post("/api/v1/distillations", headers=headers, json=body)
+    assert created.status_code == 201, created.text
+    job = created.json()["train_job_id"]
+    assert client.post(f"/api/v1/jobs/{job}/cancel", headers=headers).status_code == 200
+    failed = _wait(client, headers, created.json()["id"])
+    assert failed["status"] == "failed" and failed["eval_job_id"] is None
+    assert failed["error"]["code"] == "student_training_cancelled"
+    not_ready = client.get(f"/api/v1/distillations/{failed['id']}/report.csv", headers=headers)
+    assert not_ready.status_code == 409
+    assert not_ready.json()["error"]["code"] == "report_not_ready"
