@@ -3,8 +3,8 @@
 from app.db.models.api_key import ApiKey
 from app.db.models.audit import AuditLog
 from app.db.models.auth import LoginAttempt, RefreshToken
-from app.db.models.distillation import Distillation, DistillationStatus
 from app.db.models.dataset import Dataset, DatasetStatus
+from app.db.models.distillation import Distillation, DistillationStatus
 from app.db.models.job import JobEvent, JobStatus, TrainingJob
 from app.db.models.labeling import LabelingRow, LabelingRun, LabelingStatus
 from app.db.models.llm import LLMAnswer, LLMCall, LLMPrice, LLMProvider, ProviderKind
@@ -16,9 +16,9 @@ __all__ = [
     "ApiKey",
     "AuditLog",
     "Dataset",
+    "DatasetStatus",
     "Distillation",
     "DistillationStatus",
-    "DatasetStatus",
     "JobEvent",
     "JobStatus",
     "LLMAnswer",
