@@ -81,6 +81,9 @@ def build(spec: dict[str, Any]) -> dict[str, Any]:
     price = float(spec["cpu_hour_price"])
     return {
         "gold_rows": len(texts),
+        # gold texts the student also trained on (with the teacher's label): its scores on
+        # those rows are not on unseen data
+        "gold_rows_in_training": sum(text in answers for text in texts),
         "currency": spec["currency"],
         "cpu_hour_price": price,
         "quality": {

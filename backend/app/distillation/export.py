@@ -86,7 +86,8 @@ def to_markdown(distillation: Distillation) -> str:
         f"# 蒸馏报告 Distillation report: {distillation.name}",
         "",
         f"- 金标准集 Gold set: {report['gold_rows']} rows "
-        f"(`{distillation.gold_text_column}` → `{distillation.gold_label_column}`)",
+        f"(`{distillation.gold_text_column}` → `{distillation.gold_label_column}`), "
+        f"{report['gold_rows_in_training']} of them also in the training data",
         f"- 学生 Student: {distillation.student.get('trainer')} "
         f"(model version `{distillation.model_version_id}`)",
         f"- 教师 Teacher: {', '.join(usage['models'])}",

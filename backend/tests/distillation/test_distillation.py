@@ -200,6 +200,7 @@ def test_distil_a_labeling_run_into_a_student_and_report(
     assert done["status"] == "succeeded", done
     report = done["report"]
     assert report["gold_rows"] == len(gold_frame)
+    assert report["gold_rows_in_training"] == len(gold_frame)  # the gold rows were labeled too
 
     # the teacher's figures are the raw calls: what the server counted and charged
     usage = report["teacher_usage"]

@@ -64,6 +64,8 @@ export interface Latency {
 /** The report a distillation stores once its student is evaluated (`DistillationRead.report`). */
 export interface DistillationReport {
   gold_rows: number;
+  /** Gold texts the student also trained on (its scores on them are not on unseen data). */
+  gold_rows_in_training: number;
   currency: string;
   cpu_hour_price: number;
   quality: { student: Quality; teacher: Quality };

@@ -121,7 +121,7 @@ const en: Messages = {
     student: "Student", teacher: "Teacher", accuracy: "Accuracy", macroF1: "Macro-F1",
     oneOff: "One-off cost", breakEven: "Break-even volume", never: "The student is not cheaper per prediction; it never pays back",
     labelingCost: "Teacher labeling cost", trainingCost: "Student training cost", goldRows: "Gold rows", rows: "{{n}} rows",
-    downloadMd: "Download report (Markdown)", downloadCsv: "Download figures (CSV)", per1k: "Per 1,000 predictions",
+    goldOverlap: "{{n}} rows, {{seen}} of them also in the training data", downloadMd: "Download report (Markdown)", downloadCsv: "Download figures (CSV)", per1k: "Per 1,000 predictions",
     teacherCalls: "Teacher calls: {{calls}}, {{input}} input tokens ({{cached}} cached), {{output}} output tokens",
     cpuPrice: "CPU price: {{price}} {{currency}} per CPU-hour",
   },

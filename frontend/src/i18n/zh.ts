@@ -110,7 +110,7 @@ const zh = {
     student: "学生", teacher: "教师", accuracy: "准确率", macroF1: "宏平均 F1",
     oneOff: "一次性成本", breakEven: "盈亏平衡预测量", never: "学生每次预测不比教师便宜，无法回本",
     labelingCost: "教师标注成本", trainingCost: "学生训练成本", goldRows: "金标准行数", rows: "{{n}} 行",
-    downloadMd: "下载报告（Markdown）", downloadCsv: "下载数据（CSV）", per1k: "每千次预测",
+    goldOverlap: "{{n}} 行，其中 {{seen}} 行也在训练数据中", downloadMd: "下载报告（Markdown）", downloadCsv: "下载数据（CSV）", per1k: "每千次预测",
     teacherCalls: "教师调用：{{calls}} 次，输入 {{input}} tokens（缓存 {{cached}}），输出 {{output}} tokens",
     cpuPrice: "CPU 单价：{{price}} {{currency}}/CPU 小时",
   },

@@ -7,6 +7,7 @@ import { DistillationPage } from "./DistillationPage";
 const interval = (value: number) => ({ value, ci_low: value - 0.04, ci_high: value + 0.03 });
 const REPORT = {
   gold_rows: 40,
+  gold_rows_in_training: 10,
   currency: "CNY",
   cpu_hour_price: 0.3,
   quality: {
@@ -46,6 +47,7 @@ describe("DistillationPage", () => {
     expect(screen.getByText("已完成")).toBeInTheDocument();
     for (const chart of ["quality-chart", "latency-chart", "cost-chart"]) expect(screen.getByTestId(chart)).toBeInTheDocument();
     expect(screen.getByText("盈亏平衡预测量")).toBeInTheDocument();
+    expect(screen.getByText("40 行，其中 10 行也在训练数据中")).toBeInTheDocument();
     expect(screen.getByText((161161).toLocaleString("zh"))).toBeInTheDocument();
     expect(screen.getByTestId("download-md")).toHaveTextContent("下载报告（Markdown）");
     const quality = options[0] as { series: { type: string; data: unknown[] }[] };

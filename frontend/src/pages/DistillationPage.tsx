@@ -77,7 +77,7 @@ function Report({ id, report }: { id: string; report: DistillationReport }) {
             <Descriptions size="small" column={1} style={{ marginTop: 16 }}>
               <Descriptions.Item label={t("distill.labelingCost")}>{money(cost.teacher_labeling_cost)}</Descriptions.Item>
               <Descriptions.Item label={t("distill.trainingCost")}>{money(cost.training_cost)}</Descriptions.Item>
-              <Descriptions.Item label={t("distill.goldRows")}>{report.gold_rows}</Descriptions.Item>
+              <Descriptions.Item label={t("distill.goldRows")}>{t("distill.goldOverlap", { n: report.gold_rows, seen: report.gold_rows_in_training })}</Descriptions.Item>
             </Descriptions>
             <Typography.Paragraph type="secondary">
               {t("distill.teacherCalls", { calls: usage.calls, input: usage.input_tokens, cached: usage.cached_input_tokens, output: usage.output_tokens })}
