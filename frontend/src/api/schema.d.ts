@@ -279,6 +279,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/distillations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Distillations
+         * @description Distillations the caller can see, newest first (the report is in `GET /{id}`).
+         */
+        get: operations["list_distillations"];
+        put?: never;
+        /**
+         * Create Distillation
+         * @description Submit the student's training on the run's output; the report follows in the background.
+         */
+        post: operations["create_distillation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/distillations/{distillation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Distillation
+         * @description One distillation: its stage and, once evaluated, its report.
+         */
+        get: operations["get_distillation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/distillations/{distillation_id}/report.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Report Csv
+         * @description The report's figures as CSV; 409 before it is ready.
+         */
+        get: operations["download_distillation_report_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/distillations/{distillation_id}/report.md": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Report Markdown
+         * @description The report as Markdown (Chinese headings with English); 409 before it is ready.
+         */
+        get: operations["download_distillation_report_md"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs": {
         parameters: {
             query?: never;
@@ -1676,6 +1760,132 @@ export interface components {
             message: string;
         };
         /**
+         * DistillationCreate
+         * @description Distil a succeeded classify labeling run into a student, judged on a gold set.
+         */
+        DistillationCreate: {
+            /**
+             * Gold Dataset Id
+             * Format: uuid
+             */
+            gold_dataset_id: string;
+            /** Gold Label Column */
+            gold_label_column: string;
+            /** Gold Text Column */
+            gold_text_column: string;
+            /**
+             * Labeling Run Id
+             * Format: uuid
+             */
+            labeling_run_id: string;
+            /** Name */
+            name: string;
+            student?: components["schemas"]["StudentSpec"];
+        };
+        /**
+         * DistillationError
+         * @description Why a distillation failed.
+         */
+        DistillationError: {
+            /** Code */
+            code: string;
+            /** Message */
+            message: string;
+        };
+        /**
+         * DistillationRead
+         * @description A distillation, its stage and (once evaluated) its report.
+         */
+        DistillationRead: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            error: components["schemas"]["DistillationError"] | null;
+            /** Eval Job Id */
+            eval_job_id: string | null;
+            /** Gold Dataset Id */
+            gold_dataset_id: string | null;
+            /** Gold Label Column */
+            gold_label_column: string;
+            /** Gold Text Column */
+            gold_text_column: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Labeling Run Id */
+            labeling_run_id: string | null;
+            /** Model Version Id */
+            model_version_id: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /**
+             * Report
+             * @description Quality (with bootstrap 95 % intervals), latency and cost; null until the student is evaluated.
+             */
+            report: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "training" | "evaluating" | "succeeded" | "failed";
+            /** Student */
+            student: {
+                [key: string]: unknown;
+            };
+            /** Train Job Id */
+            train_job_id: string | null;
+            /** Training Dataset Id */
+            training_dataset_id: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * DistillationSummary
+         * @description A distillation in a list (without its report).
+         */
+        DistillationSummary: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Labeling Run Id */
+            labeling_run_id: string | null;
+            /** Model Version Id */
+            model_version_id: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "training" | "evaluating" | "succeeded" | "failed";
+        };
+        /**
          * ErrorDetail
          * @description The error itself.
          */
@@ -2383,6 +2593,22 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** Page[DistillationSummary] */
+        Page_DistillationSummary_: {
+            /** Items */
+            items: components["schemas"]["DistillationSummary"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null on the last page.
+             */
+            next_cursor?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** Page[JobRead] */
         Page_JobRead_: {
             /** Items */
@@ -2879,6 +3105,32 @@ export interface components {
              * @default false
              */
             include_usage?: boolean;
+        };
+        /**
+         * StudentSpec
+         * @description The student: a text classifier, its trainer and the trainer's params.
+         */
+        StudentSpec: {
+            /** Params */
+            params?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Seed
+             * @default 42
+             */
+            seed?: number;
+            /**
+             * Task Type
+             * @default text_classification
+             * @constant
+             */
+            task_type?: "text_classification";
+            /**
+             * Trainer
+             * @default tfidf_linear
+             */
+            trainer?: string;
         };
         /**
          * TaskTypeInfo
@@ -4113,6 +4365,293 @@ export interface operations {
             };
             /** @description Authenticated but not allowed (role too weak, admin required) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the object's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_distillations: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+                /** @description Rows to skip (≤ 10⁹) */
+                offset?: number;
+                project_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DistillationSummary_"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    create_distillation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DistillationCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DistillationRead"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated but not allowed (role too weak, admin required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the object's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_distillation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                distillation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DistillationRead"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    download_distillation_report_csv: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                distillation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report's figures */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the object's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    download_distillation_report_md: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                distillation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/markdown": unknown;
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -4,6 +4,7 @@ from app.db.models.api_key import ApiKey
 from app.db.models.audit import AuditLog
 from app.db.models.auth import LoginAttempt, RefreshToken
 from app.db.models.dataset import Dataset, DatasetStatus
+from app.db.models.distillation import Distillation, DistillationStatus
 from app.db.models.job import JobEvent, JobStatus, TrainingJob
 from app.db.models.labeling import LabelingRow, LabelingRun, LabelingStatus, ReviewStatus
 from app.db.models.llm import LLMAnswer, LLMCall, LLMPrice, LLMProvider, ProviderKind
@@ -16,6 +17,8 @@ __all__ = [
     "AuditLog",
     "Dataset",
     "DatasetStatus",
+    "Distillation",
+    "DistillationStatus",
     "JobEvent",
     "JobStatus",
     "LLMAnswer",
