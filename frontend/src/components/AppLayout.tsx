@@ -42,6 +42,7 @@ export function AppLayout() {
     { key: "/jobs", icon: <UnorderedListOutlined />, label: t("nav.jobs") },
     { key: "/labeling", icon: <TagsOutlined />, label: t("nav.labeling") },
     { key: "/models", icon: <AppstoreOutlined />, label: t("nav.models") },
+    { key: "/distillations", icon: <ExperimentOutlined />, label: t("nav.distillations") },
     { key: "/base-models", icon: <DeploymentUnitOutlined />, label: t("nav.baseModels") },
     { key: "/projects", icon: <FolderOutlined />, label: t("nav.projects") },
     { key: "/members", icon: <TeamOutlined />, label: t("nav.members") },

@@ -36,6 +36,7 @@ describe("LabelingRunPage", () => {
     expect(screen.getByTestId("run-cost")).toHaveTextContent("¥9.50 / 预算 ¥10.00");
     expect(screen.getByTestId("run-error")).toHaveTextContent("已达到预算，标注已停止");
     expect(screen.getByTestId("run-output").closest("a")).toHaveAttribute("href", "/datasets/d9");
+    expect(screen.getByTestId("run-review").closest("a")).toHaveAttribute("href", "/labeling-runs/r1/review");
   });
 
   it("answers a run of another project as not found", async () => {

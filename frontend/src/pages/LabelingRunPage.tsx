@@ -54,11 +54,18 @@ export function LabelingRunPage() {
           </Space>
         }
         extra={
-          r.output_dataset_id && (
-            <Link to={`/datasets/${r.output_dataset_id}`}>
-              <Button type="primary" data-testid="run-output">{t("labeling.openOutput")}</Button>
-            </Link>
-          )
+          <Space>
+            {r.rows_done > 0 && (
+              <Link to={`/labeling-runs/${r.id}/review`}>
+                <Button data-testid="run-review">{t("review.title")}</Button>
+              </Link>
+            )}
+            {r.output_dataset_id && (
+              <Link to={`/datasets/${r.output_dataset_id}`}>
+                <Button type="primary" data-testid="run-output">{t("labeling.openOutput")}</Button>
+              </Link>
+            )}
+          </Space>
         }
       >
         {r.status === "pending" && <Alert type="info" showIcon message={t("labeling.pendingHint")} style={{ marginBottom: 16 }} />}
