@@ -22,6 +22,7 @@ from app.datasets.conversion_job import remove_stale_staging
 from app.db.init_db import schema_is_current
 from app.db.session import Database
 from app.engine.build import build_engine
+from app.inference.warmup import start_warmup
 from app.job_kinds import job_kinds
 from app.serving.backends import serving_client
 from app.serving.openai_router import router as openai_router
@@ -37,7 +38,7 @@ class SchemaBehindError(RuntimeError):
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Check the schema (never migrate), build and start the job engine; stop it on shutdown."""
+    """Check the schema, start the job engine and model warm-up; stop the engine on shutdown."""
     db: Database = app.state.db
     current, revision, head = schema_is_current(db.engine)
     if not current:
@@ -54,6 +55,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     app.state.job_engine = job_engine
     job_engine.start()
+    start_warmup(settings, db)
     yield
     await app.state.serving.aclose()
     job_engine.stop()
