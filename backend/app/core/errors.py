@@ -3,13 +3,16 @@
 import re
 import sys
 import tempfile
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+if TYPE_CHECKING:
+    from app.core.config import Settings
 
 
 class AppError(Exception):
@@ -101,9 +104,8 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
 SERVER_PATH = "<server path>"
 
 
-def _server_roots(request: Request) -> list[str]:
+def server_roots(settings: "Settings | None") -> list[str]:
     """Folders of this server whose paths must not reach a client, longest first."""
-    settings = getattr(request.app.state, "settings", None)
     roots = {tempfile.gettempdir(), sys.prefix, sys.base_prefix}
     if settings is not None:
         roots |= {
@@ -131,7 +133,7 @@ def scrub_server_paths(value: Any, roots: list[str]) -> Any:
 async def _app_error(request: Request, exc: Exception) -> JSONResponse:
     """Render an AppError; a library's message quoted in it never shows a server path."""
     assert isinstance(exc, AppError)
-    roots = _server_roots(request)
+    roots = server_roots(getattr(request.app.state, "settings", None))
     message = scrub_server_paths(exc.message, roots)
     details = scrub_server_paths(jsonable_encoder(exc.details), roots)
     return JSONResponse(
