@@ -18,7 +18,7 @@ from app.core.config import InsecureSettingsError, Settings, check_production_se
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
 from app.core.middleware import RequestContextMiddleware
-from app.datasets.conversion_job import remove_stale_staging
+from app.datasets.staging import sweep_staging
 from app.db.init_db import schema_is_current
 from app.db.session import Database
 from app.engine.build import build_engine
@@ -49,7 +49,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         logger.error(message)
         raise SchemaBehindError(message)
     settings: Settings = app.state.settings
-    remove_stale_staging(settings)
+    sweep_staging(settings)
     job_engine = build_engine(
         settings, db, app.state.job_kinds, getattr(app.state, "job_settings", None)
     )

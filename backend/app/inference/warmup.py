@@ -16,7 +16,7 @@ logger = logging.getLogger("app.inference.warmup")
 
 
 def aliased_versions(db: Database, limit: int) -> list[ModelVersion]:
-    """Up to `limit` versions served by predict (chat models are served by /v1) that carry an alias, most recently updated first."""
+    """Up to `limit` aliased versions that predict serves (not chat models), newest update first."""
     with db.session_scope() as session:
         versions = session.scalars(
             select(ModelVersion)

@@ -37,14 +37,6 @@ from tests.deploy.nginx_stack import (
     wait_until_served,
 )
 from tests.deploy.test_nginx import _backend_env
-from tests.jobs.conftest import (  # noqa: F401 - fixtures
-    add_dataset,
-    celery_worker,
-    job_settings,
-    jobs_app,
-    jobs_client,
-    jobs_db,
-)
 from tests.model_registry.test_models import rows, train
 
 CALLERS = 4

@@ -180,7 +180,7 @@ def test_a_failed_jobs_error_names_no_server_path(
     for root in (settings.model_storage_path, sys.prefix):
         assert str(root) not in message
     expected = {
-        "crash": "cannot read <server path>\n  File \"<server path>\", line 7",
+        "crash": 'cannot read <server path>\n  File "<server path>", line 7',
         "error": "no space left on <server path>",
     }
     assert expected[fail] in message
