@@ -171,22 +171,27 @@ def uvicorn(port: int) -> list[str]:
     return [PY, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)]
 
 
-def init(env: dict[str, str]) -> None:
-    """Migrate the database and create the benchmark's accounts."""
+def init(env: dict[str, str], users: int) -> None:
+    """Migrate the database; create the project accounts and one sign-in account per user."""
     subprocess.run(
         [PY, "-m", "app.db.init_db"], cwd=BACKEND, env=env, check=True, capture_output=True
     )
-    names = [f"load{i}" for i in range(ACCOUNTS)]
+    names = [f"load{i}" for i in range(ACCOUNTS)] + sign_ins(users)
     code = CREATE_USERS.format(password=PASSWORD)
     subprocess.run([PY, "-c", code, *names], cwd=BACKEND, env=env, check=True)
 
 
+def sign_ins(users: int) -> list[str]:
+    """The sign-in accounts, one per locust user."""
+    return [f"signin{i}" for i in range(users)]
+
+
 @contextmanager
-def embedded(root: Path) -> Iterator[Shape]:
+def embedded(root: Path, users: int) -> Iterator[Shape]:
     """(a) One uvicorn on SQLite; jobs run in the API process."""
     url = f"sqlite:///{root / 'platform.db'}"
     env = {**base_env(root, url), "JOB_BACKEND": "local", "REDIS_URL": ""}
-    init(env)
+    init(env, users)
     port = free_port()
     with ExitStack() as stack:
         api = start(stack, root, uvicorn(port), env)
@@ -196,7 +201,7 @@ def embedded(root: Path) -> Iterator[Shape]:
 
 
 @contextmanager
-def production(root: Path) -> Iterator[Shape]:
+def production(root: Path, users: int) -> Iterator[Shape]:
     """(b) nginx → two replicas (PostgreSQL, Redis), one Celery worker and beat."""
     binary = nginx_binary()
     if binary is None:
@@ -217,7 +222,7 @@ def production(root: Path) -> Iterator[Shape]:
         "FORWARDED_ALLOW_IPS": "127.0.0.1",
     }
     try:
-        init(env)
+        init(env, users)
         ports = Ports(backends=[free_port(), free_port()], frontend=free_port(), http=0, https=0)
         ports.http, ports.https = free_port(), free_port()
         make_certificate(root)
@@ -287,8 +292,7 @@ def setup_accounts(shape: Shape, rows: list[dict[str, Any]]) -> list[dict[str, A
             client.post(f"/api/v1/models/{model}/predict", json={"inputs": rows[:1]})
             accounts.append(
                 {
-                    "username": username,
-                    "password": PASSWORD,
+                    "token": token,
                     "project": project,
                     "model": model,
                     "dataset": dataset,
@@ -323,7 +327,17 @@ def run_locust(
     """Headless locust against the shape; its per-endpoint stats and failures (CSV rows)."""
     prefix = shape.root / "locust"
     plan = shape.root / "load.json"
-    plan.write_text(json.dumps({"accounts": accounts, "rows": rows, "max_jobs": MAX_JOBS}))
+    plan.write_text(
+        json.dumps(
+            {
+                "accounts": accounts,
+                "sign_ins": sign_ins(users),
+                "password": PASSWORD,
+                "rows": rows,
+                "max_jobs": MAX_JOBS,
+            }
+        )
+    )
     env = {**os.environ, "LOAD_PLAN": str(plan)}
     argv = [
         LOCUST, "-f", str(ROOT / "bench" / "load_users.py"), "--headless",
@@ -410,7 +424,7 @@ def measure(shape: Shape, users: int, seconds: int, kill: bool) -> dict[str, Any
 def table(result: dict[str, Any]) -> str:
     """Per-endpoint markdown rows: latency percentiles, p50 against /health, errors, rate."""
     rows = {row["Name"]: row for row in result["stats"]}
-    health = float(rows["GET /health"]["50%"]) or 1.0
+    health = float(rows["GET /health"]["50%"]) if "GET /health" in rows else 0.0
     lines = [
         "| endpoint | requests | errors | req/s | p50 ms | p95 ms | p99 ms | p50 / health p50 |",
         "|---|---|---|---|---|---|---|---|",
@@ -421,7 +435,8 @@ def table(result: dict[str, Any]) -> str:
         label = "**all**" if name == "Aggregated" else f"`{name}`"
         lines.append(
             f"| {label} | {count:,} | {share:.1%} | {float(row['Requests/s']):.1f} "
-            f"| {row['50%']} | {row['95%']} | {row['99%']} | {float(row['50%']) / health:.1f} |"
+            f"| {row['50%']} | {row['95%']} | {row['99%']} "
+            f"| {float(row['50%']) / health if health else float('nan'):.1f} |"
         )
     return "\n".join(lines)
 
@@ -458,7 +473,7 @@ def main() -> None:
             continue
         root = Path(tempfile.mkdtemp(prefix=f"bench-load-{name}-"))
         try:
-            with shape_of(root) as shape:
+            with shape_of(root, args.users) as shape:
                 results.append(measure(shape, args.users, seconds, kill))
         finally:
             shutil.rmtree(root, ignore_errors=True)
@@ -481,9 +496,11 @@ def main() -> None:
 
 Locust, headless, {args.users} users (spawned at {max(1, args.users // 5)}/s), {seconds} s per
 shape{" (`--quick`; the full run is 120 s)" if args.quick else ""}, 0.5–1.5 s between a user's
-requests. Each user signs in as one of {ACCOUNTS} accounts (one project each) and mixes sign-in,
-the datasets/jobs/models lists, one dataset and one model, predictions of 10 rows with the
-project's LightGBM model (20 trees, trained in the setup on 2,000 × 50 rows) and at most
+requests. Each user works in one of {ACCOUNTS} projects (its account signed in by the
+setup) and mixes sign-in (to an account of its own: concurrent sign-ins to one account from one
+address are throttled by design), the datasets/jobs/models lists, one dataset and one model,
+predictions of 10 rows with the project's LightGBM model (20 trees, trained in the setup on
+2,000 × 50 rows) and at most
 {MAX_JOBS} small training jobs of the same kind in all. Baseline: `GET /health` through the
 same path in the same run ("p50 / health p50"). The machine is shared (2 cores, other
 engineers' tests running; locust itself runs on it too): 1-minute load average

@@ -1,8 +1,10 @@
 """Locust users of `bench_load.py`: a console user's mix of reads, predictions and small jobs.
 
 Run by `bench_load.py` (`locust -f bench/load_users.py --headless ...`), which passes the
-accounts (with their projects, models and datasets), the rows to predict and the most training
-jobs to submit in the JSON file named by LOAD_PLAN. `GET /health` through the same path is
+project accounts (with their tokens, projects, models and datasets), one sign-in account per
+user, the rows to predict and the most training jobs to submit in the JSON file named by
+LOAD_PLAN. Each user has a sign-in account of its own: concurrent sign-ins to one account from
+one address are throttled by design, and people sign in to their own accounts. `GET /health` through the same path is
 the baseline each endpoint's latency is read against.
 """
 
@@ -18,36 +20,32 @@ from locust import HttpUser, between, task
 PLAN: dict[str, Any] = json.loads(Path(os.environ["LOAD_PLAN"]).read_text(encoding="utf-8"))
 ACCOUNTS: list[dict[str, Any]] = PLAN["accounts"]
 PREDICT_ROWS: list[dict[str, Any]] = PLAN["rows"]
-SIGN_IN_TRIES = 5
-_next_account = itertools.count()
+SIGN_INS: list[str] = PLAN["sign_ins"]
+_next_user = itertools.count()
 _jobs_left = [int(PLAN["max_jobs"])]
 
 
 class ConsoleUser(HttpUser):
-    """One signed-in person of a project (accounts assigned round-robin)."""
+    """One signed-in person of a project (project accounts assigned round-robin)."""
 
     wait_time = between(0.5, 1.5)
 
     def on_start(self) -> None:
-        """Sign in, again after a failure as a person would (self-signed loopback certificate)."""
-        self.client.verify = False
-        self.account = ACCOUNTS[next(_next_account) % len(ACCOUNTS)]
-        for _ in range(SIGN_IN_TRIES):
-            if self.login():
-                return
+        """Take the project account's token (signed in by the setup) and a sign-in account."""
+        self.client.verify = False  # the loopback nginx's self-signed certificate
+        index = next(_next_user)
+        self.account = ACCOUNTS[index % len(ACCOUNTS)]
+        self.sign_in_as = SIGN_INS[index % len(SIGN_INS)]
+        self.client.headers["Authorization"] = f"Bearer {self.account['token']}"
 
     @task(1)
-    def login(self) -> bool:
-        """POST /api/v1/auth/login (password hashing); a failure keeps the user's token."""
-        response = self.client.post(
+    def login(self) -> None:
+        """POST /api/v1/auth/login (password hashing) as this user's own sign-in account."""
+        self.client.post(
             "/api/v1/auth/login",
-            data={"username": self.account["username"], "password": self.account["password"]},
+            data={"username": self.sign_in_as, "password": PLAN["password"]},
             name="POST /api/v1/auth/login",
         )
-        if response.status_code != 200:
-            return False
-        self.client.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
-        return True
 
     @task(3)
     def health(self) -> None:
