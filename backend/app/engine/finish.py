@@ -9,7 +9,7 @@ import signal
 
 from sqlalchemy.orm import Session
 
-from app.core.errors import scrub_server_paths
+from app.core.redact import scrub_server_paths
 from app.db.models.job import JobStatus, TrainingJob
 from app.engine.config import JobSettings
 from app.engine.ending import Claim, end_job

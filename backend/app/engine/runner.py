@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from app.core.config import Settings
-from app.core.errors import scrub_server_paths, server_roots
+from app.core.redact import scrub_server_paths, server_roots
 from app.db.base import utcnow
 from app.db.models.job import JobStatus, TrainingJob
 from app.engine.config import JobSettings
