@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from app.core.config import Settings
+from app.core.redact import scrub_server_paths, server_roots
 from app.db.base import utcnow
 from app.db.models.job import JobStatus, TrainingJob
 from app.engine.config import JobSettings
@@ -134,8 +135,10 @@ def run_job(
                 ending = Ending(
                     JobStatus.failed,
                     error_code="start_failed",
-                    error_message=f"Could not start the {claim.handler.process_name} "
-                    f"process: {exc}",
+                    error_message=scrub_server_paths(
+                        f"Could not start the {claim.handler.process_name} process: {exc}",
+                        server_roots(engine.settings),
+                    ),
                 )
                 end_job(session, claim.handler, job, ending, None)
         return "failed"
@@ -151,7 +154,8 @@ def finish_job(engine: "JobEngine", claim: Claim, worker: str, outcome: Outcome)
         return "lost"
     try:
         with engine.db.session_scope() as session:
-            result = record_outcome(session, engine.job_settings, claim, worker, outcome)
+            roots = server_roots(engine.settings)
+            result = record_outcome(session, engine.job_settings, claim, worker, outcome, roots)
             if result == "requeued":
                 engine.send_after_commit(session, claim.job_id, claim.handler.kind)
     finally:
