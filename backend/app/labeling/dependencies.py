@@ -12,17 +12,28 @@ from app.labeling.schemas import LabelingRunCreate
 from app.projects.access import get_in_project
 
 
-def get_run_or_404(run_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> LabelingRun:
-    """The run if the user can view its project; 404 otherwise."""
+def _run(
+    session: SessionDep, user: CurrentUser, run_id: uuid.UUID, minimum: ProjectRole
+) -> LabelingRun:
     return get_in_project(
         session,
         user,
         LabelingRun,
         run_id,
-        ProjectRole.viewer,
+        minimum,
         not_found_message="Labeling run not found.",
         not_found_code="labeling_run_not_found",
     )
+
+
+def get_run_or_404(run_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> LabelingRun:
+    """The run if the user can view its project; 404 otherwise."""
+    return _run(session, user, run_id, ProjectRole.viewer)
+
+
+def get_editable_run(run_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> LabelingRun:
+    """The run if the user can edit its project (stop, resume); 404 when not visible."""
+    return _run(session, user, run_id, ProjectRole.editor)
 
 
 def get_target_dataset(data: LabelingRunCreate, session: SessionDep, user: CurrentUser) -> Dataset:
@@ -31,4 +42,5 @@ def get_target_dataset(data: LabelingRunCreate, session: SessionDep, user: Curre
 
 
 CurrentRun = Annotated[LabelingRun, Depends(get_run_or_404)]
+EditableRun = Annotated[LabelingRun, Depends(get_editable_run)]
 TargetDataset = Annotated[Dataset, Depends(get_target_dataset)]

@@ -146,5 +146,28 @@ class LabelingRunRead(BaseModel):
     cost: Decimal
     error: dict[str, Any] | None
     output_dataset_id: uuid.UUID | None
+    job_id: uuid.UUID | None = Field(
+        description="The latest `label` job; follow it on the WebSocket /ws/jobs/{job_id}."
+    )
     created_at: datetime
     updated_at: datetime
+
+
+class LabelingResume(InputModel):
+    """Resume a stopped, failed or budget-stopped run, optionally with a higher budget."""
+
+    budget: Decimal | None = Field(None, gt=0, max_digits=18, decimal_places=8)
+
+
+class LabelingRowRead(BaseModel):
+    """One labeled row: the voted output, each teacher's vote, agreement, confidence, error."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    row_index: int
+    output: Any
+    votes: list[dict[str, Any]]
+    agreement: float | None
+    confidence: float | None
+    error: dict[str, Any] | None
+    created_at: datetime
