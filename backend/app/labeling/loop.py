@@ -17,7 +17,7 @@ from typing import Any
 from anyio import to_thread
 
 from app.core.config import Settings
-from app.db.models import LabelingRow, LabelingStatus
+from app.db.models import LabelingRow, LabelingRun, LabelingStatus
 from app.db.session import Database
 from app.labeling import store
 from app.labeling.prompts import PromptBuilder, message_tokens_bound
@@ -107,11 +107,7 @@ class Labeler:
 
     async def _row(self, index: int) -> None:
         messages = self.builder.messages(index, self.state.rows[index])
-        # Every teacher's call is awaited even when another one stops the run: an answer in
-        # flight is paid for, so it must reach the cache before the run ends.
-        results = await asyncio.gather(
-            *(self._ask(t, messages) for t in self.teachers), return_exceptions=True
-        )
+        results = await self.ask_all(messages)
         votes: list[Vote] = []
         for result in results:
             if isinstance(result, BudgetReached):
@@ -140,6 +136,14 @@ class Labeler:
         await to_thread.run_sync(store.save_row, self.db, self.state.run.id, row)
         self.rows_done += 1
         self._progress()
+
+    async def ask_all(self, messages: list[dict[str, str]]) -> list[Vote | BaseException]:
+        """Every teacher's vote on one prompt, or what stopped its call."""
+        # Every teacher's call is awaited even when another one stops the run: an answer in
+        # flight is paid for, so it must reach the cache before the run ends.
+        return await asyncio.gather(
+            *(self._ask(t, messages) for t in self.teachers), return_exceptions=True
+        )
 
     def _halt(self, status: LabelingStatus, code: str, message: str) -> None:
         if self.stop is None:
@@ -233,6 +237,71 @@ class Labeler:
         )
 
 
+def _clients(settings: Settings, setups: list[store.TeacherSetup], timeout: float) -> list[Teacher]:
+    """One client per provider (its pacing is per key), shared by that provider's models."""
+    allow = allowlist(settings)
+    clients: dict[Any, TeacherClient] = {}
+    for setup in setups:
+        if setup.config.id not in clients:
+            clients[setup.config.id] = TeacherClient(setup.config, allow, timeout=timeout)
+    return [Teacher(s, clients[s.config.id]) for s in setups]
+
+
+async def _close(teachers: list[Teacher]) -> None:
+    for client in {id(t.client): t.client for t in teachers}.values():
+        await client.aclose()
+
+
+def request_params(params: dict[str, Any]) -> dict[str, Any]:
+    """A run's sampling parameters as sent (and as keyed in the answer cache)."""
+    sent = dict(params)
+    if not sent.get("logprobs"):
+        sent.pop("logprobs", None)
+    return sent
+
+
+async def ask_preview(
+    db: Database,
+    settings: Settings,
+    run: LabelingRun,
+    setups: list[store.TeacherSetup],
+    prompts: list[list[dict[str, str]]],
+    *,
+    timeout: float = 60.0,
+) -> list[list[Vote]]:
+    """Each teacher's answer to each prompt of an unsaved run: paid within its budget,
+    recorded as calls and cached under the keys the run will use, so it pays them once."""
+    teachers = _clients(settings, setups, timeout)
+    labeler = Labeler(
+        db=db,
+        state=store.RunState(run, [], frozenset(), setups),
+        builder=builder_for(run),
+        teachers=teachers,
+        budget=Budget(limit=run.budget, spent=Decimal(0)),
+        on_progress=None,
+        params=request_params(run.params),
+    )
+    answers: list[list[Vote]] = []
+    try:
+        for messages in prompts:
+            results = await labeler.ask_all(messages)
+            answers.append([_preview_vote(t, r) for t, r in zip(teachers, results, strict=True)])
+    finally:
+        await _close(teachers)
+    return answers
+
+
+def _preview_vote(teacher: Teacher, result: Vote | BaseException) -> Vote:
+    if isinstance(result, Vote):
+        return result
+    if isinstance(result, BudgetReached):
+        error = {"code": "budget_exhausted", "message": "The budget does not cover this call."}
+        return Vote(teacher.name, error=error)
+    if isinstance(result, ProviderError):
+        return Vote(teacher.name, error={"code": result.code, "message": result.message})
+    raise result
+
+
 async def run_labeling(
     db: Database,
     settings: Settings,
@@ -247,23 +316,16 @@ async def run_labeling(
     A stop lets the rows in flight finish (their answers are paid for), then ends `cancelled`.
     """
     state = await to_thread.run_sync(store.load_state, db, settings, run_id)
-    allow = allowlist(settings)
-    clients: dict[Any, TeacherClient] = {}
-    for setup in state.teachers:
-        if setup.config.id not in clients:
-            clients[setup.config.id] = TeacherClient(setup.config, allow, timeout=timeout)
-    params = dict(state.run.params)
-    if not params.get("logprobs"):
-        params.pop("logprobs", None)
+    teachers = _clients(settings, state.teachers, timeout)
     labeler = Labeler(
         db=db,
         state=state,
         builder=builder_for(state.run),
-        teachers=[Teacher(s, clients[s.config.id]) for s in state.teachers],
+        teachers=teachers,
         budget=Budget(limit=state.run.budget, spent=state.run.cost),
         on_progress=on_progress,
         should_stop=should_stop,
-        params=params,
+        params=request_params(state.run.params),
     )
     try:
         await labeler.run()
@@ -272,8 +334,7 @@ async def run_labeling(
         labeler.stop = {"code": "interrupted", "message": "The run was interrupted; resume it."}
         raise
     finally:
-        for client in clients.values():
-            await client.aclose()
+        await _close(teachers)
         status = labeler.status
         await to_thread.run_sync(store.finish, db, run_id, status, labeler.stop)
     return status

@@ -5,12 +5,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from app.api.deps import ClientIP, CurrentUser, JobEngineDep, SessionDep, SettingsDep
+from app.api.deps import (
+    ClientIP,
+    CurrentUser,
+    DatabaseDep,
+    JobEngineDep,
+    SessionDep,
+    SettingsDep,
+)
 from app.core.schemas import Offset, Page
 from app.db.models import LabelingStatus
 from app.labeling import runs, service
 from app.labeling.dependencies import CurrentRun, EditableRun, TargetDataset
 from app.labeling.label_job import submit_run
+from app.labeling.preview import preview_with_answers
 from app.labeling.schemas import (
     LabelingPreview,
     LabelingResume,
@@ -25,9 +33,24 @@ PageCursor = Annotated[str | None, Query(max_length=200)]
 
 @router.post("/preview", operation_id="preview_labeling_run")
 def preview_run(
-    data: LabelingRunCreate, dataset: TargetDataset, session: SessionDep, settings: SettingsDep
+    data: LabelingRunCreate,
+    dataset: TargetDataset,
+    session: SessionDep,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    ask_teachers: Annotated[
+        bool,
+        Query(
+            description="Also ask every teacher the previewed prompts (paid within the budget, "
+            "recorded and cached: the run reuses the answers)."
+        ),
+    ] = False,
 ) -> LabelingPreview:
-    """The first 5 rendered prompts and the token and cost estimate; nothing is stored."""
+    """The first 5 rendered prompts and the token and cost estimate; with `ask_teachers`,
+    the teachers' parsed answers to them. No run is stored."""
+    if ask_teachers:
+        return preview_with_answers(session, db, settings, dataset, data, user)
     prompts, estimate = service.preview_and_estimate(session, settings, dataset, data)
     return LabelingPreview(prompts=prompts, estimate=estimate)
 

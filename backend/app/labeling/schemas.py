@@ -114,11 +114,25 @@ class Estimate(BaseModel):
     teachers: list[TeacherEstimate]
 
 
+class PreviewAnswer(BaseModel):
+    """The teachers' answers to one previewed prompt, voted as the run would."""
+
+    row_index: int
+    output: Any
+    votes: list[dict[str, Any]]
+    agreement: float | None
+    confidence: float | None
+    error: dict[str, Any] | None
+
+
 class LabelingPreview(BaseModel):
-    """The first rendered prompts and the estimate, before anything is paid."""
+    """The first rendered prompts and the estimate; with `ask_teachers`, their answers."""
 
     prompts: list[PromptPreview]
     estimate: Estimate
+    answers: list[PreviewAnswer] | None = Field(
+        None, description="Only when asked: each teacher's parsed answer (paid, then cached)."
+    )
 
 
 class LabelingRunRead(BaseModel):

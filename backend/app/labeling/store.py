@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from app.core.config import Settings
 from app.datasets.service import load_frame
@@ -64,15 +65,21 @@ def cache_key(
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def teacher_setups(session: Session, settings: Settings, run: LabelingRun) -> list[TeacherSetup]:
+    """The run's teachers with their provider settings (key decrypted) and prices in force."""
+    setups = []
+    for ref in run.teachers:
+        provider, price = teacher_price(session, ref, run.currency)
+        setups.append(TeacherSetup(provider_config(settings, provider), ref["model"], price))
+    return setups
+
+
 def load_state(db: Database, settings: Settings, run_id: uuid.UUID) -> RunState:
     """Claim the run (status running) and read its rows, finished rows and teachers."""
     with db.session_scope() as session:
         run = session.get_one(LabelingRun, run_id)
         dataset = session.get_one(Dataset, run.dataset_id)
-        teachers = []
-        for ref in run.teachers:
-            provider, price = teacher_price(session, ref, run.currency)
-            teachers.append(TeacherSetup(provider_config(settings, provider), ref["model"], price))
+        teachers = teacher_setups(session, settings, run)
         done = frozenset(
             session.scalars(select(LabelingRow.row_index).where(LabelingRow.run_id == run_id))
         )

@@ -3,8 +3,8 @@
 import os
 import signal
 import time
-from decimal import Decimal
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -168,7 +168,8 @@ def test_refusal_fails_the_job_and_resume_finishes_without_paying_twice(
     assert done["status"] == "succeeded" and done["error"] is None
     _never_paid_twice(teacher)
     again = client.post(f"{URL}/{run['id']}/resume", json={}, headers=admin_headers)
-    assert again.status_code == 409 and again.json()["error"]["code"] == "labeling_run_not_resumable"
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "labeling_run_not_resumable"
 
 
 def test_stop_ends_the_job_cancelled_then_resume_completes(
@@ -260,3 +261,31 @@ def test_another_projects_run_is_not_found(
     mine = client.get(f"{URL}?project_id={run['project_id']}", headers=stranger).json()
     assert mine["items"] == []
     _wait(client, admin_headers, run["id"], lambda r: r["status"] in FINISHED)
+
+
+def test_preview_asks_the_teachers_and_the_run_reuses_their_answers(
+    client: TestClient,
+    admin_headers: dict[str, str],
+    jobs: Setup,
+    teacher: TeacherServer,
+    db: Database,
+) -> None:
+    plain = client.post(f"{URL}/preview", json=_two_teachers(jobs), headers=admin_headers)
+    assert plain.status_code == 200 and plain.json()["answers"] is None
+    assert teacher.requests == 0
+    asked = client.post(
+        f"{URL}/preview?ask_teachers=true", json=_two_teachers(jobs), headers=admin_headers
+    )
+    assert asked.status_code == 200, asked.text
+    answers = asked.json()["answers"]
+    assert [a["row_index"] for a in answers] == [0, 1, 2, 3, 4]
+    assert [a["output"] for a in answers] == [_expected(text) for text in REVIEWS[:5]]
+    assert all(len(a["votes"]) == 2 and a["agreement"] == 1.0 for a in answers)
+    assert len(teacher.paid) == _recorded(db) == 10
+
+    run = client.post(URL, json=_two_teachers(jobs), headers=admin_headers).json()
+    done = _wait(client, admin_headers, run["id"], lambda r: r["output_dataset_id"] is not None)
+    assert done["status"] == "succeeded"
+    _never_paid_twice(teacher)
+    assert len(teacher.paid) == 2 * len(set(REVIEWS))
+    assert Decimal(done["cost"]) < Decimal(done["estimate"]["cost"])  # the previewed rows were free
