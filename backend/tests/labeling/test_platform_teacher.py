@@ -8,14 +8,21 @@ from fastapi.testclient import TestClient
 
 from app.core.config import Settings
 from tests.labeling.test_api import URL
-from tests.serving.conftest import create_key, login_headers, personal_project
+from tests.serving.conftest import (  # noqa: F401 (fixtures)
+    chat_templates,
+    create_key,
+    login_headers,
+    personal_project,
+    register_chat_model,
+    server,
+)
 
 
 def test_platform_v1_answers_a_labeling_run(
-    server: str,
+    server: str,  # noqa: F811
     client: TestClient,
     admin_headers: dict[str, str],
-    register_chat_model: Callable[..., uuid.UUID],
+    register_chat_model: Callable[..., uuid.UUID],  # noqa: F811
     allow_loopback: Settings,
 ) -> None:
     on_server = login_headers(server, "root_admin")
