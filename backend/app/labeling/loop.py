@@ -11,7 +11,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from anyio import to_thread
@@ -89,6 +88,8 @@ class Labeler:
     usage: Usage = field(default_factory=Usage)
     started: float = field(default_factory=time.monotonic)
     locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    # Paid answers waiting to be committed with their row (a repeated prompt finds them here).
+    uncommitted: dict[str, store.CachedAnswer] = field(default_factory=dict)
 
     async def run(self) -> None:
         """Label every row not committed yet, with as many workers as calls may run."""
@@ -107,21 +108,18 @@ class Labeler:
 
     async def _row(self, index: int) -> None:
         messages = self.builder.messages(index, self.state.rows[index])
-        results = await self.ask_all(messages)
+        # With one teacher its answer and the row are committed together (one write per row);
+        # with several, each answer is committed as it arrives so a stop loses none.
+        pending: list[store.PaidCall] | None = [] if len(self.teachers) == 1 else None
+        results = await self.ask_all(messages, pending)
         votes: list[Vote] = []
         for result in results:
-            if isinstance(result, BudgetReached):
-                self._halt(
-                    LabelingStatus.stopped_budget,
-                    "budget_exhausted",
-                    f"Budget of {self.budget.limit} {self.state.run.currency} reached.",
-                )
-                return
-            if isinstance(result, ProviderStopped):
-                self._halt(LabelingStatus.failed, result.code, result.message)
-                return
             if isinstance(result, BaseException):
-                raise result
+                if pending:
+                    await to_thread.run_sync(store.record_calls, self.db, pending)
+                    self._forget(pending)
+                self._halt_on(result)
+                return
             votes.append(result)
         verdict = decide(votes, majority=self.builder.kind.votes)
         row = LabelingRow(
@@ -133,31 +131,59 @@ class Labeler:
             confidence=verdict.confidence,
             error=verdict.error,
         )
-        await to_thread.run_sync(store.save_row, self.db, self.state.run.id, row)
+        await to_thread.run_sync(store.save_row, self.db, self.state.run.id, row, pending)
+        self._forget(pending or [])
         self.rows_done += 1
         self._progress()
 
-    async def ask_all(self, messages: list[dict[str, str]]) -> list[Vote | BaseException]:
-        """Every teacher's vote on one prompt, or what stopped its call."""
+    async def ask_all(
+        self, messages: list[dict[str, str]], pending: list[store.PaidCall] | None = None
+    ) -> list[Vote | BaseException]:
+        """Every teacher's vote on one prompt, or what stopped its call.
+
+        Paid calls are committed at once, or added to `pending` for the caller to commit.
+        """
         # Every teacher's call is awaited even when another one stops the run: an answer in
         # flight is paid for, so it must reach the cache before the run ends.
         return await asyncio.gather(
-            *(self._ask(t, messages) for t in self.teachers), return_exceptions=True
+            *(self._ask(t, messages, pending) for t in self.teachers), return_exceptions=True
         )
+
+    def _halt_on(self, error: BaseException) -> None:
+        """Stop the run for the budget or a provider's refusal; raise anything else."""
+        if isinstance(error, BudgetReached):
+            self._halt(
+                LabelingStatus.stopped_budget,
+                "budget_exhausted",
+                f"Budget of {self.budget.limit} {self.state.run.currency} reached.",
+            )
+        elif isinstance(error, ProviderStopped):
+            self._halt(LabelingStatus.failed, error.code, error.message)
+        else:
+            raise error
 
     def _halt(self, status: LabelingStatus, code: str, message: str) -> None:
         if self.stop is None:
             self.stop = {"code": code, "message": message}
             self.status = status
 
-    async def _ask(self, teacher: Teacher, messages: list[dict[str, str]]) -> Vote:
+    def _forget(self, calls: list[store.PaidCall]) -> None:
+        """Answers now in the cache table need no copy in memory."""
+        for call in calls:
+            self.uncommitted.pop(call.key, None)
+
+    async def _ask(
+        self, teacher: Teacher, messages: list[dict[str, str]], pending: list[store.PaidCall] | None
+    ) -> Vote:
         setup = teacher.setup
         request = {**self.params, **self.builder.kind.request(self.builder.task)}
         key = store.cache_key(setup.config.id, setup.model, messages, request)
         async with self.locks.setdefault(key, asyncio.Lock()):
-            answer = await to_thread.run_sync(store.cached_answer, self.db, key)
+            answer = self.uncommitted.get(key) or await to_thread.run_sync(
+                store.cached_answer, self.db, key
+            )
             if answer is None:
-                answer_or_vote = await self._pay(teacher, key, messages, request)
+                answer_or_vote = await self._pay(teacher, key, messages, request, pending)
                 if isinstance(answer_or_vote, Vote):
                     return answer_or_vote
                 answer = answer_or_vote
@@ -167,14 +193,26 @@ class Labeler:
             return Vote(teacher.name, error={"code": "invalid_answer", "message": str(exc)})
         return Vote(teacher.name, value, None, answer.mean_logprob)
 
+    async def _store(self, call: store.PaidCall, pending: list[store.PaidCall] | None) -> None:
+        if pending is None:
+            await to_thread.run_sync(store.record_calls, self.db, [call])
+        else:
+            pending.append(call)
+
     async def _pay(
-        self, teacher: Teacher, key: str, messages: list[dict[str, str]], request: dict[str, Any]
+        self,
+        teacher: Teacher,
+        key: str,
+        messages: list[dict[str, str]],
+        request: dict[str, Any],
+        pending: list[store.PaidCall] | None,
     ) -> store.CachedAnswer | Vote:
         setup = teacher.setup
         tokens_in = message_tokens_bound(messages)
         tokens_out = int(self.params.get("max_tokens", 256))
         reserved = cost_of(setup.price, Usage(tokens_in, 0, tokens_out))
         self.budget.reserve(reserved)
+        run_id = self.state.run.id
         try:
             done = await teacher.client.complete(
                 model=setup.model,
@@ -186,39 +224,21 @@ class Labeler:
             cost = cost_of(setup.price, exc.usage)
             self.budget.settle(reserved, cost)
             self.usage = self.usage + exc.usage
-            record = partial(
-                store.record_call,
-                self.db,
-                run_id=self.state.run.id,
-                teacher=setup,
-                key=key,
-                usage=exc.usage,
-                latency_ms=0,
-                cost=cost,
-                outcome=exc.code,
-                answer=None,
-            )
-            await to_thread.run_sync(record)
+            failed = store.PaidCall(run_id, setup, key, exc.usage, 0, cost, exc.code, None)
+            await self._store(failed, pending)
             if isinstance(exc, ProviderStopped):
                 raise
             return Vote(teacher.name, error={"code": exc.code, "message": exc.message})
         cost = cost_of(setup.price, done.usage)
         self.budget.settle(reserved, cost)
         self.usage = self.usage + done.usage
-        record = partial(
-            store.record_call,
-            self.db,
-            run_id=self.state.run.id,
-            teacher=setup,
-            key=key,
-            usage=done.usage,
-            latency_ms=done.latency_ms,
-            cost=cost,
-            outcome="ok",
-            answer=(done.content, done.finish_reason, done.mean_logprob),
-        )
-        await to_thread.run_sync(record)
-        return store.CachedAnswer(done.content, done.mean_logprob)
+        answer = store.CachedAnswer(done.content, done.mean_logprob)
+        content = (done.content, done.finish_reason, done.mean_logprob)
+        paid = store.PaidCall(run_id, setup, key, done.usage, done.latency_ms, cost, "ok", content)
+        if pending is not None:
+            self.uncommitted[key] = answer
+        await self._store(paid, pending)
+        return answer
 
     def _progress(self) -> None:
         if self.on_progress is None:

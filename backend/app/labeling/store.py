@@ -98,60 +98,84 @@ def cached_answer(db: Database, key: str) -> CachedAnswer | None:
         return CachedAnswer(row.content, row.mean_logprob) if row else None
 
 
-def record_call(
-    db: Database,
-    *,
-    run_id: uuid.UUID,
-    teacher: TeacherSetup,
-    key: str,
-    usage: Usage,
-    latency_ms: int,
-    cost: Decimal,
-    outcome: str,
-    answer: tuple[str, str | None, float | None] | None,
-) -> None:
-    """Store one paid call, add its tokens and cost to the run and cache its answer."""
-    with db.session_scope() as session:
-        session.add(
-            LLMCall(
-                provider_id=teacher.config.id,
-                run_id=run_id,
-                model=teacher.model,
-                cache_key=key,
-                latency_ms=latency_ms,
-                cost=cost,
-                currency=teacher.price.currency,
-                outcome=outcome,
-                **usage.as_dict(),
-            )
+@dataclass(frozen=True)
+class PaidCall:
+    """One paid call to store: its usage and cost, and the answer to cache (None on error)."""
+
+    run_id: uuid.UUID | None
+    teacher: TeacherSetup
+    key: str
+    usage: Usage
+    latency_ms: int
+    cost: Decimal
+    outcome: str
+    answer: tuple[str, str | None, float | None] | None
+
+
+def _add_call(session: Session, call: PaidCall) -> None:
+    """Add the call, its tokens and cost to the run, and its answer to the cache."""
+    teacher = call.teacher
+    session.add(
+        LLMCall(
+            provider_id=teacher.config.id,
+            run_id=call.run_id,
+            model=teacher.model,
+            cache_key=call.key,
+            latency_ms=call.latency_ms,
+            cost=call.cost,
+            currency=teacher.price.currency,
+            outcome=call.outcome,
+            **call.usage.as_dict(),
         )
+    )
+    if call.run_id is not None:
         session.execute(
             update(LabelingRun)
-            .where(LabelingRun.id == run_id)
+            .where(LabelingRun.id == call.run_id)
             .values(
-                input_tokens=LabelingRun.input_tokens + usage.input_tokens,
-                output_tokens=LabelingRun.output_tokens + usage.output_tokens,
-                cost=LabelingRun.cost + cost,
+                input_tokens=LabelingRun.input_tokens + call.usage.input_tokens,
+                output_tokens=LabelingRun.output_tokens + call.usage.output_tokens,
+                cost=LabelingRun.cost + call.cost,
             )
         )
-        if answer is not None and session.get(LLMAnswer, key) is None:
-            content, finish, logprob = answer
-            session.add(
-                LLMAnswer(
-                    key=key,
-                    provider_id=teacher.config.id,
-                    model=teacher.model,
-                    content=content,
-                    finish_reason=finish,
-                    mean_logprob=logprob,
-                    usage=usage.as_dict(),
-                )
+    if call.answer is not None and session.get(LLMAnswer, call.key) is None:
+        content, finish, logprob = call.answer
+        session.add(
+            LLMAnswer(
+                key=call.key,
+                provider_id=teacher.config.id,
+                model=teacher.model,
+                content=content,
+                finish_reason=finish,
+                mean_logprob=logprob,
+                usage=call.usage.as_dict(),
             )
+        )
 
 
-def save_row(db: Database, run_id: uuid.UUID, row: LabelingRow) -> None:
-    """Commit one finished row and count it."""
+def record_calls(db: Database, calls: list[PaidCall]) -> None:
+    """Store paid calls (answers cached) in one commit."""
     with db.session_scope() as session:
+        for call in calls:
+            _add_call(session, call)
+
+
+def save_row(
+    db: Database, run_id: uuid.UUID, row: LabelingRow, calls: list[PaidCall] | None = None
+) -> None:
+    """Commit one finished row and count it, with the calls that answered it when given.
+
+    A row already stored (its commit was still under way when an interrupted run was resumed)
+    is kept as it is.
+    """
+    with db.session_scope() as session:
+        for call in calls or []:
+            _add_call(session, call)
+        stored = select(LabelingRow.id).where(
+            LabelingRow.run_id == run_id, LabelingRow.row_index == row.row_index
+        )
+        if session.scalar(stored) is not None:
+            return
         session.add(row)
         session.execute(
             update(LabelingRun)
