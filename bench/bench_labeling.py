@@ -30,12 +30,6 @@ BACKEND = ROOT / "backend"
 sys.path.insert(0, str(BACKEND))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_training import write_section  # noqa: E402
-from fastapi.testclient import TestClient  # noqa: E402
-from openai import AsyncOpenAI  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-
 from app.core.config import Settings  # noqa: E402
 from app.db.init_db import migrate  # noqa: E402
 from app.db.models import Dataset, UserRole  # noqa: E402
@@ -46,7 +40,13 @@ from app.labeling.service import create_run  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.users.schemas import UserCreate  # noqa: E402
 from app.users.service import create_user  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+from openai import AsyncOpenAI  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 from tests.llm_providers.teacher_server import TeacherServer  # noqa: E402
+
+from bench_training import write_section  # noqa: E402
 
 SECRET = "bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
 PASSWORD = "Correct-Horse-Battery-9"
@@ -94,7 +94,9 @@ class StoreTimer:
 
 def reviews(rows: int) -> str:
     """A CSV of distinct synthetic reviews (every prompt is new: no cache hits)."""
-    lines = [f"第{i}条：{WORDS[i % len(WORDS)]}，{WORDS[(i * 7) % len(WORDS)]}" for i in range(rows)]
+    lines = [
+        f"第{i}条：{WORDS[i % len(WORDS)]}，{WORDS[(i * 7) % len(WORDS)]}" for i in range(rows)
+    ]
     return "评论\n" + "\n".join(lines) + "\n"
 
 
@@ -155,10 +157,14 @@ def measure(url: str, rows: int, storage: Path) -> dict[str, Any]:
     teacher = TeacherServer(slow_seconds=LATENCY).start()
     try:
         with db.session_scope() as session:
-            data = UserCreate(username="bench", password=PASSWORD, role=UserRole.admin, email="b@example.com")
+            data = UserCreate(
+                username="bench", password=PASSWORD, role=UserRole.admin, email="b@example.com"
+            )
             create_user(session, data=data, actor=None, ip=None)
         with TestClient(app) as client:
-            login = client.post("/api/v1/auth/login", data={"username": "bench", "password": PASSWORD})
+            login = client.post(
+                "/api/v1/auth/login", data={"username": "bench", "password": PASSWORD}
+            )
             headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
             project = client.get("/api/v1/projects", headers=headers).json()["items"][0]["id"]
             upload = client.post(
@@ -166,10 +172,25 @@ def measure(url: str, rows: int, storage: Path) -> dict[str, Any]:
                 files={"file": ("reviews.csv", reviews(rows).encode())},
                 headers=headers,
             )
-            price = {"model": "qwen-plus", "input_per_m": "2", "cached_input_per_m": "0.5", "output_per_m": "8", "currency": "CNY", "effective_from": "2026-01-01"}
+            price = {
+                "model": "qwen-plus",
+                "input_per_m": "2",
+                "cached_input_per_m": "0.5",
+                "output_per_m": "8",
+                "currency": "CNY",
+                "effective_from": "2026-01-01",
+            }
             provider = client.post(
                 "/api/v1/llm-providers",
-                json={"name": "bench", "kind": "openai_compatible", "base_url": teacher.base_url, "api_key": "sk-bench-0123456789abcdef", "models": ["qwen-plus"], "prices": [price], "concurrency": CONCURRENCY},
+                json={
+                    "name": "bench",
+                    "kind": "openai_compatible",
+                    "base_url": teacher.base_url,
+                    "api_key": "sk-bench-0123456789abcdef",
+                    "models": ["qwen-plus"],
+                    "prices": [price],
+                    "concurrency": CONCURRENCY,
+                },
                 headers=headers,
             )
             assert provider.status_code == 201, provider.text
@@ -185,7 +206,13 @@ def measure(url: str, rows: int, storage: Path) -> dict[str, Any]:
             }
             with db.session_scope() as session:
                 dataset = session.get_one(Dataset, uuid.UUID(upload.json()["id"]))
-                run = create_run(session, settings, dataset, data=LabelingRunCreate.model_validate(body), actor=None)
+                run = create_run(
+                    session,
+                    settings,
+                    dataset,
+                    data=LabelingRunCreate.model_validate(body),
+                    actor=None,
+                )
                 run_id = run.id
         teacher.script = deque(["slow"] * (rows * 3))
         raw = asyncio.run(raw_client(teacher.base_url, rows))
@@ -215,7 +242,9 @@ def measure(url: str, rows: int, storage: Path) -> dict[str, Any]:
 def postgres(admin_url: str) -> Iterator[str]:
     """A scratch PostgreSQL database, dropped afterwards."""
     name = f"bench_labeling_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+    admin = create_engine(
+        admin_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+    )
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(admin_url).set(drivername="postgresql+psycopg", database=name)

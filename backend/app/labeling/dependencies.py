@@ -12,28 +12,32 @@ from app.labeling.schemas import LabelingRunCreate
 from app.projects.access import get_in_project
 
 
-def _run(
-    session: SessionDep, user: CurrentUser, run_id: uuid.UUID, minimum: ProjectRole
-) -> LabelingRun:
+def get_run_or_404(run_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> LabelingRun:
+    """The run if the user can view its project; 404 otherwise."""
     return get_in_project(
         session,
         user,
         LabelingRun,
         run_id,
-        minimum,
+        ProjectRole.viewer,
         not_found_message="Labeling run not found.",
         not_found_code="labeling_run_not_found",
     )
 
 
-def get_run_or_404(run_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> LabelingRun:
-    """The run if the user can view its project; 404 otherwise."""
-    return _run(session, user, run_id, ProjectRole.viewer)
-
-
-def get_editable_run(run_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> LabelingRun:
-    """The run if the user can edit its project (stop, resume); 404 when not visible."""
-    return _run(session, user, run_id, ProjectRole.editor)
+def get_editable_run_or_404(
+    run_id: uuid.UUID, session: SessionDep, user: CurrentUser
+) -> LabelingRun:
+    """The run if the user can edit its project; 404 when invisible, 403 for viewers."""
+    return get_in_project(
+        session,
+        user,
+        LabelingRun,
+        run_id,
+        ProjectRole.editor,
+        not_found_message="Labeling run not found.",
+        not_found_code="labeling_run_not_found",
+    )
 
 
 def get_target_dataset(data: LabelingRunCreate, session: SessionDep, user: CurrentUser) -> Dataset:
@@ -42,5 +46,5 @@ def get_target_dataset(data: LabelingRunCreate, session: SessionDep, user: Curre
 
 
 CurrentRun = Annotated[LabelingRun, Depends(get_run_or_404)]
-EditableRun = Annotated[LabelingRun, Depends(get_editable_run)]
+EditableRun = Annotated[LabelingRun, Depends(get_editable_run_or_404)]
 TargetDataset = Annotated[Dataset, Depends(get_target_dataset)]

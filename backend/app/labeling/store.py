@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.core.config import Settings
@@ -163,25 +164,29 @@ def record_calls(db: Database, calls: list[PaidCall]) -> None:
 def save_row(
     db: Database, run_id: uuid.UUID, row: LabelingRow, calls: list[PaidCall] | None = None
 ) -> None:
-    """Commit one finished row and count it, with the calls that answered it when given.
+    """Commit one finished row and count it, once, with the calls that answered it when given.
 
-    A row already stored (its commit was still under way when an interrupted run was resumed)
-    is kept as it is.
+    An interrupted attempt's last write can land after the resumed attempt read which rows were
+    done; the resumed attempt's copy of that row is then dropped instead of failing the run.
     """
+    values = {c.key: getattr(row, c.key) for c in LabelingRow.__table__.columns}
+    values = {key: value for key, value in values.items() if value is not None}
     with db.session_scope() as session:
         for call in calls or []:
             _add_call(session, call)
-        stored = select(LabelingRow.id).where(
-            LabelingRow.run_id == run_id, LabelingRow.row_index == row.row_index
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stored = session.execute(
+            insert(LabelingRow)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["run_id", "row_index"])
         )
-        if session.scalar(stored) is not None:
-            return
-        session.add(row)
-        session.execute(
-            update(LabelingRun)
-            .where(LabelingRun.id == run_id)
-            .values(rows_done=LabelingRun.rows_done + 1, updated_at=datetime.now(UTC))
-        )
+        if stored.rowcount:  # type: ignore[attr-defined]
+            session.execute(
+                update(LabelingRun)
+                .where(LabelingRun.id == run_id)
+                .values(rows_done=LabelingRun.rows_done + 1, updated_at=datetime.now(UTC))
+            )
 
 
 def finish(

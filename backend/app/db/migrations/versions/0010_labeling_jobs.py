@@ -1,7 +1,7 @@
 """labeling jobs: a run links the `label` job that runs it
 
 Revision ID: 0010
-Revises: 0009
+Revises: 0012
 Create Date: 2026-12-04 16:30:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0009"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
