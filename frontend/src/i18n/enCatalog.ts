@@ -49,7 +49,7 @@ export const enCatalog: Catalog = {
     model_corrupted: "The model file is corrupted", invalid_prediction_input: "Invalid prediction input (row {{row}}, column '{{column}}')",
     base_model_not_found: "No such base model", base_model_invalid: "The base model's files are incomplete",
     log_not_found: "No log yet", metrics_disabled: "Metrics are disabled", asset_not_found: "No such asset",
-    labeling_run_not_found: "Labeling run not found or not visible to you", labeling_row_not_found: "The run has no result for this row",
+    labeling_row_not_found: "The run has no result for this row",
     invalid_review_output: "The correction does not fit the task ({{field}})", nothing_to_accept: "No teacher answered this row; correct it instead",
     no_reviewed_rows: "No row is accepted or corrected yet; review rows first", labeled_dataset_gone: "The labeled dataset was deleted; no gold dataset can be made",
     network: "Network error, try again later",

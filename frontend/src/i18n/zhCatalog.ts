@@ -46,7 +46,7 @@ export const zhCatalog = {
     model_corrupted: "模型文件已损坏", invalid_prediction_input: "预测输入有误（第 {{row}} 行，列「{{column}}」）",
     base_model_not_found: "基础模型不存在", base_model_invalid: "基础模型文件不完整",
     log_not_found: "还没有日志", metrics_disabled: "指标未启用", asset_not_found: "资源不存在",
-    labeling_run_not_found: "标注任务不存在或无权访问", labeling_row_not_found: "该标注任务没有这一行的结果",
+    labeling_row_not_found: "该标注任务没有这一行的结果",
     invalid_review_output: "修改后的结论不符合任务要求（{{field}}）", nothing_to_accept: "这一行没有教师的答案可采纳，请修改",
     no_reviewed_rows: "还没有已采纳或已修改的行，请先审核", labeled_dataset_gone: "被标注的数据集已删除，无法生成金标数据集",
     network: "网络错误，请稍后重试",

@@ -1,7 +1,7 @@
 """distillations: a student trained on a labeling run's output, with its report (reviewed by hand)
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-04 16:25:21.047113
 """
 
