@@ -28,7 +28,6 @@ export const llmZh = {
   tokensUsed: "词元（提示 / 生成）", revoke: "吊销", revokeConfirm: "吊销后使用该密钥的调用将立即失败，确认吊销？", revoked: "已吊销", active: "有效",
   keyCreated: "密钥已创建", keyOnce: "请立即复制并妥善保存：关闭后将无法再次查看完整密钥。", copy: "复制", copied: "已复制",
   howToCall: "调用方式", model: "模型", noChatModels: "该项目还没有微调的对话模型", noKeys: "还没有 API 密钥",
-  repackaged: "重新打包",
 };
 
 export const llmEn: typeof llmZh = {
@@ -60,5 +59,4 @@ export const llmEn: typeof llmZh = {
   tokensUsed: "Tokens (prompt / completion)", revoke: "Revoke", revokeConfirm: "Calls with this key will fail at once. Revoke it?", revoked: "Revoked", active: "Active",
   keyCreated: "Key created", keyOnce: "Copy it now and keep it safe: the full key is never shown again.", copy: "Copy", copied: "Copied",
   howToCall: "How to call", model: "Model", noChatModels: "This project has no fine-tuned chat model yet", noKeys: "No API keys yet",
-  repackaged: "Repackaged",
 };
