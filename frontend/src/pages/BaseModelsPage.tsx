@@ -1,24 +1,32 @@
-/** The base models found on the server (for fine-tuning): what each is, and whether it is usable. */
+/** The base models found on the server (for fine-tuning): what each is, and whether it is usable.
+ * Administrators see every folder; other users the LLMs they can fine-tune. */
 import { useQuery } from "@tanstack/react-query";
 import { Card, Empty, Table, Tag, Typography } from "antd";
 import { useTranslation } from "react-i18next";
 import { api, unwrap } from "../api/client";
 import type { components } from "../api/schema";
 import { QueryError } from "../components/QueryError";
+import { useMe } from "../hooks/useSession";
 import { formatBytes } from "../lib/format";
 
 type BaseModel = components["schemas"]["BaseModelRead"];
 
 export function BaseModelsPage() {
   const { t } = useTranslation();
-  const models = useQuery({ queryKey: ["base-models"], queryFn: () => unwrap(api.GET("/api/v1/base-models")) });
+  const me = useMe();
+  const isAdmin = me.data?.role === "admin";
+  const models = useQuery({
+    queryKey: ["base-models", isAdmin],
+    enabled: !!me.data,
+    queryFn: () => unwrap(isAdmin ? api.GET("/api/v1/base-models") : api.GET("/api/v1/finetune/base-models")),
+  });
   if (models.error) return <QueryError error={models.error} onRetry={() => void models.refetch()} />;
   return (
     <Card title={t("baseModels.title")}>
       <Table<BaseModel>
         rowKey="name"
         size="small"
-        loading={models.isLoading}
+        loading={models.isLoading || me.isLoading}
         dataSource={models.data as BaseModel[] | undefined}
         pagination={false}
         locale={{ emptyText: <Empty description={t("baseModels.empty")} /> }}
