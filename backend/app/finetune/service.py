@@ -26,7 +26,7 @@ from app.trainers.llm.trainer import memory_estimate
 from app.trainers.llm.validate import load_tokenizer
 from app.trainers.text.transformer.base_model import list_base_models, resolve_base_model
 
-# Token counts of the preview stop here, so a large dataset answers in seconds.
+# Token counts of the preview stop here: tokenizing stays bounded however large the dataset.
 MEASURED_ROWS = 2000
 
 
