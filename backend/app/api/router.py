@@ -12,8 +12,8 @@ from app.base_models.router import router as base_models_router
 from app.datasets.router import router as datasets_router
 from app.datasets.router import upload_router as dataset_upload_router
 from app.distillation.router import router as distillation_router
-from app.labeling.review_router import router as labeling_review_router
 from app.finetune.router import router as finetune_router
+from app.labeling.review_router import router as labeling_review_router
 from app.labeling.router import router as labeling_router
 from app.llm_providers.router import router as llm_providers_router
 from app.model_registry.router import router as models_router
