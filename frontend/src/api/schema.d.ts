@@ -363,6 +363,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/finetune/base-models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Llm Base Models
+         * @description The causal LMs under the base-model folder, checked (any signed-in user picks from them).
+         */
+        get: operations["list_llm_base_models"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finetune/chat-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Chat Data
+         * @description The dataset's chat format and first rows rendered through the base model's template.
+         */
+        post: operations["preview_chat_data"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finetune/memory-estimate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Estimate Memory
+         * @description Memory a LoRA run needs with these settings, what is free, and what to lower.
+         */
+        post: operations["estimate_finetune_memory"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finetune/models/{model_id}/chat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Chat With Model
+         * @description Stream a chat answer of an LLM version as server-sent events (`delta`, then `done`).
+         */
+        post: operations["chat_with_model"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs": {
         parameters: {
             query?: never;
@@ -1585,6 +1665,81 @@ export interface components {
             role: "system" | "developer" | "user" | "assistant";
         };
         /**
+         * ChatPreview
+         * @description The detected format, the first rows rendered, and token lengths against max_seq_length.
+         */
+        ChatPreview: {
+            /** Errors */
+            errors: {
+                [key: string]: unknown;
+            }[];
+            /** Format */
+            format: string | null;
+            /** Problems */
+            problems: {
+                [key: string]: unknown;
+            }[];
+            /** Rendered */
+            rendered: components["schemas"]["RenderedRow"][];
+            /**
+             * Rows Measured
+             * @description Conversations whose tokens were counted.
+             */
+            rows_measured: number;
+            /** Rows Total */
+            rows_total: number;
+            /** Rows Usable */
+            rows_usable: number;
+            /**
+             * Tokens
+             * @description Token-length statistics of the measured rows (truncated_rows).
+             */
+            tokens?: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /**
+         * ChatPreviewRequest
+         * @description A dataset, the base model whose chat template renders it, and the column mapping.
+         */
+        ChatPreviewRequest: {
+            /** Base Model */
+            base_model: string;
+            /** Columns */
+            columns?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Dataset Id
+             * Format: uuid
+             */
+            dataset_id: string;
+            /**
+             * Max Seq Length
+             * @default 512
+             */
+            max_seq_length?: number;
+            /**
+             * Rows
+             * @description How many conversations to render.
+             * @default 3
+             */
+            rows?: number;
+        };
+        /**
+         * ChatTurn
+         * @description One message of the playground conversation.
+         */
+        ChatTurn: {
+            /** Content */
+            content: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "system" | "user" | "assistant";
+        };
+        /**
          * ClassifyTask
          * @description Pick one label per row.
          */
@@ -2479,6 +2634,58 @@ export interface components {
             role: components["schemas"]["ProjectRole"];
         };
         /**
+         * MemoryEstimateRead
+         * @description Bytes a run needs, by part, against the bytes free here; what to lower when short.
+         */
+        MemoryEstimateRead: {
+            /** Activations */
+            activations: number;
+            /**
+             * Available
+             * @description Free bytes on this server (CPU runs only).
+             */
+            available: number | null;
+            /** Device */
+            device: string;
+            /** Fits */
+            fits: boolean | null;
+            /** Logits */
+            logits: number;
+            /** Lora */
+            lora: number;
+            /** Lora Parameters */
+            lora_parameters: number;
+            /**
+             * Lower
+             * @description Settings to lower (or base_model: a smaller one).
+             */
+            lower: string[];
+            /** Needed */
+            needed: number;
+            /** Overhead */
+            overhead: number;
+            /** Weights */
+            weights: number;
+        };
+        /**
+         * MemoryEstimateRequest
+         * @description A base model and the fine-tuning settings (as the job's params).
+         */
+        MemoryEstimateRequest: {
+            /** Base Model */
+            base_model: string;
+            /**
+             * Device
+             * @default cpu
+             * @enum {string}
+             */
+            device?: "cpu" | "cuda";
+            /** Params */
+            params?: {
+                [key: string]: unknown;
+            };
+        };
+        /**
          * MetricPoint
          * @description One value of a metric.
          */
@@ -2842,6 +3049,31 @@ export interface components {
             new_password: string;
         };
         /**
+         * PlaygroundChatRequest
+         * @description A conversation and the sampling settings of one answer.
+         */
+        PlaygroundChatRequest: {
+            /**
+             * Max Tokens
+             * @default 256
+             */
+            max_tokens?: number;
+            /** Messages */
+            messages: components["schemas"]["ChatTurn"][];
+            /** Seed */
+            seed?: number | null;
+            /**
+             * Temperature
+             * @default 0.7
+             */
+            temperature?: number;
+            /**
+             * Top P
+             * @default 1
+             */
+            top_p?: number;
+        };
+        /**
          * PredictInput
          * @description The shape of one row of `POST /models/{id}/predict`'s `inputs`.
          */
@@ -3128,6 +3360,23 @@ export interface components {
         RefreshRequest: {
             /** Refresh Token */
             refresh_token: string;
+        };
+        /**
+         * RenderedRow
+         * @description One conversation as the model sees it.
+         */
+        RenderedRow: {
+            /**
+             * Row
+             * @description 1-based row number in the dataset.
+             */
+            row: number;
+            /** Text */
+            text: string;
+            /** Tokens */
+            tokens: number;
+            /** Truncated */
+            truncated: boolean;
         };
         /**
          * ReviewItem
@@ -4824,6 +5073,244 @@ export interface operations {
             };
             /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the object's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_llm_base_models: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BaseModelRead"][];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    preview_chat_data: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatPreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatPreview"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated but not allowed (role too weak, admin required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the object's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    estimate_finetune_memory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemoryEstimateRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemoryEstimateRead"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated but not allowed (role too weak, admin required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the object's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    chat_with_model: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlaygroundChatRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": unknown;
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated but not allowed (role too weak, admin required) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
