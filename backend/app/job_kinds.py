@@ -7,11 +7,17 @@ from app.core.config import Settings
 from app.datasets.conversion_job import ConvertDatasetHandler
 from app.distillation.eval_job import DistillEvalHandler
 from app.engine.kinds import JobKinds
+from app.labeling.label_job import LabelHandler
 from app.training.train_job import TrainHandler
 
 
 def job_kinds(settings: Settings) -> JobKinds:
     """A fresh registry of the platform's kinds (tests may register more on it)."""
     return JobKinds(
-        [TrainHandler(settings), ConvertDatasetHandler(settings), DistillEvalHandler(settings)]
+        [
+            TrainHandler(settings),
+            ConvertDatasetHandler(settings),
+            DistillEvalHandler(settings),
+            LabelHandler(settings),
+        ]
     )

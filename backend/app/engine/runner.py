@@ -95,9 +95,14 @@ def _prepare_files(claim: Claim) -> Path:
     return path
 
 
-def start_child(module: str, spec_path: Path, job_settings: JobSettings) -> subprocess.Popen[str]:
+def start_child(
+    module: str,
+    spec_path: Path,
+    job_settings: JobSettings,
+    extra_env: dict[str, str] | None = None,
+) -> subprocess.Popen[str]:
     """`python -m <module> <spec file>` in its own process group."""
-    env = dict(os.environ)
+    env = {**os.environ, **(extra_env or {})}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(BACKEND_DIR), env.get("PYTHONPATH")]))
     env["PYTHONUNBUFFERED"] = "1"
     return subprocess.Popen(  # noqa: S603 - fixed argv, no shell
@@ -127,7 +132,7 @@ def run_job(
         return "skipped"
     try:
         spec_path = _prepare_files(claim)
-        process = start_child(claim.child.module, spec_path, engine.job_settings)
+        process = start_child(claim.child.module, spec_path, engine.job_settings, claim.child.env)
     except OSError as exc:
         with engine.db.session_scope() as session:
             job = session.get(TrainingJob, job_id)

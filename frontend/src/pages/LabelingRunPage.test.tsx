@@ -19,7 +19,7 @@ function labelingRun(fields: Partial<LabelingRun> = {}): LabelingRun {
     task: { kind: "classify", labels: [{ name: "正面", description: "" }], examples: [] }, template: "{{ text }}",
     teachers: [{ provider_id: "t1", model: "qwen-plus" }], params: {}, budget: "10", currency: "CNY", estimate: {},
     status: "stopped_budget", rows_total: 200, rows_done: 50, input_tokens: 12345, output_tokens: 678, cost: "9.5",
-    error: { code: "budget_exhausted", message: "Budget of 10 CNY reached." }, output_dataset_id: "d9",
+    error: { code: "budget_exhausted", message: "Budget of 10 CNY reached." }, output_dataset_id: "d9", job_id: "j1",
     created_at: "2026-01-01T00:00:00Z", updated_at: "2026-01-01T00:00:00Z",
     ...fields,
   };
