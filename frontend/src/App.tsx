@@ -32,6 +32,7 @@ const ModelDetailPage = lazy(() => import("./pages/ModelDetailPage").then((m) =>
 const ModelsPage = lazy(() => import("./pages/ModelsPage").then((m) => ({ default: m.ModelsPage })));
 const NewJobPage = lazy(() => import("./pages/NewJobPage").then((m) => ({ default: m.NewJobPage })));
 const LabelingRunPage = lazy(() => import("./pages/LabelingRunPage").then((m) => ({ default: m.LabelingRunPage })));
+const LabelingRunsPage = lazy(() => import("./pages/LabelingRunsPage").then((m) => ({ default: m.LabelingRunsPage })));
 const NewLabelingRunPage = lazy(() => import("./pages/NewLabelingRunPage").then((m) => ({ default: m.NewLabelingRunPage })));
 const TeacherProvidersPage = lazy(() => import("./pages/TeacherProvidersPage").then((m) => ({ default: m.TeacherProvidersPage })));
 const ReviewQueuePage = lazy(() => import("./pages/ReviewQueuePage").then((m) => ({ default: m.ReviewQueuePage })));
@@ -71,7 +72,8 @@ export function AppRoutes() {
         <Route path="jobs" element={<JobsPage />} />
         <Route path="jobs/new" element={<NewJobPage />} />
         <Route path="jobs/:id" element={<JobDetailPage />} />
-        <Route path="labeling" element={<NewLabelingRunPage />} />
+        <Route path="labeling" element={<LabelingRunsPage />} />
+        <Route path="labeling/new" element={<NewLabelingRunPage />} />
         <Route path="labeling/:id" element={<LabelingRunPage />} />
         <Route path="models" element={<ModelsPage />} />
         <Route path="models/compare" element={<ComparePage />} />

@@ -145,6 +145,9 @@ const en: Messages = {
     rowsPerSecond: "Speed", rowsPerSecondValue: "{{value}} rows/s", errors: "Errors", output: "Output dataset",
     openOutput: "Open output dataset", noRuns: "No labeling runs yet", emptyHint: "Let teacher LLMs label, extract from or answer a dataset",
     noTeachers: "No teacher providers available; ask an administrator to add one", prompt: "Row {{row}}", role: "Role",
+    stop: "Stop", stopConfirm: "Stop this run? Rows in flight finish first; paid answers are kept.", resume: "Resume",
+    resumeHint: "Paid answers are reused; only unfinished rows are paid for.", newBudget: "New budget (blank: unchanged)", job: "Open its job",
+    labeledRows: "Labeled rows", row: "Row", answer: "Answer", agreement: "Agreement", confidence: "Confidence",
     detail: "Labeling run", params: "Parameters", createdAt: "Created", pendingHint: "Waiting to run",
   },
   distill: {

@@ -68,6 +68,8 @@ export const enCatalog: Catalog = {
     labeling_row_not_found: "The run has no result for this row",
     invalid_review_output: "The correction does not fit the task ({{field}})", nothing_to_accept: "No teacher answered this row; correct it instead",
     no_reviewed_rows: "No row is accepted or corrected yet; review rows first", labeled_dataset_gone: "The labeled dataset was deleted; no gold dataset can be made",
+    labeling_run_not_active: "This run has finished and cannot be stopped", labeling_run_not_resumable: "This run cannot be resumed in its state",
+    budget_lowered: "The budget can only be raised",
     network: "Network error, try again later",
   },
   fieldErrors: {

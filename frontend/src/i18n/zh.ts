@@ -135,6 +135,9 @@ const zh = {
     rowsPerSecond: "速度", rowsPerSecondValue: "{{value}} 行/秒", errors: "错误", output: "输出数据集",
     openOutput: "查看输出数据集", noRuns: "还没有标注任务", emptyHint: "用教师大模型为数据集打标签、抽取字段或生成回答",
     noTeachers: "还没有可用的教师模型，请联系管理员添加", prompt: "第 {{row}} 行", role: "角色",
+    stop: "停止", stopConfirm: "停止该标注任务？正在进行的行完成后停止，已付费的回答会保留。", resume: "继续运行",
+    resumeHint: "已付费的回答会复用，只为未完成的行付费。", newBudget: "新预算（留空则不变）", job: "查看执行任务",
+    labeledRows: "已标注的行", row: "行号", answer: "结果", agreement: "一致率", confidence: "置信度",
     detail: "标注任务详情", params: "参数", createdAt: "创建时间", pendingHint: "等待执行",
   },
   distill: {

@@ -65,6 +65,8 @@ export const zhCatalog = {
     labeling_row_not_found: "该标注任务没有这一行的结果",
     invalid_review_output: "修改后的结论不符合任务要求（{{field}}）", nothing_to_accept: "这一行没有教师的答案可采纳，请修改",
     no_reviewed_rows: "还没有已采纳或已修改的行，请先审核", labeled_dataset_gone: "被标注的数据集已删除，无法生成金标数据集",
+    labeling_run_not_active: "该标注任务已结束，不能停止", labeling_run_not_resumable: "该标注任务的状态不能继续运行",
+    budget_lowered: "新预算只能高于原预算",
     network: "网络错误，请稍后重试",
   },
   fieldErrors: {

@@ -210,5 +210,7 @@ export function rowsPerSecond(
   return (now.rows - before.rows) / ((now.at - before.at) / 1000);
 }
 
-/** Runs still moving: their detail and list pages poll. */
+/** Runs still moving: their detail and list pages poll, and they can be stopped. */
 export const ACTIVE_RUN_STATUSES = new Set(["pending", "running"]);
+/** Runs that can be queued again (answers already paid are reused). */
+export const RESUMABLE_RUN_STATUSES = new Set(["stopped_budget", "cancelled", "failed"]);

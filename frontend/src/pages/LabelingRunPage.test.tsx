@@ -1,4 +1,5 @@
-import { screen } from "@testing-library/react";
+import { screen, waitFor } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { tokenStore } from "../api/tokens";
 import type { LabelingRun } from "../lib/teachers";
@@ -38,6 +39,35 @@ describe("LabelingRunPage", () => {
     expect(screen.getByTestId("run-output").closest("a")).toHaveAttribute("href", "/datasets/d9");
     expect(screen.getByTestId("run-review").closest("a")).toHaveAttribute("href", "/labeling-runs/r1/review");
   });
+
+  it("stops a running run and lists its labeled rows with their errors", async () => {
+    let run = labelingRun({ status: "running", error: null, output_dataset_id: null });
+    const calls = stubApi({
+      "GET /api/v1/labeling-runs/r1": () => json(run),
+      "POST /api/v1/labeling-runs/r1/stop": () => {
+        run = { ...run, status: "cancelled", error: { code: "cancelled", message: "The run was stopped." } };
+        return json(run);
+      },
+      "GET /api/v1/labeling-runs/r1/rows": () =>
+        json({
+          items: [
+            { row_index: 0, output: "正面", votes: [], agreement: 1, confidence: 0.9, error: null, created_at: "2026-01-01T00:00:00Z" },
+            { row_index: 1, output: null, votes: [], agreement: null, confidence: null, error: { code: "content_filter", message: "blocked" }, created_at: "2026-01-01T00:00:00Z" },
+          ],
+          total: 2, limit: 20, offset: 0, next_cursor: null,
+        }),
+    });
+    const user = userEvent.setup();
+    renderWithProviders(<LabelingRunPage />, { path: "/labeling/:id", route: "/labeling/r1" });
+    expect(await screen.findByText("内容被教师模型的内容审核拦截", {}, { timeout: 20_000 })).toBeInTheDocument();
+    expect(screen.getByText("90%")).toBeInTheDocument();
+    expect(screen.queryByTestId("run-resume")).toBeNull();
+    await user.click(screen.getByTestId("run-stop"));
+    await user.click(await screen.findByRole("button", { name: /^(OK|确\s*定)$/ }));
+    await waitFor(() => expect(calls).toContain("POST /api/v1/labeling-runs/r1/stop"));
+    expect(await screen.findByTestId("run-resume")).toBeInTheDocument();
+    expect(screen.getByTestId("run-error")).toHaveTextContent("标注已被停止");
+  }, 240_000);
 
   it("answers a run of another project as not found", async () => {
     stubApi({});

@@ -1,23 +1,133 @@
-/** One labeling run: progress, speed, tokens, cost against the budget, errors and the output dataset;
- * polled while it is pending or running. */
-import { useQuery } from "@tanstack/react-query";
-import { Alert, Button, Card, Col, Descriptions, Progress, Row, Space, Statistic, Tag, Typography } from "antd";
-import { useRef } from "react";
+/** One labeling run: progress, speed, tokens, cost against the budget, errors, stop and resume, the
+ * labeled rows and the output dataset; polled while it is pending or running. */
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import {
+  Alert, App, Button, Card, Col, Descriptions, Form, InputNumber, Modal, Popconfirm, Progress, Row, Space, Statistic, Table,
+  Tag, Typography,
+} from "antd";
+import { useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router-dom";
 import { api, unwrap } from "../api/client";
-import { codeText } from "../api/errorText";
+import { codeText, errorText } from "../api/errorText";
+import type { components } from "../api/schema";
 import { PageSkeleton } from "../components/PageSkeleton";
 import { QueryError } from "../components/QueryError";
 import { StatusTag } from "../components/StatusTag";
 import { formatTime } from "../lib/format";
-import { ACTIVE_RUN_STATUSES, budgetPercent, formatMoney, formatTokens, rowsPerSecond } from "../lib/teachers";
+import {
+  ACTIVE_RUN_STATUSES, RESUMABLE_RUN_STATUSES, budgetPercent, formatMoney, formatTokens, rowsPerSecond, type LabelingRun,
+} from "../lib/teachers";
+
+type LabelingRow = components["schemas"]["LabelingRowRead"];
+const ROWS_PAGE = 20;
 
 const POLL_MS = 2000;
 
 interface Reading {
   rows: number;
   at: number;
+}
+
+/** Stop an active run; resume a stopped one, optionally with a higher budget. */
+function RunActions({ run }: { run: LabelingRun }) {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const queryClient = useQueryClient();
+  const [resuming, setResuming] = useState(false);
+  const [form] = Form.useForm<{ budget?: string }>();
+  const path = { run_id: run.id };
+  const done = (updated: LabelingRun) => {
+    queryClient.setQueryData(["labeling-run", run.id], (old: object | undefined) => ({ ...old, ...updated }));
+    void queryClient.invalidateQueries({ queryKey: ["labeling-run", run.id] });
+    void queryClient.invalidateQueries({ queryKey: ["labeling-runs"] });
+  };
+  const stop = useMutation({
+    mutationFn: () => unwrap(api.POST("/api/v1/labeling-runs/{run_id}/stop", { params: { path } })),
+    onSuccess: done,
+    onError: (err) => void message.error(errorText(err)),
+  });
+  const resume = useMutation({
+    mutationFn: (budget?: string) =>
+      unwrap(api.POST("/api/v1/labeling-runs/{run_id}/resume", { params: { path }, body: { budget: budget || null } })),
+    onSuccess: (updated) => {
+      setResuming(false);
+      done(updated);
+    },
+    onError: (err) => void message.error(errorText(err)),
+  });
+  return (
+    <Space>
+      {ACTIVE_RUN_STATUSES.has(run.status) && (
+        <Popconfirm title={t("labeling.stopConfirm")} onConfirm={() => stop.mutate()}>
+          <Button danger loading={stop.isPending} data-testid="run-stop">{t("labeling.stop")}</Button>
+        </Popconfirm>
+      )}
+      {RESUMABLE_RUN_STATUSES.has(run.status) && (
+        <Button onClick={() => setResuming(true)} data-testid="run-resume">{t("labeling.resume")}</Button>
+      )}
+      {run.job_id && <Link to={`/jobs/${run.job_id}`}>{t("labeling.job")}</Link>}
+      <Modal
+        open={resuming}
+        title={t("labeling.resume")}
+        onCancel={() => setResuming(false)}
+        onOk={() => form.submit()}
+        confirmLoading={resume.isPending}
+        destroyOnHidden
+      >
+        <Form form={form} layout="vertical" onFinish={(v) => resume.mutate(v.budget)}>
+          <Typography.Paragraph type="secondary">{t("labeling.resumeHint")}</Typography.Paragraph>
+          <Form.Item name="budget" label={`${t("labeling.newBudget")} (${run.currency})`}>
+            <InputNumber<string> stringMode min="0" placeholder={String(run.budget)} style={{ width: 200 }} />
+          </Form.Item>
+        </Form>
+      </Modal>
+    </Space>
+  );
+}
+
+/** The labeled rows: the voted output, agreement, confidence and any error. */
+function RowsTable({ runId, active }: { runId: string; active: boolean }) {
+  const { t } = useTranslation();
+  const [page, setPage] = useState(1);
+  const rows = useQuery({
+    queryKey: ["labeling-run", runId, "rows", page],
+    queryFn: () =>
+      unwrap(
+        api.GET("/api/v1/labeling-runs/{run_id}/rows", {
+          params: { path: { run_id: runId }, query: { limit: ROWS_PAGE, offset: (page - 1) * ROWS_PAGE } },
+        }),
+      ),
+    refetchInterval: active ? POLL_MS : false,
+  });
+  const share = (v: number | null) => (v === null ? "—" : `${Math.round(v * 100)}%`);
+  return (
+    <Card title={t("labeling.labeledRows")}>
+      {rows.error && <QueryError error={rows.error} onRetry={() => void rows.refetch()} />}
+      <Table<LabelingRow>
+        size="small"
+        rowKey="row_index"
+        loading={rows.isLoading}
+        dataSource={rows.data?.items}
+        pagination={{ current: page, pageSize: ROWS_PAGE, total: rows.data?.total, onChange: setPage }}
+        columns={[
+          { title: t("labeling.row"), dataIndex: "row_index", render: (i: number) => i + 1 },
+          {
+            title: t("labeling.answer"),
+            dataIndex: "output",
+            render: (out: unknown) => (typeof out === "string" ? out : out === null ? "—" : JSON.stringify(out)),
+          },
+          { title: t("labeling.agreement"), dataIndex: "agreement", render: share },
+          { title: t("labeling.confidence"), dataIndex: "confidence", render: share },
+          {
+            title: t("labeling.errors"),
+            dataIndex: "error",
+            render: (e: { code?: string; message?: string } | null) => (e ? codeText(e.code, e.message ?? "") : ""),
+          },
+        ]}
+      />
+    </Card>
+  );
 }
 
 export function LabelingRunPage() {
@@ -55,6 +165,7 @@ export function LabelingRunPage() {
         }
         extra={
           <Space>
+            <RunActions run={r} />
             {r.rows_done > 0 && (
               <Link to={`/labeling-runs/${r.id}/review`}>
                 <Button data-testid="run-review">{t("review.title")}</Button>
@@ -112,6 +223,7 @@ export function LabelingRunPage() {
           </Col>
         </Row>
       </Card>
+      <RowsTable runId={r.id} active={ACTIVE_RUN_STATUSES.has(r.status)} />
       <Card title={t("labeling.params")}>
         <Descriptions column={1} size="small" bordered>
           <Descriptions.Item label={t("labeling.dataset")}>
