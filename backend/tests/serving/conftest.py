@@ -19,16 +19,22 @@ from app.db.models import ModelVersion
 from app.db.session import Database
 from app.model_registry import storage
 from tests.conftest import PASSWORD, TEST_SECRET
-from tests.serving.builders import build_adapter_version, build_base_model, build_eos_version
+from tests.tiny_llm import build_adapter_version, build_chat_base, build_eos_version
 
 BACKEND_DIR = Path(__file__).resolve().parents[2]
 BASE_NAME = "tiny-chat"
 
 
 @pytest.fixture(scope="session")
-def chat_templates(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The base model installed under MODEL_STORAGE_PATH/base, and two version folders to copy."""
-    base = build_base_model(Path(settings.model_storage_path) / "base" / BASE_NAME)
+def chat_base(settings: Settings) -> Path:
+    """The tiny base model installed under MODEL_STORAGE_PATH/base."""
+    return build_chat_base(Path(settings.model_storage_path) / "base" / BASE_NAME)
+
+
+@pytest.fixture(scope="session")
+def chat_templates(chat_base: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Two version folders over the tiny base to copy: a LoRA adapter and an EOS-only model."""
+    base = chat_base
     root = tmp_path_factory.mktemp("llm-versions")
     build_adapter_version(root / "adapter", base)
     build_eos_version(root / "eos", base)
