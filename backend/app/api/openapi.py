@@ -30,6 +30,7 @@ EXTRA_STATUSES: dict[str, set[int]] = {
     "get_dataset_profile": {409},
     "download_dataset": {409},
     "validate_dataset": {409},
+    "download_model": {409},
 }
 DESCRIPTIONS = {
     401: "Not authenticated: missing, invalid or expired token, or wrong credentials",
