@@ -5,6 +5,7 @@ Each kind's handler lives in its domain; add a kind here once its handler exists
 
 from app.core.config import Settings
 from app.datasets.conversion_job import ConvertDatasetHandler
+from app.distillation.eval_job import DistillEvalHandler
 from app.engine.kinds import JobKinds
 from app.model_registry.merge_job import MergeHandler
 from app.training.train_job import TrainHandler
@@ -13,5 +14,10 @@ from app.training.train_job import TrainHandler
 def job_kinds(settings: Settings) -> JobKinds:
     """A fresh registry of the platform's kinds (tests may register more on it)."""
     return JobKinds(
-        [TrainHandler(settings), ConvertDatasetHandler(settings), MergeHandler(settings)]
+        [
+            TrainHandler(settings),
+            ConvertDatasetHandler(settings),
+            DistillEvalHandler(settings),
+            MergeHandler(settings),
+        ]
     )

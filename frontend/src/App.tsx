@@ -19,6 +19,8 @@ const ProfilePage = lazy(() => import("./pages/ProfilePage").then((m) => ({ defa
 const ProjectsPage = lazy(() => import("./pages/ProjectsPage").then((m) => ({ default: m.ProjectsPage })));
 const AuditLogPage = lazy(() => import("./pages/AuditLogPage").then((m) => ({ default: m.AuditLogPage })));
 const ComparePage = lazy(() => import("./pages/ComparePage").then((m) => ({ default: m.ComparePage })));
+const DistillationPage = lazy(() => import("./pages/DistillationPage").then((m) => ({ default: m.DistillationPage })));
+const DistillationsPage = lazy(() => import("./pages/DistillationsPage").then((m) => ({ default: m.DistillationsPage })));
 const DashboardPage = lazy(() => import("./pages/DashboardPage").then((m) => ({ default: m.DashboardPage })));
 const DatasetDetailPage = lazy(() => import("./pages/DatasetDetailPage").then((m) => ({ default: m.DatasetDetailPage })));
 const DatasetsPage = lazy(() => import("./pages/DatasetsPage").then((m) => ({ default: m.DatasetsPage })));
@@ -28,6 +30,7 @@ const MembersPage = lazy(() => import("./pages/MembersPage").then((m) => ({ defa
 const ModelDetailPage = lazy(() => import("./pages/ModelDetailPage").then((m) => ({ default: m.ModelDetailPage })));
 const ModelsPage = lazy(() => import("./pages/ModelsPage").then((m) => ({ default: m.ModelsPage })));
 const NewJobPage = lazy(() => import("./pages/NewJobPage").then((m) => ({ default: m.NewJobPage })));
+const ReviewQueuePage = lazy(() => import("./pages/ReviewQueuePage").then((m) => ({ default: m.ReviewQueuePage })));
 const NotFoundPage = lazy(() => import("./pages/NotFoundPage").then((m) => ({ default: m.NotFoundPage })));
 
 export function makeQueryClient(): QueryClient {
@@ -67,6 +70,9 @@ export function AppRoutes() {
         <Route path="models" element={<ModelsPage />} />
         <Route path="models/compare" element={<ComparePage />} />
         <Route path="models/:id" element={<ModelDetailPage />} />
+        <Route path="labeling-runs/:runId/review" element={<ReviewQueuePage />} />
+        <Route path="distillations" element={<DistillationsPage />} />
+        <Route path="distillations/:id" element={<DistillationPage />} />
         <Route path="members" element={<MembersPage />} />
         <Route path="projects" element={<ProjectsPage />} />
         <Route path="base-models" element={<BaseModelsPage />} />

@@ -1,5 +1,6 @@
 """Settings read from the environment (and `.env`), with safe embedded-mode defaults."""
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -76,6 +77,10 @@ class Settings(BaseSettings):
     # Hosts or CIDRs (comma-separated) a teacher provider may reach although they resolve to
     # private, loopback or link-local addresses; plain http is allowed for them too.
     llm_provider_allowed_hosts: str = ""
+    # What one CPU-hour of this platform costs, in STUDENT_CPU_HOUR_CURRENCY: distillation
+    # reports price a student's predictions and its training time with it.
+    student_cpu_hour_price: Decimal = Field(Decimal("0.30"), ge=0)
+    student_cpu_hour_currency: str = Field("CNY", min_length=3, max_length=3)
 
     @field_validator("log_level")
     @classmethod

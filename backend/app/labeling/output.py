@@ -21,7 +21,8 @@ from app.db.session import Database
 OUTPUT_COLUMN = {"classify": "label", "extract": "extracted", "generate": "response"}
 
 
-def _cell(value: Any) -> Any:
+def cell(value: Any) -> Any:
+    """A cell's value: text as is, anything else as JSON text."""
     return (
         value if value is None or isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     )
@@ -33,15 +34,16 @@ def labeled_frame(frame: pd.DataFrame, run: LabelingRun, rows: list[LabelingRow]
     found = [by_index.get(i) for i in range(len(frame))]
     out = frame.copy()
     prefix = "teacher_" if OUTPUT_COLUMN[run.task["kind"]] in out.columns else ""
-    out[prefix + OUTPUT_COLUMN[run.task["kind"]]] = [_cell(r.output if r else None) for r in found]
-    out[prefix + "votes"] = [_cell(r.votes if r else None) for r in found]
+    out[prefix + OUTPUT_COLUMN[run.task["kind"]]] = [cell(r.output if r else None) for r in found]
+    out[prefix + "votes"] = [cell(r.votes if r else None) for r in found]
     out[prefix + "agreement"] = [r.agreement if r else None for r in found]
     out[prefix + "confidence"] = [r.confidence if r else None for r in found]
     out[prefix + "error"] = [(r.error or {}).get("message") if r else None for r in found]
     return out
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: Path) -> str:
+    """The file's SHA-256 in hex."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -77,7 +79,7 @@ def write_output(db: Database, settings: Settings, run_id: uuid.UUID) -> uuid.UU
                 format=ingested.format,
                 encoding=None,
                 size_bytes=source.stat().st_size,
-                sha256=_sha256(source),
+                sha256=sha256_of(source),
                 row_count=ingested.row_count,
                 columns=ingested.columns,
                 profile=ingested.profile,

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app.core.config import Settings
 from app.datasets.service import load_frame
@@ -143,14 +144,27 @@ def record_call(
 
 
 def save_row(db: Database, run_id: uuid.UUID, row: LabelingRow) -> None:
-    """Commit one finished row and count it."""
+    """Commit one finished row and count it, once.
+
+    An interrupted attempt's last write can land after the resumed attempt read which rows were
+    done; the resumed attempt's copy of that row is then dropped instead of failing the run.
+    """
+    values = {c.key: getattr(row, c.key) for c in LabelingRow.__table__.columns}
+    values = {key: value for key, value in values.items() if value is not None}
     with db.session_scope() as session:
-        session.add(row)
-        session.execute(
-            update(LabelingRun)
-            .where(LabelingRun.id == run_id)
-            .values(rows_done=LabelingRun.rows_done + 1, updated_at=datetime.now(UTC))
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stored = session.execute(
+            insert(LabelingRow)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["run_id", "row_index"])
         )
+        if stored.rowcount:  # type: ignore[attr-defined]
+            session.execute(
+                update(LabelingRun)
+                .where(LabelingRun.id == run_id)
+                .values(rows_done=LabelingRun.rows_done + 1, updated_at=datetime.now(UTC))
+            )
 
 
 def finish(

@@ -279,6 +279,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/distillations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Distillations
+         * @description Distillations the caller can see, newest first (the report is in `GET /{id}`).
+         */
+        get: operations["list_distillations"];
+        put?: never;
+        /**
+         * Create Distillation
+         * @description Submit the student's training on the run's output; the report follows in the background.
+         */
+        post: operations["create_distillation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/distillations/{distillation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Distillation
+         * @description One distillation: its stage and, once evaluated, its report.
+         */
+        get: operations["get_distillation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/distillations/{distillation_id}/report.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Report Csv
+         * @description The report's figures as CSV; 409 before it is ready.
+         */
+        get: operations["download_distillation_report_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/distillations/{distillation_id}/report.md": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Report Markdown
+         * @description The report as Markdown (Chinese headings with English); 409 before it is ready.
+         */
+        get: operations["download_distillation_report_md"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs": {
         parameters: {
             query?: never;
@@ -481,6 +565,106 @@ export interface paths {
         get: operations["get_labeling_run"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/labeling-runs/{run_id}/gold-dataset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Gold Dataset
+         * @description Store the accepted and corrected rows as a new dataset; 409 `no_reviewed_rows` if none.
+         */
+        post: operations["create_gold_dataset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/labeling-runs/{run_id}/review-queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Review Queue
+         * @description Rows with disagreement, low or unknown confidence, or an error, in row order.
+         */
+        get: operations["get_review_queue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/labeling-runs/{run_id}/review-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Review Settings
+         * @description Set the run's confidence threshold for review (null: the default).
+         */
+        patch: operations["update_review_settings"];
+        trace?: never;
+    };
+    "/api/v1/labeling-runs/{run_id}/review-summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Review Summary
+         * @description Review counts, and how often each teacher and the majority matched the reviewers.
+         */
+        get: operations["get_review_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/labeling-runs/{run_id}/rows/{row_index}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Review Row
+         * @description Accept the verdict, correct it (validated against the task) or skip the row.
+         */
+        post: operations["review_labeling_row"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1047,6 +1231,17 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
+         * AcceptReview
+         * @description Keep the teachers' verdict as the reviewed output.
+         */
+        AcceptReview: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            action: "accept";
+        };
+        /**
          * ApiKeyCreate
          * @description A new key's display name.
          */
@@ -1397,6 +1592,22 @@ export interface components {
             ok: boolean;
         };
         /**
+         * CorrectReview
+         * @description Replace the verdict: a label (classify), an object (extract) or a text (generate).
+         */
+        CorrectReview: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            action: "correct";
+            /**
+             * Output
+             * @description Must validate against the run's task.
+             */
+            output: unknown;
+        };
+        /**
          * DatasetColumn
          * @description One column: its name, storage type and inferred kind.
          */
@@ -1549,6 +1760,132 @@ export interface components {
             message: string;
         };
         /**
+         * DistillationCreate
+         * @description Distil a succeeded classify labeling run into a student, judged on a gold set.
+         */
+        DistillationCreate: {
+            /**
+             * Gold Dataset Id
+             * Format: uuid
+             */
+            gold_dataset_id: string;
+            /** Gold Label Column */
+            gold_label_column: string;
+            /** Gold Text Column */
+            gold_text_column: string;
+            /**
+             * Labeling Run Id
+             * Format: uuid
+             */
+            labeling_run_id: string;
+            /** Name */
+            name: string;
+            student?: components["schemas"]["StudentSpec"];
+        };
+        /**
+         * DistillationError
+         * @description Why a distillation failed.
+         */
+        DistillationError: {
+            /** Code */
+            code: string;
+            /** Message */
+            message: string;
+        };
+        /**
+         * DistillationRead
+         * @description A distillation, its stage and (once evaluated) its report.
+         */
+        DistillationRead: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            error: components["schemas"]["DistillationError"] | null;
+            /** Eval Job Id */
+            eval_job_id: string | null;
+            /** Gold Dataset Id */
+            gold_dataset_id: string | null;
+            /** Gold Label Column */
+            gold_label_column: string;
+            /** Gold Text Column */
+            gold_text_column: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Labeling Run Id */
+            labeling_run_id: string | null;
+            /** Model Version Id */
+            model_version_id: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /**
+             * Report
+             * @description Quality (with bootstrap 95 % intervals), latency and cost; null until the student is evaluated.
+             */
+            report: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "training" | "evaluating" | "succeeded" | "failed";
+            /** Student */
+            student: {
+                [key: string]: unknown;
+            };
+            /** Train Job Id */
+            train_job_id: string | null;
+            /** Training Dataset Id */
+            training_dataset_id: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * DistillationSummary
+         * @description A distillation in a list (without its report).
+         */
+        DistillationSummary: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Labeling Run Id */
+            labeling_run_id: string | null;
+            /** Model Version Id */
+            model_version_id: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "training" | "evaluating" | "succeeded" | "failed";
+        };
+        /**
          * ErrorDetail
          * @description The error itself.
          */
@@ -1637,6 +1974,14 @@ export interface components {
              * @default
              */
             system?: string;
+        };
+        /**
+         * GoldDatasetCreate
+         * @description Name the gold dataset (default: the run's name with a suffix).
+         */
+        GoldDatasetCreate: {
+            /** Name */
+            name?: string | null;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -2248,6 +2593,22 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** Page[DistillationSummary] */
+        Page_DistillationSummary_: {
+            /** Items */
+            items: components["schemas"]["DistillationSummary"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null on the last page.
+             */
+            next_cursor?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** Page[JobRead] */
         Page_JobRead_: {
             /** Items */
@@ -2597,6 +2958,112 @@ export interface components {
             refresh_token: string;
         };
         /**
+         * ReviewItem
+         * @description A labeled row as a reviewer sees it: the source text, the votes, the verdict.
+         */
+        ReviewItem: {
+            /** Agreement */
+            agreement: number | null;
+            /** Confidence */
+            confidence: number | null;
+            /** Error */
+            error: {
+                [key: string]: unknown;
+            } | null;
+            /** Output */
+            output?: unknown;
+            review_status: components["schemas"]["ReviewStatus"];
+            /** Reviewed At */
+            reviewed_at: string | null;
+            /** Reviewed Output */
+            reviewed_output?: unknown;
+            /** Reviewer Id */
+            reviewer_id: string | null;
+            /** Row Index */
+            row_index: number;
+            /**
+             * Source
+             * @description The run's text columns of this row; null when the dataset was deleted.
+             */
+            source: {
+                [key: string]: unknown;
+            } | null;
+            /** Votes */
+            votes: components["schemas"]["TeacherVote"][];
+        };
+        /**
+         * ReviewQueue
+         * @description A page of rows to review, and the confidence threshold that selected them.
+         */
+        ReviewQueue: {
+            /** Items */
+            items: components["schemas"]["ReviewItem"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null on the last page.
+             */
+            next_cursor?: string | null;
+            /** Offset */
+            offset: number;
+            /** Threshold */
+            threshold: number;
+            /** Total */
+            total: number;
+        };
+        /**
+         * ReviewSettings
+         * @description The run's review settings.
+         */
+        ReviewSettings: {
+            /**
+             * Review Threshold
+             * @description Rows below this confidence are to review; null means 0.7.
+             */
+            review_threshold: number | null;
+        };
+        /**
+         * ReviewSettingsUpdate
+         * @description Change the confidence threshold (null restores the default).
+         */
+        ReviewSettingsUpdate: {
+            /** Review Threshold */
+            review_threshold?: number | null;
+        };
+        /**
+         * ReviewStatus
+         * @description A row's review: pending until a reviewer accepts, corrects or skips it.
+         * @enum {string}
+         */
+        ReviewStatus: "pending" | "accepted" | "corrected" | "skipped";
+        /**
+         * ReviewSummary
+         * @description Review progress and the teachers' agreement with the reviewers.
+         */
+        ReviewSummary: {
+            /** Accepted */
+            accepted: number;
+            /** Corrected */
+            corrected: number;
+            majority: components["schemas"]["TeacherAgreement"];
+            /** Reviewed */
+            reviewed: number;
+            /** Rows */
+            rows: number;
+            /** Skipped */
+            skipped: number;
+            /** Teachers */
+            teachers: components["schemas"]["TeacherAgreement"][];
+            /** Threshold */
+            threshold: number;
+            /**
+             * To Review
+             * @description Rows selected for review and still pending.
+             */
+            to_review: number;
+        };
+        /**
          * RunParams
          * @description Sampling parameters sent to every teacher (part of the cache key).
          */
@@ -2618,6 +3085,17 @@ export interface components {
             temperature?: number;
         };
         /**
+         * SkipReview
+         * @description Leave the row for later.
+         */
+        SkipReview: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            action: "skip";
+        };
+        /**
          * StreamOptions
          * @description Streaming options: a last chunk with the usage when asked.
          */
@@ -2627,6 +3105,32 @@ export interface components {
              * @default false
              */
             include_usage?: boolean;
+        };
+        /**
+         * StudentSpec
+         * @description The student: a text classifier, its trainer and the trainer's params.
+         */
+        StudentSpec: {
+            /** Params */
+            params?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Seed
+             * @default 42
+             */
+            seed?: number;
+            /**
+             * Task Type
+             * @default text_classification
+             * @constant
+             */
+            task_type?: "text_classification";
+            /**
+             * Trainer
+             * @default tfidf_linear
+             */
+            trainer?: string;
         };
         /**
          * TaskTypeInfo
@@ -2659,6 +3163,23 @@ export interface components {
             trainers: components["schemas"]["TrainerInfo"][];
         };
         /**
+         * TeacherAgreement
+         * @description How often one teacher (or the majority verdict) matched the reviewers.
+         */
+        TeacherAgreement: {
+            /** Agreed */
+            agreed: number;
+            /** Reviewed */
+            reviewed: number;
+            /**
+             * Share
+             * @description agreed / reviewed; null before any review.
+             */
+            share: number | null;
+            /** Teacher */
+            teacher: string;
+        };
+        /**
          * TeacherEstimate
          * @description Tokens and cost one teacher would take for every row.
          */
@@ -2689,6 +3210,20 @@ export interface components {
              * Format: uuid
              */
             provider_id: string;
+        };
+        /**
+         * TeacherVote
+         * @description One teacher's answer for a row (or its error).
+         */
+        TeacherVote: {
+            /** Error */
+            error?: {
+                [key: string]: unknown;
+            } | null;
+            /** Teacher */
+            teacher: string;
+            /** Value */
+            value?: unknown;
         };
         /**
          * TextPart
@@ -3866,6 +4401,293 @@ export interface operations {
             };
         };
     };
+    list_distillations: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+                /** @description Rows to skip (≤ 10⁹) */
+                offset?: number;
+                project_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DistillationSummary_"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    create_distillation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DistillationCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DistillationRead"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated but not allowed (role too weak, admin required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the object's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_distillation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                distillation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DistillationRead"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    download_distillation_report_csv: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                distillation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report's figures */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the object's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    download_distillation_report_md: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                distillation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/markdown": unknown;
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the object's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     list_jobs: {
         parameters: {
             query?: {
@@ -4543,6 +5365,338 @@ export interface operations {
             };
             /** @description Not found, or not visible to the caller */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    create_gold_dataset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["GoldDatasetCreate"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetRead"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated but not allowed (role too weak, admin required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the object's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_review_queue: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Rows to skip (≤ 10⁹) */
+                offset?: number;
+                /** @description Rows of this review status; `all` for every one. */
+                status?: components["schemas"]["ReviewStatus"] | "all";
+                /** @description Rows below this confidence are to review (default: the run's). */
+                threshold?: number | null;
+            };
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewQueue"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated but not allowed (role too weak, admin required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    update_review_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewSettingsUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewSettings"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated but not allowed (role too weak, admin required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the object's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_review_summary: {
+        parameters: {
+            query?: {
+                /** @description Rows below this confidence are to review (default: the run's). */
+                threshold?: number | null;
+            };
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewSummary"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    review_labeling_row: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                row_index: number;
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcceptReview"] | components["schemas"]["CorrectReview"] | components["schemas"]["SkipReview"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewItem"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated but not allowed (role too weak, admin required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the object's current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

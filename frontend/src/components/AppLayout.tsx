@@ -41,6 +41,7 @@ export function AppLayout() {
     { key: "/jobs/new", icon: <PlusCircleOutlined />, label: t("nav.newJob") },
     { key: "/jobs", icon: <UnorderedListOutlined />, label: t("nav.jobs") },
     { key: "/models", icon: <AppstoreOutlined />, label: t("nav.models") },
+    { key: "/distillations", icon: <ExperimentOutlined />, label: t("nav.distillations") },
     { key: "/base-models", icon: <DeploymentUnitOutlined />, label: t("nav.baseModels") },
     { key: "/projects", icon: <FolderOutlined />, label: t("nav.projects") },
     { key: "/members", icon: <TeamOutlined />, label: t("nav.members") },
