@@ -283,6 +283,23 @@ test("users (field error in Chinese, own row locked), members, audit in Chinese"
   await shot(page, "19-audit");
 });
 
+test("API keys: a new key is shown once with copyable snippets, listed, then revoked", async () => {
+  await page.getByRole("menuitem", { name: "API 密钥" }).click();
+  await page.getByTestId("api-key-name").fill("客服应用");
+  await page.getByTestId("api-key-create").click();
+  const dialog = page.getByRole("dialog");
+  await expect(dialog.getByTestId("api-key-secret")).toContainText("tp-");
+  await shot(page, "26-api-key-created");
+  await dialog.getByRole("button", { name: /完\s*成/ }).click();
+  await expect(page.getByRole("cell", { name: "客服应用" })).toBeVisible();
+  await page.getByTestId("api-key-revoke-客服应用").click();
+  await page.locator(".ant-popconfirm:visible").getByRole("button", { name: /确\s*定/ }).click();
+  await expect(page.getByText("已吊销")).toBeVisible();
+  // The key's prefix is data; everything else on the page is Chinese.
+  const prefix = (await page.getByRole("row").filter({ hasText: "客服应用" }).locator("code").innerText()).replace(/…$/, "");
+  expect(foreignTexts(await visibleTexts(page), [...DATA_WORDS, prefix, prefix.replace(/[.-]+$/, "")])).toEqual([]);
+});
+
 test("no English in the Chinese console outside data and proper names", async () => {
   const walk = [
     "/", "/datasets", `/datasets/${ids.iris}`, "/jobs", `/jobs/${ids.tabularJob}`, "/models", `/models/${ids.model}`,

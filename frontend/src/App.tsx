@@ -13,6 +13,7 @@ import { ProjectProvider } from "./hooks/useProject";
 import { useSignedIn } from "./hooks/useSession";
 import { LoginPage } from "./pages/LoginPage";
 
+const ApiKeysPage = lazy(() => import("./pages/ApiKeysPage").then((m) => ({ default: m.ApiKeysPage })));
 const AdminUsersPage = lazy(() => import("./pages/AdminUsersPage").then((m) => ({ default: m.AdminUsersPage })));
 const BaseModelsPage = lazy(() => import("./pages/BaseModelsPage").then((m) => ({ default: m.BaseModelsPage })));
 const ProfilePage = lazy(() => import("./pages/ProfilePage").then((m) => ({ default: m.ProfilePage })));
@@ -76,6 +77,7 @@ export function AppRoutes() {
         <Route path="members" element={<MembersPage />} />
         <Route path="projects" element={<ProjectsPage />} />
         <Route path="base-models" element={<BaseModelsPage />} />
+        <Route path="api-keys" element={<ApiKeysPage />} />
         <Route path="profile" element={<ProfilePage />} />
         <Route path="admin/users" element={<AdminUsersPage />} />
         <Route path="admin/audit" element={<AuditLogPage />} />

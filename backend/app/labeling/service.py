@@ -151,7 +151,17 @@ def create_run(
             f"{data.budget} {data.currency}.",
             details={"estimate": estimate.model_dump(mode="json")},
         )
-    run = LabelingRun(
+    run = new_run(dataset, data, estimate, actor)
+    session.add(run)
+    session.flush()
+    return run
+
+
+def new_run(
+    dataset: Dataset, data: LabelingRunCreate, estimate: Estimate, actor: User | None
+) -> LabelingRun:
+    """The run a request describes (not added to any session)."""
+    return LabelingRun(
         project_id=dataset.project_id,
         dataset_id=dataset.id,
         name=data.name,
@@ -165,7 +175,7 @@ def create_run(
         estimate=estimate.model_dump(mode="json"),
         rows_total=estimate.rows,
         created_by_id=actor.id if actor else None,
+        input_tokens=0,
+        output_tokens=0,
+        cost=Decimal(0),
     )
-    session.add(run)
-    session.flush()
-    return run

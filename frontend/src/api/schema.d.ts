@@ -363,6 +363,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/finetune/base-models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Llm Base Models
+         * @description The causal LMs under the base-model folder, checked (any signed-in user picks from them).
+         */
+        get: operations["list_llm_base_models"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finetune/chat-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Chat Data
+         * @description The dataset's chat format and first rows rendered through the base model's template.
+         */
+        post: operations["preview_chat_data"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finetune/memory-estimate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Estimate Memory
+         * @description Memory a LoRA run needs with these settings, what is free, and what to lower.
+         */
+        post: operations["estimate_finetune_memory"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finetune/models/{model_id}/chat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Chat With Model
+         * @description Stream a chat answer of an LLM version as server-sent events (`delta`, then `done`).
+         */
+        post: operations["chat_with_model"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs": {
         parameters: {
             query?: never;
@@ -538,11 +618,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List Runs
+         * @description Runs the caller can see, newest first; `cursor` (from `next_cursor`) pages by key.
+         */
+        get: operations["list_labeling_runs"];
         put?: never;
         /**
          * Create Run
-         * @description Store a pending run; 422 `over_budget` when the estimate exceeds the budget.
+         * @description Store the run and queue its `label` job; 422 `over_budget` when the estimate exceeds
+         *     the budget.
          */
         post: operations["create_labeling_run"];
         delete?: never;
@@ -560,7 +645,7 @@ export interface paths {
         };
         /**
          * Get Run
-         * @description One run with its progress, tokens and cost.
+         * @description One run with its progress, tokens, cost and job (follow it on /ws/jobs/{job_id}).
          */
         get: operations["get_labeling_run"];
         put?: never;
@@ -585,6 +670,26 @@ export interface paths {
          * @description Store the accepted and corrected rows as a new dataset; 409 `no_reviewed_rows` if none.
          */
         post: operations["create_gold_dataset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/labeling-runs/{run_id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume Run
+         * @description Queue a stopped, failed or budget-stopped run again (answers already paid are reused).
+         */
+        post: operations["resume_labeling_run"];
         delete?: never;
         options?: never;
         head?: never;
@@ -651,6 +756,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/labeling-runs/{run_id}/rows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Rows
+         * @description The labeled rows in dataset order: output, votes, agreement, confidence, error.
+         */
+        get: operations["list_labeling_rows"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/labeling-runs/{run_id}/rows/{row_index}/review": {
         parameters: {
             query?: never;
@@ -671,6 +796,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/labeling-runs/{run_id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop Run
+         * @description Stop the run: a queued job at once, a running one once its rows in flight finish.
+         */
+        post: operations["stop_labeling_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/labeling-runs/preview": {
         parameters: {
             query?: never;
@@ -682,7 +827,8 @@ export interface paths {
         put?: never;
         /**
          * Preview Run
-         * @description The first 5 rendered prompts and the token and cost estimate; nothing is stored.
+         * @description The first 5 rendered prompts and the token and cost estimate; with `ask_teachers`,
+         *     the teachers' parsed answers to them. No run is stored.
          */
         post: operations["preview_labeling_run"];
         delete?: never;
@@ -1519,6 +1665,81 @@ export interface components {
             role: "system" | "developer" | "user" | "assistant";
         };
         /**
+         * ChatPreview
+         * @description The detected format, the first rows rendered, and token lengths against max_seq_length.
+         */
+        ChatPreview: {
+            /** Errors */
+            errors: {
+                [key: string]: unknown;
+            }[];
+            /** Format */
+            format: string | null;
+            /** Problems */
+            problems: {
+                [key: string]: unknown;
+            }[];
+            /** Rendered */
+            rendered: components["schemas"]["RenderedRow"][];
+            /**
+             * Rows Measured
+             * @description Conversations whose tokens were counted.
+             */
+            rows_measured: number;
+            /** Rows Total */
+            rows_total: number;
+            /** Rows Usable */
+            rows_usable: number;
+            /**
+             * Tokens
+             * @description Token-length statistics of the measured rows (truncated_rows).
+             */
+            tokens?: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /**
+         * ChatPreviewRequest
+         * @description A dataset, the base model whose chat template renders it, and the column mapping.
+         */
+        ChatPreviewRequest: {
+            /** Base Model */
+            base_model: string;
+            /** Columns */
+            columns?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Dataset Id
+             * Format: uuid
+             */
+            dataset_id: string;
+            /**
+             * Max Seq Length
+             * @default 512
+             */
+            max_seq_length?: number;
+            /**
+             * Rows
+             * @description How many conversations to render.
+             * @default 3
+             */
+            rows?: number;
+        };
+        /**
+         * ChatTurn
+         * @description One message of the playground conversation.
+         */
+        ChatTurn: {
+            /** Content */
+            content: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "system" | "user" | "assistant";
+        };
+        /**
          * ClassifyTask
          * @description Pick one label per row.
          */
@@ -2182,12 +2403,52 @@ export interface components {
         JobStatus: "queued" | "running" | "cancelling" | "succeeded" | "failed" | "cancelled";
         /**
          * LabelingPreview
-         * @description The first rendered prompts and the estimate, before anything is paid.
+         * @description The first rendered prompts and the estimate; with `ask_teachers`, their answers.
          */
         LabelingPreview: {
+            /**
+             * Answers
+             * @description Only when asked: each teacher's parsed answer (paid, then cached).
+             */
+            answers?: components["schemas"]["PreviewAnswer"][] | null;
             estimate: components["schemas"]["Estimate"];
             /** Prompts */
             prompts: components["schemas"]["PromptPreview"][];
+        };
+        /**
+         * LabelingResume
+         * @description Resume a stopped, failed or budget-stopped run, optionally with a higher budget.
+         */
+        LabelingResume: {
+            /** Budget */
+            budget?: number | string | null;
+        };
+        /**
+         * LabelingRowRead
+         * @description One labeled row: the voted output, each teacher's vote, agreement, confidence, error.
+         */
+        LabelingRowRead: {
+            /** Agreement */
+            agreement: number | null;
+            /** Confidence */
+            confidence: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Error */
+            error: {
+                [key: string]: unknown;
+            } | null;
+            /** Output */
+            output: unknown;
+            /** Row Index */
+            row_index: number;
+            /** Votes */
+            votes: {
+                [key: string]: unknown;
+            }[];
         };
         /**
          * LabelingRunCreate
@@ -2248,6 +2509,11 @@ export interface components {
             id: string;
             /** Input Tokens */
             input_tokens: number;
+            /**
+             * Job Id
+             * @description The latest `label` job; follow it on the WebSocket /ws/jobs/{job_id}.
+             */
+            job_id: string | null;
             /** Name */
             name: string;
             /** Output Dataset Id */
@@ -2287,6 +2553,13 @@ export interface components {
              */
             updated_at: string;
         };
+        /**
+         * LabelingStatus
+         * @description pending → running → succeeded | stopped_budget | cancelled | failed (all but succeeded
+         *     resumable).
+         * @enum {string}
+         */
+        LabelingStatus: "pending" | "running" | "succeeded" | "stopped_budget" | "cancelled" | "failed";
         /**
          * LabelSpec
          * @description One class the teacher may answer, with what it means.
@@ -2359,6 +2632,58 @@ export interface components {
          */
         MemberUpdate: {
             role: components["schemas"]["ProjectRole"];
+        };
+        /**
+         * MemoryEstimateRead
+         * @description Bytes a run needs, by part, against the bytes free here; what to lower when short.
+         */
+        MemoryEstimateRead: {
+            /** Activations */
+            activations: number;
+            /**
+             * Available
+             * @description Free bytes on this server (CPU runs only).
+             */
+            available: number | null;
+            /** Device */
+            device: string;
+            /** Fits */
+            fits: boolean | null;
+            /** Logits */
+            logits: number;
+            /** Lora */
+            lora: number;
+            /** Lora Parameters */
+            lora_parameters: number;
+            /**
+             * Lower
+             * @description Settings to lower (or base_model: a smaller one).
+             */
+            lower: string[];
+            /** Needed */
+            needed: number;
+            /** Overhead */
+            overhead: number;
+            /** Weights */
+            weights: number;
+        };
+        /**
+         * MemoryEstimateRequest
+         * @description A base model and the fine-tuning settings (as the job's params).
+         */
+        MemoryEstimateRequest: {
+            /** Base Model */
+            base_model: string;
+            /**
+             * Device
+             * @default cpu
+             * @enum {string}
+             */
+            device?: "cpu" | "cuda";
+            /** Params */
+            params?: {
+                [key: string]: unknown;
+            };
         };
         /**
          * MetricPoint
@@ -2625,6 +2950,38 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** Page[LabelingRowRead] */
+        Page_LabelingRowRead_: {
+            /** Items */
+            items: components["schemas"]["LabelingRowRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null on the last page.
+             */
+            next_cursor?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[LabelingRunRead] */
+        Page_LabelingRunRead_: {
+            /** Items */
+            items: components["schemas"]["LabelingRunRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null on the last page.
+             */
+            next_cursor?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** Page[ModelVersionSummary] */
         Page_ModelVersionSummary_: {
             /** Items */
@@ -2692,6 +3049,31 @@ export interface components {
             new_password: string;
         };
         /**
+         * PlaygroundChatRequest
+         * @description A conversation and the sampling settings of one answer.
+         */
+        PlaygroundChatRequest: {
+            /**
+             * Max Tokens
+             * @default 256
+             */
+            max_tokens?: number;
+            /** Messages */
+            messages: components["schemas"]["ChatTurn"][];
+            /** Seed */
+            seed?: number | null;
+            /**
+             * Temperature
+             * @default 0.7
+             */
+            temperature?: number;
+            /**
+             * Top P
+             * @default 1
+             */
+            top_p?: number;
+        };
+        /**
          * PredictInput
          * @description The shape of one row of `POST /models/{id}/predict`'s `inputs`.
          */
@@ -2727,6 +3109,28 @@ export interface components {
             model_version_id: string;
             /** Predictions */
             predictions: {
+                [key: string]: unknown;
+            }[];
+        };
+        /**
+         * PreviewAnswer
+         * @description The teachers' answers to one previewed prompt, voted as the run would.
+         */
+        PreviewAnswer: {
+            /** Agreement */
+            agreement: number | null;
+            /** Confidence */
+            confidence: number | null;
+            /** Error */
+            error: {
+                [key: string]: unknown;
+            } | null;
+            /** Output */
+            output: unknown;
+            /** Row Index */
+            row_index: number;
+            /** Votes */
+            votes: {
                 [key: string]: unknown;
             }[];
         };
@@ -2956,6 +3360,23 @@ export interface components {
         RefreshRequest: {
             /** Refresh Token */
             refresh_token: string;
+        };
+        /**
+         * RenderedRow
+         * @description One conversation as the model sees it.
+         */
+        RenderedRow: {
+            /**
+             * Row
+             * @description 1-based row number in the dataset.
+             */
+            row: number;
+            /** Text */
+            text: string;
+            /** Tokens */
+            tokens: number;
+            /** Truncated */
+            truncated: boolean;
         };
         /**
          * ReviewItem
@@ -4688,6 +5109,244 @@ export interface operations {
             };
         };
     };
+    list_llm_base_models: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BaseModelRead"][];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    preview_chat_data: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatPreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatPreview"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated but not allowed (role too weak, admin required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the object's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    estimate_finetune_memory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemoryEstimateRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemoryEstimateRead"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated but not allowed (role too weak, admin required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the object's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    chat_with_model: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlaygroundChatRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": unknown;
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated but not allowed (role too weak, admin required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the object's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     list_jobs: {
         parameters: {
             query?: {
@@ -5265,6 +5924,60 @@ export interface operations {
             };
         };
     };
+    list_labeling_runs: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+                /** @description Rows to skip (≤ 10⁹) */
+                offset?: number;
+                project_id?: string | null;
+                status?: components["schemas"]["LabelingStatus"] | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_LabelingRunRead_"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     create_labeling_run: {
         parameters: {
             query?: never;
@@ -5405,6 +6118,77 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DatasetRead"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated but not allowed (role too weak, admin required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the object's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    resume_labeling_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LabelingResume"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelingRunRead"];
                 };
             };
             /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
@@ -5643,6 +6427,60 @@ export interface operations {
             };
         };
     };
+    list_labeling_rows: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+                /** @description Rows to skip (≤ 10⁹) */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_LabelingRowRead_"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     review_labeling_row: {
         parameters: {
             query?: never;
@@ -5715,9 +6553,79 @@ export interface operations {
             };
         };
     };
-    preview_labeling_run: {
+    stop_labeling_run: {
         parameters: {
             query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelingRunRead"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated but not allowed (role too weak, admin required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the object's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    preview_labeling_run: {
+        parameters: {
+            query?: {
+                /** @description Also ask every teacher the previewed prompts (paid within the budget, recorded and cached: the run reuses the answers). */
+                ask_teachers?: boolean;
+            };
             header?: never;
             path?: never;
             cookie?: never;

@@ -1,4 +1,5 @@
 /** English strings (same keys as zh). */
+import { llmEn } from "./llm";
 import type { Messages } from "./zh";
 
 const en: Messages = {
@@ -13,6 +14,7 @@ const en: Messages = {
     required: "Required", optional: "optional", range: "range {{min}} – {{max}}", outOfRange: "Out of range: {{range}}", me: " (me)", total: "{{count}} in all",
   },
   nav: {
+    apiKeys: "API keys",
     distillations: "Distillation",
     dashboard: "Dashboard", datasets: "Datasets", newJob: "New training", jobs: "Jobs",
     models: "Models", compare: "Compare models", members: "Members", users: "Users",
@@ -126,7 +128,7 @@ const en: Messages = {
     cpuPrice: "CPU price: {{price}} {{currency}} per CPU-hour",
   },
   logLevels: { debug: "Debug", info: "Info", warning: "Warning", error: "Error" },
-  tasks: { tabular_classification: "Tabular classification", tabular_regression: "Tabular regression", text_classification: "Text classification" },
+  tasks: { tabular_classification: "Tabular classification", tabular_regression: "Tabular regression", text_classification: "Text classification", llm_sft: "LLM fine-tuning (SFT)" },
   review: {
     title: "Review labels", run: "Labeling run", queue: "To review", skipped: "Skipped", all: "All",
     row: "Row {{index}}", source: "Source text", verdict: "Teachers' verdict", votes: "Each teacher's answer", teacher: "Teacher",
@@ -145,6 +147,7 @@ const en: Messages = {
     boundary: "This page failed", network: "Network error, please retry",
     notFound: "Page not found", forbidden: "Not allowed", goHome: "Back home",
   },
+  llm: llmEn,
 };
 
 export default en;

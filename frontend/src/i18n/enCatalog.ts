@@ -5,6 +5,7 @@ type Catalog = { [K in keyof typeof zhCatalog]: Record<keyof (typeof zhCatalog)[
 
 export const enCatalog: Catalog = {
   errorCodes: {
+    chat_format_unknown: "No chat data found: expected messages, conversations, instruction + output, or chosen prompt and response columns", model_not_chat: "This model is not a chat model", server_busy: "The model server is busy; retry shortly", insufficient_memory: "Not enough memory to start fine-tuning", chat_template_unsupported: "The base model's chat template cannot be rendered turn by turn", serving_worker_died: "The model server process ended; retry",
     bad_request: "The request cannot be handled", not_found: "Not found or not visible to you", forbidden: "You are not allowed to do this",
     conflict: "The object's state does not allow this", invalid_input: "Some input is invalid: see the marked fields",
     payload_too_large: "The file is larger than allowed (limit {{limit}})", too_many_requests: "Too many requests, try again later",
@@ -149,6 +150,7 @@ export const enCatalog: Catalog = {
     eval_batch_size: "Eval batch size",
   },
   trainers: {
+    lora_sft: "LoRA SFT (TRL)",
     linear: "Linear baseline",
     lightgbm: "LightGBM gradient boosting",
     hist_gradient_boosting: "Histogram gradient boosting (scikit-learn)",
@@ -156,6 +158,7 @@ export const enCatalog: Catalog = {
     transformer: "Transformer fine-tune",
   },
   metrics: {
+    learning_rate: "Learning rate", tokens_per_second: "Tokens/s", eta_seconds: "ETA (s)", grad_norm: "Grad norm", perplexity: "Perplexity", eval_loss: "Eval loss", train_loss: "Train loss", final_step_loss: "Last step loss", exact_match: "Exact match", rouge_l: "ROUGE-L", bleu: "BLEU", stop_rate: "Stopped on their own",
     accuracy: "Accuracy",
     log_loss: "Log loss",
     macro_f1: "Macro F1",

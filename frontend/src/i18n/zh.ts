@@ -1,4 +1,6 @@
 /** Chinese (default) strings. */
+import { llmZh } from "./llm";
+
 const zh = {
   app: { title: "小模型训练平台", language: "语言", switchLang: "English" },
   common: {
@@ -11,6 +13,7 @@ const zh = {
     required: "必填", optional: "可选", range: "取值范围 {{min}} – {{max}}", outOfRange: "超出允许范围：{{range}}", me: "（我）", total: "共 {{count}} 条",
   },
   nav: {
+    apiKeys: "API 密钥",
     distillations: "蒸馏",
     dashboard: "概览", datasets: "数据集", newJob: "新建训练", jobs: "训练任务", models: "模型",
     compare: "模型对比", members: "项目成员", users: "用户管理", audit: "审计日志",
@@ -115,7 +118,7 @@ const zh = {
     cpuPrice: "CPU 单价：{{price}} {{currency}}/CPU 小时",
   },
   logLevels: { debug: "调试", info: "信息", warning: "警告", error: "错误" },
-  tasks: { tabular_classification: "表格分类", tabular_regression: "表格回归", text_classification: "文本分类" },
+  tasks: { tabular_classification: "表格分类", tabular_regression: "表格回归", text_classification: "文本分类", llm_sft: "大模型微调（SFT）" },
   review: {
     title: "审核标注", run: "标注任务", queue: "待审核", skipped: "已跳过", all: "全部",
     row: "第 {{index}} 行", source: "原文", verdict: "教师结论", votes: "各教师的答案", teacher: "教师",
@@ -134,6 +137,7 @@ const zh = {
     boundary: "页面出错了", network: "网络错误，请稍后重试", notFound: "页面不存在",
     forbidden: "没有权限", goHome: "返回首页",
   },
+  llm: llmZh,
 };
 
 export default zh;

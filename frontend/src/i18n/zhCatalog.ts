@@ -2,6 +2,7 @@
  * error types, audit actions, storage types, profile statistics and training stages. */
 export const zhCatalog = {
   errorCodes: {
+    chat_format_unknown: "没有识别出对话数据：需要 messages、conversations、instruction+output 列，或选择提示列和回答列", model_not_chat: "该模型不是对话模型", server_busy: "模型服务繁忙，请稍后重试", insufficient_memory: "内存不足，无法开始微调", chat_template_unsupported: "基础模型的对话模板不支持按轮次渲染", serving_worker_died: "模型服务进程已退出，请重试",
     bad_request: "请求无法处理", not_found: "对象不存在或无权访问", forbidden: "没有权限执行此操作",
     conflict: "对象当前的状态不允许此操作", invalid_input: "输入有误，请检查标出的字段",
     payload_too_large: "文件超过允许的大小（上限 {{limit}}）", too_many_requests: "请求过于频繁，请稍后再试",
@@ -146,6 +147,7 @@ export const zhCatalog = {
     eval_batch_size: "评估批大小",
   },
   trainers: {
+    lora_sft: "LoRA 监督微调（TRL）",
     linear: "线性基线",
     lightgbm: "LightGBM 梯度提升树",
     hist_gradient_boosting: "直方图梯度提升（scikit-learn）",
@@ -153,6 +155,7 @@ export const zhCatalog = {
     transformer: "Transformer 微调",
   },
   metrics: {
+    learning_rate: "学习率", tokens_per_second: "词元/秒", eta_seconds: "预计剩余秒数", grad_norm: "梯度范数", perplexity: "困惑度", eval_loss: "验证损失", train_loss: "训练损失", final_step_loss: "最后一步损失", exact_match: "完全匹配", rouge_l: "ROUGE-L", bleu: "BLEU", stop_rate: "自行结束占比",
     accuracy: "准确率",
     log_loss: "对数损失",
     macro_f1: "宏平均 F1",

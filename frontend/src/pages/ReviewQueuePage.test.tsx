@@ -13,7 +13,7 @@ const run = {
   id: "r1", project_id: "p1", dataset_id: "d1", name: "情感标注", text_columns: ["评论"],
   task: { kind: "classify", labels: LABELS.map((name) => ({ name, description: "" })), examples: [] },
   template: "", teachers: [], params: {}, budget: "10", currency: "CNY", estimate: {}, status: "succeeded",
-  rows_total: 4, rows_done: 4, input_tokens: 0, output_tokens: 0, cost: "0", error: null, output_dataset_id: null,
+  rows_total: 4, rows_done: 4, input_tokens: 0, output_tokens: 0, cost: "0", error: null, output_dataset_id: null, job_id: null,
   created_at: "2026-01-01T00:00:00Z", updated_at: "2026-01-01T00:00:00Z",
 } as LabelingRun;
 
