@@ -26,15 +26,9 @@ BASE_NAME = "tiny-chat"
 
 
 @pytest.fixture(scope="session")
-def chat_base(settings: Settings) -> Path:
-    """The tiny base model installed under MODEL_STORAGE_PATH/base."""
-    return build_chat_base(Path(settings.model_storage_path) / "base" / BASE_NAME)
-
-
-@pytest.fixture(scope="session")
-def chat_templates(chat_base: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Two version folders over the tiny base to copy: a LoRA adapter and an EOS-only model."""
-    base = chat_base
+def chat_templates(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The base model installed under MODEL_STORAGE_PATH/base, and two version folders to copy."""
+    base = build_chat_base(Path(settings.model_storage_path) / "base" / BASE_NAME)
     root = tmp_path_factory.mktemp("llm-versions")
     build_adapter_version(root / "adapter", base)
     build_eos_version(root / "eos", base)
