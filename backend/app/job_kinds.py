@@ -8,6 +8,7 @@ from app.datasets.conversion_job import ConvertDatasetHandler
 from app.distillation.eval_job import DistillEvalHandler
 from app.engine.kinds import JobKinds
 from app.labeling.label_job import LabelHandler
+from app.model_registry.merge_job import MergeHandler
 from app.training.train_job import TrainHandler
 
 
@@ -19,5 +20,6 @@ def job_kinds(settings: Settings) -> JobKinds:
             ConvertDatasetHandler(settings),
             DistillEvalHandler(settings),
             LabelHandler(settings),
+            MergeHandler(settings),
         ]
     )

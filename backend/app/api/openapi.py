@@ -33,6 +33,7 @@ EXTRA_STATUSES: dict[str, set[int]] = {
     "get_review_queue": {403},
     "download_distillation_report_md": {409},
     "download_distillation_report_csv": {409},
+    "download_model": {409},
 }
 DESCRIPTIONS = {
     401: "Not authenticated: missing, invalid or expired token, or wrong credentials",

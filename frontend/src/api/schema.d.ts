@@ -978,7 +978,7 @@ export interface paths {
         };
         /**
          * Get Model
-         * @description One model version.
+         * @description One model version (chat models: with the state of their merge).
          */
         get: operations["get_model"];
         put?: never;
@@ -1006,11 +1006,31 @@ export interface paths {
         };
         /**
          * Download Model
-         * @description A zip: artifacts, metadata.json and a bilingual model card README.md.
+         * @description A zip: artifacts, metadata.json and a bilingual model card README.md; or one artifact.
          */
         get: operations["download_model"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{model_id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge Model
+         * @description Merge a LoRA chat model into its base model in a background job.
+         */
+        post: operations["merge_model"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2706,6 +2726,39 @@ export interface components {
             };
         };
         /**
+         * MergeStatus
+         * @description The merge of a LoRA chat model into its base: the latest merge job and its result.
+         */
+        MergeStatus: {
+            /** Dtype */
+            dtype?: string | null;
+            /** Error Code */
+            error_code: string | null;
+            /** Error Message */
+            error_message: string | null;
+            /**
+             * Job Id
+             * Format: uuid
+             */
+            job_id: string;
+            /**
+             * Merged
+             * @description `merged/` is stored: `download?artifact=merged` serves it
+             */
+            merged: boolean;
+            /** Merged At */
+            merged_at?: string | null;
+            /** Progress */
+            progress: number;
+            /** Size Bytes */
+            size_bytes?: number | null;
+            /**
+             * Status
+             * @description queued, running, cancelling, succeeded, failed, cancelled
+             */
+            status: string;
+        };
+        /**
          * MetricPoint
          * @description One value of a metric.
          */
@@ -2775,6 +2828,8 @@ export interface components {
             library_versions: {
                 [key: string]: string;
             };
+            /** @description Chat models: the merge, if any */
+            merge?: components["schemas"]["MergeStatus"] | null;
             /** Metrics */
             metrics: {
                 [key: string]: unknown;
@@ -7446,7 +7501,10 @@ export interface operations {
     };
     download_model: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Chat models: only the LoRA adapter, or the merged model, as a tar */
+                artifact?: ("adapter" | "merged") | null;
+            };
             header?: never;
             path: {
                 model_id: string;
@@ -7475,6 +7533,82 @@ export interface operations {
             };
             /** @description Not found, or not visible to the caller */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the object's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    merge_model: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MergeStatus"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated but not allowed (role too weak, admin required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the object's current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
