@@ -42,27 +42,9 @@ MESSAGES = [
 
 def build_small_base(folder: Path) -> Path:
     """A random 4-layer Llama (hidden 256) with the tests' offline tokenizer."""
-    import torch
-    from tests.serving.builders import MAX_SEQ_LENGTH, build_tokenizer
-    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+    from tests.tiny_llm import SMALL_SHAPE, build_chat_base
 
-    folder.mkdir(parents=True, exist_ok=True)
-    build_tokenizer(folder)
-    tokenizer = AutoTokenizer.from_pretrained(str(folder))
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=256,
-        intermediate_size=768,
-        num_hidden_layers=4,
-        num_attention_heads=8,
-        num_key_value_heads=4,
-        max_position_embeddings=MAX_SEQ_LENGTH,
-        eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id,
-    )
-    torch.manual_seed(0)
-    LlamaForCausalLM(config).save_pretrained(str(folder), safe_serialization=True)
-    return folder
+    return build_chat_base(folder, shape=SMALL_SHAPE)
 
 
 def register(stack: Stack, base: Path) -> tuple[str, dict[str, Any]]:
@@ -71,7 +53,7 @@ def register(stack: Stack, base: Path) -> tuple[str, dict[str, Any]]:
     from app.db.models import ModelVersion
     from app.db.session import Database
     from app.model_registry import storage
-    from tests.serving.builders import build_adapter_version
+    from tests.tiny_llm import build_adapter_version
 
     models = Path(stack.env["MODEL_STORAGE_PATH"])
     installed = models / "base" / base.name

@@ -66,7 +66,7 @@ print(json.dumps({{"seconds": time.perf_counter() - started, "loss": float(loss)
 
 def _data(folder: Path, rows: int) -> Path:
     sys.path.insert(0, str(BACKEND))
-    from tests.llm.builders import sentiment_rows
+    from tests.tiny_llm import sentiment_rows
 
     path = folder / "chat.parquet"
     pd.DataFrame(sentiment_rows(rows // 2)).to_parquet(path)

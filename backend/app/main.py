@@ -18,10 +18,11 @@ from app.core.config import InsecureSettingsError, Settings, check_production_se
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
 from app.core.middleware import RequestContextMiddleware
-from app.datasets.conversion_job import remove_stale_staging
+from app.datasets.staging import sweep_staging
 from app.db.init_db import schema_is_current
 from app.db.session import Database
 from app.engine.build import build_engine
+from app.inference.warmup import start_warmup
 from app.job_kinds import job_kinds
 from app.serving.backends import serving_client
 from app.serving.openai_router import router as openai_router
@@ -37,7 +38,7 @@ class SchemaBehindError(RuntimeError):
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Check the schema (never migrate), build and start the job engine; stop it on shutdown."""
+    """Check the schema, start the job engine and model warm-up; stop the engine on shutdown."""
     db: Database = app.state.db
     current, revision, head = schema_is_current(db.engine)
     if not current:
@@ -48,12 +49,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         logger.error(message)
         raise SchemaBehindError(message)
     settings: Settings = app.state.settings
-    remove_stale_staging(settings)
+    sweep_staging(settings)
     job_engine = build_engine(
         settings, db, app.state.job_kinds, getattr(app.state, "job_settings", None)
     )
     app.state.job_engine = job_engine
     job_engine.start()
+    start_warmup(settings, db)
     yield
     await app.state.serving.aclose()
     job_engine.stop()

@@ -20,7 +20,8 @@ let work: string;
 const pageErrors: string[] = [];
 const ids: Record<string, string> = {};
 // Latin words that are data here: column names, class names, file extensions, user and project names.
-const DATA_WORDS = ["sepal", "petal", "colour", "species", "setosa", "versicolor", "virginica", "csv", "admin", "Administrator", "bob"];
+const DATA_WORDS = ["sepal", "petal", "colour", "species", "setosa", "versicolor", "virginica", "csv", "admin", "Administrator", "bob",
+  "http", "local-model"];
 
 test.beforeAll(async ({ browser }) => {
   work = mkdtempSync(join(tmpdir(), "tp-e2e-files-"));
@@ -283,10 +284,50 @@ test("users (field error in Chinese, own row locked), members, audit in Chinese"
   await shot(page, "19-audit");
 });
 
+test("teacher providers: the preset fills the URL, the key is never shown, a failed test connection says why", async () => {
+  await page.getByRole("menuitem", { name: "教师模型" }).click();
+  await page.getByTestId("create-provider").click();
+  const dialog = page.getByRole("dialog");
+  await expect(dialog.getByTestId("provider-base-url")).toHaveValue("https://dashscope.aliyuncs.com/compatible-mode/v1");
+  await dialog.getByTestId("provider-name").fill("本地教师");
+  await pick(page, "类型", "OpenAI 兼容");
+  await expect(dialog.getByTestId("provider-base-url")).toHaveValue("");
+  await dialog.getByTestId("provider-base-url").fill("http://127.0.0.1:9/v1");
+  await dialog.getByLabel("模型").fill("local-model");
+  await dialog.getByLabel("模型").press("Enter");
+  await dialog.getByTestId("provider-key").fill("sk-e2e-secret-9876");
+  await page.getByTestId("save-provider").click();
+  const row = page.getByRole("row").filter({ hasText: "本地教师" });
+  await expect(row.getByText("已设置（…9876）")).toBeVisible();
+  await expect(page.getByText("sk-e2e-secret-9876")).toHaveCount(0);
+  await row.getByTestId("test-provider").click();
+  await expect(row.getByTestId("test-result")).toContainText("连接失败");
+  await expect(row.getByTestId("test-result")).toContainText("无法连接到接口地址");
+  await shot(page, "19b-teachers");
+});
+
+test("API keys: a new key is shown once with copyable snippets, listed, then revoked", async () => {
+  await page.getByRole("menuitem", { name: "API 密钥" }).click();
+  await page.getByTestId("api-key-name").fill("客服应用");
+  await page.getByTestId("api-key-create").click();
+  const dialog = page.getByRole("dialog");
+  await expect(dialog.getByTestId("api-key-secret")).toContainText("tp-");
+  await shot(page, "26-api-key-created");
+  await dialog.getByRole("button", { name: /完\s*成/ }).click();
+  await expect(page.getByRole("cell", { name: "客服应用" })).toBeVisible();
+  await page.getByTestId("api-key-revoke-客服应用").click();
+  await page.locator(".ant-popconfirm:visible").getByRole("button", { name: /确\s*定/ }).click();
+  await expect(page.getByText("已吊销")).toBeVisible();
+  // The key's prefix is data; everything else on the page is Chinese.
+  const prefix = (await page.getByRole("row").filter({ hasText: "客服应用" }).locator("code").innerText()).replace(/…$/, "");
+  expect(foreignTexts(await visibleTexts(page), [...DATA_WORDS, prefix, prefix.replace(/[.-]+$/, "")])).toEqual([]);
+});
+
 test("no English in the Chinese console outside data and proper names", async () => {
   const walk = [
     "/", "/datasets", `/datasets/${ids.iris}`, "/jobs", `/jobs/${ids.tabularJob}`, "/models", `/models/${ids.model}`,
     "/members", "/projects", "/base-models", "/profile", "/admin/users", "/admin/audit", `/jobs/new?dataset=${ids.iris}`,
+    "/admin/teachers", "/labeling",
   ];
   const leaks: string[] = [];
   const check = async (where: string) => {

@@ -32,6 +32,8 @@ const env = {
   REDIS_URL: "",
   ADMIN_USERNAME: "admin",
   ADMIN_PASSWORD,
+  // The provider test points a teacher at a closed local port: allowed, and unreachable.
+  LLM_PROVIDER_ALLOWED_HOSTS: "127.0.0.1",
 };
 execFileSync(python, ["-m", "app.db.init_db"], { cwd: backend, env, stdio: "inherit" });
 execFileSync(python, ["-m", "app.scripts.create_admin"], { cwd: backend, env, stdio: "inherit" });

@@ -13,12 +13,15 @@ import { ProjectProvider } from "./hooks/useProject";
 import { useSignedIn } from "./hooks/useSession";
 import { LoginPage } from "./pages/LoginPage";
 
+const ApiKeysPage = lazy(() => import("./pages/ApiKeysPage").then((m) => ({ default: m.ApiKeysPage })));
 const AdminUsersPage = lazy(() => import("./pages/AdminUsersPage").then((m) => ({ default: m.AdminUsersPage })));
 const BaseModelsPage = lazy(() => import("./pages/BaseModelsPage").then((m) => ({ default: m.BaseModelsPage })));
 const ProfilePage = lazy(() => import("./pages/ProfilePage").then((m) => ({ default: m.ProfilePage })));
 const ProjectsPage = lazy(() => import("./pages/ProjectsPage").then((m) => ({ default: m.ProjectsPage })));
 const AuditLogPage = lazy(() => import("./pages/AuditLogPage").then((m) => ({ default: m.AuditLogPage })));
 const ComparePage = lazy(() => import("./pages/ComparePage").then((m) => ({ default: m.ComparePage })));
+const DistillationPage = lazy(() => import("./pages/DistillationPage").then((m) => ({ default: m.DistillationPage })));
+const DistillationsPage = lazy(() => import("./pages/DistillationsPage").then((m) => ({ default: m.DistillationsPage })));
 const DashboardPage = lazy(() => import("./pages/DashboardPage").then((m) => ({ default: m.DashboardPage })));
 const DatasetDetailPage = lazy(() => import("./pages/DatasetDetailPage").then((m) => ({ default: m.DatasetDetailPage })));
 const DatasetsPage = lazy(() => import("./pages/DatasetsPage").then((m) => ({ default: m.DatasetsPage })));
@@ -28,6 +31,11 @@ const MembersPage = lazy(() => import("./pages/MembersPage").then((m) => ({ defa
 const ModelDetailPage = lazy(() => import("./pages/ModelDetailPage").then((m) => ({ default: m.ModelDetailPage })));
 const ModelsPage = lazy(() => import("./pages/ModelsPage").then((m) => ({ default: m.ModelsPage })));
 const NewJobPage = lazy(() => import("./pages/NewJobPage").then((m) => ({ default: m.NewJobPage })));
+const LabelingRunPage = lazy(() => import("./pages/LabelingRunPage").then((m) => ({ default: m.LabelingRunPage })));
+const LabelingRunsPage = lazy(() => import("./pages/LabelingRunsPage").then((m) => ({ default: m.LabelingRunsPage })));
+const NewLabelingRunPage = lazy(() => import("./pages/NewLabelingRunPage").then((m) => ({ default: m.NewLabelingRunPage })));
+const TeacherProvidersPage = lazy(() => import("./pages/TeacherProvidersPage").then((m) => ({ default: m.TeacherProvidersPage })));
+const ReviewQueuePage = lazy(() => import("./pages/ReviewQueuePage").then((m) => ({ default: m.ReviewQueuePage })));
 const NotFoundPage = lazy(() => import("./pages/NotFoundPage").then((m) => ({ default: m.NotFoundPage })));
 
 export function makeQueryClient(): QueryClient {
@@ -64,15 +72,23 @@ export function AppRoutes() {
         <Route path="jobs" element={<JobsPage />} />
         <Route path="jobs/new" element={<NewJobPage />} />
         <Route path="jobs/:id" element={<JobDetailPage />} />
+        <Route path="labeling" element={<LabelingRunsPage />} />
+        <Route path="labeling/new" element={<NewLabelingRunPage />} />
+        <Route path="labeling/:id" element={<LabelingRunPage />} />
         <Route path="models" element={<ModelsPage />} />
         <Route path="models/compare" element={<ComparePage />} />
         <Route path="models/:id" element={<ModelDetailPage />} />
+        <Route path="labeling-runs/:runId/review" element={<ReviewQueuePage />} />
+        <Route path="distillations" element={<DistillationsPage />} />
+        <Route path="distillations/:id" element={<DistillationPage />} />
         <Route path="members" element={<MembersPage />} />
         <Route path="projects" element={<ProjectsPage />} />
         <Route path="base-models" element={<BaseModelsPage />} />
+        <Route path="api-keys" element={<ApiKeysPage />} />
         <Route path="profile" element={<ProfilePage />} />
         <Route path="admin/users" element={<AdminUsersPage />} />
         <Route path="admin/audit" element={<AuditLogPage />} />
+        <Route path="admin/teachers" element={<TeacherProvidersPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

@@ -33,6 +33,10 @@ EXTRA_STATUSES: dict[str, set[int]] = {
     "get_dataset_profile": {409},
     "download_dataset": {409},
     "validate_dataset": {409},
+    "get_review_queue": {403},
+    "download_distillation_report_md": {409},
+    "download_distillation_report_csv": {409},
+    "download_model": {409},
 }
 DESCRIPTIONS = {
     401: "Not authenticated: missing, invalid or expired token, or wrong credentials",

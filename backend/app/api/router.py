@@ -11,6 +11,9 @@ from app.auth.router import router as auth_router
 from app.base_models.router import router as base_models_router
 from app.datasets.router import router as datasets_router
 from app.datasets.router import upload_router as dataset_upload_router
+from app.distillation.router import router as distillation_router
+from app.finetune.router import router as finetune_router
+from app.labeling.review_router import router as labeling_review_router
 from app.labeling.router import router as labeling_router
 from app.llm_providers.router import router as llm_providers_router
 from app.model_registry.router import router as models_router
@@ -31,6 +34,9 @@ api_routers: list[APIRouter] = [
     models_router,
     base_models_router,
     api_keys_router,
+    finetune_router,
     llm_providers_router,
     labeling_router,
+    labeling_review_router,
+    distillation_router,
 ]

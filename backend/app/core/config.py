@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     # account waits LOGIN_BACKOFF_BASE_SECONDS, doubling per failure (capped at the window).
     login_account_max_failures: int = Field(20, ge=1)
     login_backoff_base_seconds: float = Field(1.0, gt=0)
+    # At startup each API process loads (in the background) up to this many models that an
+    # alias points to, most recently updated first, so their first prediction pays no load;
+    # 0 turns it off.
+    model_warmup_max: int = Field(8, ge=0)
     cors_origins: list[str] = []
     serve_frontend: bool = True
     frontend_dist: Path = REPO_ROOT / "frontend" / "dist"
@@ -86,6 +90,10 @@ class Settings(BaseSettings):
     # Hosts or CIDRs (comma-separated) a teacher provider may reach although they resolve to
     # private, loopback or link-local addresses; plain http is allowed for them too.
     llm_provider_allowed_hosts: str = ""
+    # What one CPU-hour of this platform costs, in STUDENT_CPU_HOUR_CURRENCY: distillation
+    # reports price a student's predictions and its training time with it.
+    student_cpu_hour_price: Decimal = Field(Decimal("0.30"), ge=0)
+    student_cpu_hour_currency: str = Field("CNY", min_length=3, max_length=3)
 
     @field_validator("log_level")
     @classmethod

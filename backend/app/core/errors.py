@@ -1,8 +1,5 @@
 """Typed application errors and the handlers that render one JSON envelope."""
 
-import re
-import sys
-import tempfile
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -10,6 +7,8 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.core.redact import scrub_server_paths, server_roots
 
 
 class AppError(Exception):
@@ -98,40 +97,10 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details}}
 
 
-SERVER_PATH = "<server path>"
-
-
-def _server_roots(request: Request) -> list[str]:
-    """Folders of this server whose paths must not reach a client, longest first."""
-    settings = getattr(request.app.state, "settings", None)
-    roots = {tempfile.gettempdir(), sys.prefix, sys.base_prefix}
-    if settings is not None:
-        roots |= {
-            str(settings.data_storage_path),
-            str(settings.model_storage_path),
-            str(settings.log_dir),
-            str(settings.frontend_dist.parent.parent),
-        }
-    return sorted((r for r in roots if len(r) > 1), key=len, reverse=True)
-
-
-def scrub_server_paths(value: Any, roots: list[str]) -> Any:
-    """The value (text, or lists/dicts of it) with paths under `roots` replaced."""
-    if isinstance(value, str):
-        for root in roots:
-            value = re.sub(re.escape(root) + r"[^\s'\",;:)\]]*", SERVER_PATH, value)
-        return value
-    if isinstance(value, list):
-        return [scrub_server_paths(item, roots) for item in value]
-    if isinstance(value, dict):
-        return {key: scrub_server_paths(item, roots) for key, item in value.items()}
-    return value
-
-
 async def _app_error(request: Request, exc: Exception) -> JSONResponse:
     """Render an AppError; a library's message quoted in it never shows a server path."""
     assert isinstance(exc, AppError)
-    roots = _server_roots(request)
+    roots = server_roots(getattr(request.app.state, "settings", None))
     message = scrub_server_paths(exc.message, roots)
     details = scrub_server_paths(jsonable_encoder(exc.details), roots)
     return JSONResponse(

@@ -26,3 +26,6 @@ PREDICTION_LATENCY = Histogram(
     ["task_type"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+MODELS_WARMED = Counter(
+    "models_warmed_total", "Aliased models loaded into the predictor cache at startup"
+)

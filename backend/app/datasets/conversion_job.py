@@ -10,7 +10,6 @@ place) or `failed` (the error a person can act on kept on the row, the files rem
 import json
 import logging
 import shutil
-import time
 import uuid
 from functools import partial
 from pathlib import Path
@@ -20,12 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core.config import Settings
+from app.datasets.staging import sweep_staging
 from app.datasets.storage import (
     CANONICAL_NAME,
     ORIGINAL_STEM,
     dataset_dir,
     remove_dataset_files,
-    tmp_root,
 )
 from app.db.models import Dataset, DatasetStatus, JobStatus, TrainingJob
 from app.engine.context import JobEngine
@@ -34,7 +33,6 @@ from app.engine.outbox import after_commit
 
 CONVERT_DATASET = "convert_dataset"
 UPLOAD_NAME = "upload.bin"
-STAGING_MAX_AGE_SECONDS = 6 * 3600  # an upload still streaming after this is abandoned
 logger = logging.getLogger("app.datasets.conversion_job")
 
 
@@ -92,7 +90,7 @@ class ConvertDatasetHandler:
             raise JobCannotStartError("files_missing", "The uploaded file is gone.")
         for old in folder.glob(".work-*"):  # output of attempts that died
             shutil.rmtree(old, ignore_errors=True)
-        remove_stale_staging(self.settings)
+        sweep_staging(self.settings)
         output = folder / f".work-{attempt}"
         spec = {
             "source": str(source),
@@ -127,6 +125,7 @@ class ConvertDatasetHandler:
             ending.message = (
                 f"{result['row_count']} rows (child peak RSS {result['peak_rss_mb']:.0f} MB)"
             )
+            _remove_other_attempts(folder, output_dir)
             return ending
         dataset.status = DatasetStatus.failed
         dataset.error = self._error_of(job, ending)
@@ -160,18 +159,15 @@ class ConvertDatasetHandler:
         return _error(ending.error_code or "conversion_failed", ending.error_message or "")
 
 
-def remove_stale_staging(settings: Settings, max_age: float = STAGING_MAX_AGE_SECONDS) -> int:
-    """Delete upload staging folders older than `max_age` seconds (left by a crash)."""
-    removed = 0
-    cutoff = time.time() - max_age
-    for entry in tmp_root(settings).iterdir():
-        try:
-            if entry.stat().st_mtime < cutoff:
-                shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink()
-                removed += 1
-        except FileNotFoundError:
-            continue
-    return removed
+def _remove_other_attempts(folder: Path, output_dir: Path) -> None:
+    """Delete the output folders of earlier attempts (the engine removes this attempt's).
+
+    An attempt whose worker lost its lease can write its `.work-N` after the next attempt
+    started, so a folder the next attempt's start removed may be back by now.
+    """
+    for old in folder.glob(".work-*"):
+        if old != output_dir:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def conversion_of(session: Session, dataset_id: uuid.UUID) -> TrainingJob | None:

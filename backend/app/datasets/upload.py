@@ -12,7 +12,6 @@ takes about as long as the bytes take to arrive; a conversion error then marks t
 """
 
 import logging
-import shutil
 import time
 import uuid
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from app.datasets.conversion_job import UPLOAD_NAME, queue_conversion
 from app.datasets.ingest import Ingested, ingest
 from app.datasets.receive import Received, receive_upload
 from app.datasets.schemas import DatasetRead
+from app.datasets.staging import owned_staging
 from app.datasets.storage import dataset_dir, original_path, remove_dataset_files, tmp_root
 from app.db.models import ProjectRole, User
 from app.db.session import Database
@@ -87,8 +87,6 @@ async def upload_dataset(
     """Receive, convert and store one uploaded file as a new dataset."""
     db = engine.db
     dataset_id = uuid.uuid4()
-    work = tmp_root(settings) / str(dataset_id)
-    work.mkdir()
     project: list[uuid.UUID] = [uploader.project_id] if uploader.project_id else []
 
     async def before_file(fields: dict[str, str]) -> None:
@@ -98,7 +96,7 @@ async def upload_dataset(
         await run_in_threadpool(_check_room, db, settings, project[0])
 
     started = time.perf_counter()
-    try:
+    with owned_staging(settings, str(dataset_id)) as work:
         received = await receive_upload(
             request, work / UPLOAD_NAME, max_bytes=settings.upload_max_size, before_file=before_file
         )
@@ -115,8 +113,6 @@ async def upload_dataset(
             _store, engine, settings, dataset_id, project[0], uploader, received, ingested, ip
         )
         UPLOADED_BYTES.labels(kind="dataset").inc(received.size)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     logger.info(
         "dataset %s uploaded: %d bytes received in %.3f s, converted and profiled in %.3f s "
         "(%s), stored in %.3f s",

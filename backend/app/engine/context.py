@@ -23,6 +23,7 @@ from app.engine.kinds import JobKinds, Queue, UnknownKindError
 from app.engine.outbox import after_commit
 
 logger = logging.getLogger("app.engine.context")
+_ENGINE_KEY = "job_engine"
 
 
 class Sender(Protocol):
@@ -64,6 +65,9 @@ class JobEngine:
         self.bus = bus
         self.sender = sender
         self.services: list[Service] = []
+        # Every session of this database knows its engine, so that a handler ending one job
+        # inside the engine's unit of work can submit the next one (`engine_of`).
+        db.session_factory.configure(info={_ENGINE_KEY: self})
 
     def submit(self, session: Session, job: TrainingJob) -> TrainingJob:
         """Add a queued job to the unit of work; it is sent once that commits."""
@@ -140,3 +144,11 @@ class JobEngine:
         event.remove(self.db.session_factory, "after_commit", self._publish_committed)
         event.remove(self.db.session_factory, "after_rollback", self._drop_pending)
         self.bus.close()
+
+
+def engine_of(session: Session) -> JobEngine:
+    """The job engine of the database this session belongs to."""
+    engine = session.info.get(_ENGINE_KEY)
+    if not isinstance(engine, JobEngine):
+        raise RuntimeError("this session's database has no job engine")
+    return engine

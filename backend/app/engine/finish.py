@@ -9,6 +9,7 @@ import signal
 
 from sqlalchemy.orm import Session
 
+from app.core.redact import scrub_server_paths
 from app.db.models.job import JobStatus, TrainingJob
 from app.engine.config import JobSettings
 from app.engine.ending import Claim, end_job
@@ -29,9 +30,17 @@ def exit_text(code: int | None) -> str:
 
 
 def record_outcome(
-    session: Session, job_settings: JobSettings, claim: Claim, worker: str, outcome: Outcome
+    session: Session,
+    job_settings: JobSettings,
+    claim: Claim,
+    worker: str,
+    outcome: Outcome,
+    roots: list[str],
 ) -> str:
-    """Apply the outcome; returns succeeded | failed | cancelled | requeued | interrupted | lost."""
+    """Apply the outcome; returns succeeded | failed | cancelled | requeued | interrupted | lost.
+
+    `roots` are the server's folders: a path under them never reaches the job's error.
+    """
     job = session.get(TrainingJob, claim.job_id, populate_existing=True)
     if job is None or job.worker != worker or job.status.is_finished:
         return "lost"
@@ -70,7 +79,9 @@ def record_outcome(
             JobStatus.failed,
             result=terminal,
             error_code=str(terminal.get("code") or f"{claim.handler.process_name}_error")[:64],
-            error_message=str(terminal.get("message") or f"{claim.handler.process_name} failed"),
+            error_message=scrub_server_paths(
+                str(terminal.get("message") or f"{claim.handler.process_name} failed"), roots
+            ),
         )
     elif kind == "stopped":
         end_job(
@@ -84,7 +95,7 @@ def record_outcome(
         )
         return "cancelled"
     else:
-        return _crashed(session, job, job_settings, claim, outcome, mine)
+        return _crashed(session, job, job_settings, claim, outcome, mine, roots)
     end_job(session, claim.handler, job, ending, output, where=mine)
     session.refresh(job)
     return job.status.value
@@ -97,6 +108,7 @@ def _crashed(
     claim: Claim,
     outcome: Outcome,
     mine: tuple,
+    roots: list[str],
 ) -> str:
     """The child died without a word: retry while attempts remain, else fail with the reason."""
     how = exit_text(outcome.exit_code)
@@ -114,7 +126,7 @@ def _crashed(
             reason=f"{name} process {how}; retrying (attempt {job.attempts}/{limit})",
         )
         return "requeued"
-    tail = "\n".join(outcome.log_tail[-5:])
+    tail = scrub_server_paths("\n".join(outcome.log_tail[-5:]), roots)
     message = f"The {name} process {how} after {job.attempts} attempt(s)."
     if tail:
         message += f" Last log lines:\n{tail}"

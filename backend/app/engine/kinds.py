@@ -24,6 +24,9 @@ class ChildSpec:
     module: str
     spec: str  # the spec file's content (JSON the child reads)
     output_dir: Path  # emptied before the attempt, removed after it
+    # Variables added to the child's environment (settings it must share with its parent,
+    # secrets included: the environment is neither stored nor logged, the spec file is).
+    env: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core.config import Settings
+from app.core.redact import scrub_server_paths, server_roots
 from app.db.base import utcnow
 from app.db.models.job import JobStatus, TrainingJob
 from app.engine.config import JobSettings
@@ -118,9 +119,14 @@ def _prepare_files(claim: Claim) -> Path:
     return path
 
 
-def start_child(module: str, spec_path: Path, job_settings: JobSettings) -> subprocess.Popen[str]:
+def start_child(
+    module: str,
+    spec_path: Path,
+    job_settings: JobSettings,
+    extra_env: dict[str, str] | None = None,
+) -> subprocess.Popen[str]:
     """`python -m <module> <spec file>` in its own process group."""
-    env = dict(os.environ)
+    env = {**os.environ, **(extra_env or {})}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(BACKEND_DIR), env.get("PYTHONPATH")]))
     env["PYTHONUNBUFFERED"] = "1"
     return subprocess.Popen(  # noqa: S603 - fixed argv, no shell
@@ -151,7 +157,7 @@ def run_job(
     job_id = claim.job_id
     try:
         spec_path = _prepare_files(claim)
-        process = start_child(claim.child.module, spec_path, engine.job_settings)
+        process = start_child(claim.child.module, spec_path, engine.job_settings, claim.child.env)
     except OSError as exc:
         with engine.db.session_scope() as session:
             job = session.get(TrainingJob, job_id)
@@ -159,8 +165,10 @@ def run_job(
                 ending = Ending(
                     JobStatus.failed,
                     error_code="start_failed",
-                    error_message=f"Could not start the {claim.handler.process_name} "
-                    f"process: {exc}",
+                    error_message=scrub_server_paths(
+                        f"Could not start the {claim.handler.process_name} process: {exc}",
+                        server_roots(engine.settings),
+                    ),
                 )
                 end_job(session, claim.handler, job, ending, None)
         return "failed"
@@ -190,7 +198,8 @@ def finish_job(engine: "JobEngine", claim: Claim, worker: str, outcome: Outcome)
         return "lost"
     try:
         with engine.db.session_scope() as session:
-            result = record_outcome(session, engine.job_settings, claim, worker, outcome)
+            roots = server_roots(engine.settings)
+            result = record_outcome(session, engine.job_settings, claim, worker, outcome, roots)
             if result == "requeued":
                 engine.send_after_commit(session, claim.job_id, claim.handler.kind)
             _wake_held_back(engine, session, claim)

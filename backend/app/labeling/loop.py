@@ -11,13 +11,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from anyio import to_thread
 
 from app.core.config import Settings
-from app.db.models import LabelingRow, LabelingStatus
+from app.db.models import LabelingRow, LabelingRun, LabelingStatus
 from app.db.session import Database
 from app.labeling import store
 from app.labeling.prompts import PromptBuilder, message_tokens_bound
@@ -89,6 +88,8 @@ class Labeler:
     usage: Usage = field(default_factory=Usage)
     started: float = field(default_factory=time.monotonic)
     locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    # Paid answers waiting to be committed with their row (a repeated prompt finds them here).
+    uncommitted: dict[str, store.CachedAnswer] = field(default_factory=dict)
 
     async def run(self) -> None:
         """Label every row not committed yet, with as many workers as calls may run."""
@@ -107,25 +108,18 @@ class Labeler:
 
     async def _row(self, index: int) -> None:
         messages = self.builder.messages(index, self.state.rows[index])
-        # Every teacher's call is awaited even when another one stops the run: an answer in
-        # flight is paid for, so it must reach the cache before the run ends.
-        results = await asyncio.gather(
-            *(self._ask(t, messages) for t in self.teachers), return_exceptions=True
-        )
+        # With one teacher its answer and the row are committed together (one write per row);
+        # with several, each answer is committed as it arrives so a stop loses none.
+        pending: list[store.PaidCall] | None = [] if len(self.teachers) == 1 else None
+        results = await self.ask_all(messages, pending)
         votes: list[Vote] = []
         for result in results:
-            if isinstance(result, BudgetReached):
-                self._halt(
-                    LabelingStatus.stopped_budget,
-                    "budget_exhausted",
-                    f"Budget of {self.budget.limit} {self.state.run.currency} reached.",
-                )
-                return
-            if isinstance(result, ProviderStopped):
-                self._halt(LabelingStatus.failed, result.code, result.message)
-                return
             if isinstance(result, BaseException):
-                raise result
+                if pending:
+                    await to_thread.run_sync(store.record_calls, self.db, pending)
+                    self._forget(pending)
+                self._halt_on(result)
+                return
             votes.append(result)
         verdict = decide(votes, majority=self.builder.kind.votes)
         row = LabelingRow(
@@ -137,23 +131,59 @@ class Labeler:
             confidence=verdict.confidence,
             error=verdict.error,
         )
-        await to_thread.run_sync(store.save_row, self.db, self.state.run.id, row)
+        await to_thread.run_sync(store.save_row, self.db, self.state.run.id, row, pending)
+        self._forget(pending or [])
         self.rows_done += 1
         self._progress()
+
+    async def ask_all(
+        self, messages: list[dict[str, str]], pending: list[store.PaidCall] | None = None
+    ) -> list[Vote | BaseException]:
+        """Every teacher's vote on one prompt, or what stopped its call.
+
+        Paid calls are committed at once, or added to `pending` for the caller to commit.
+        """
+        # Every teacher's call is awaited even when another one stops the run: an answer in
+        # flight is paid for, so it must reach the cache before the run ends.
+        return await asyncio.gather(
+            *(self._ask(t, messages, pending) for t in self.teachers), return_exceptions=True
+        )
+
+    def _halt_on(self, error: BaseException) -> None:
+        """Stop the run for the budget or a provider's refusal; raise anything else."""
+        if isinstance(error, BudgetReached):
+            self._halt(
+                LabelingStatus.stopped_budget,
+                "budget_exhausted",
+                f"Budget of {self.budget.limit} {self.state.run.currency} reached.",
+            )
+        elif isinstance(error, ProviderStopped):
+            self._halt(LabelingStatus.failed, error.code, error.message)
+        else:
+            raise error
 
     def _halt(self, status: LabelingStatus, code: str, message: str) -> None:
         if self.stop is None:
             self.stop = {"code": code, "message": message}
             self.status = status
 
-    async def _ask(self, teacher: Teacher, messages: list[dict[str, str]]) -> Vote:
+    def _forget(self, calls: list[store.PaidCall]) -> None:
+        """Answers now in the cache table need no copy in memory."""
+        for call in calls:
+            self.uncommitted.pop(call.key, None)
+
+    async def _ask(
+        self, teacher: Teacher, messages: list[dict[str, str]], pending: list[store.PaidCall] | None
+    ) -> Vote:
         setup = teacher.setup
         request = {**self.params, **self.builder.kind.request(self.builder.task)}
         key = store.cache_key(setup.config.id, setup.model, messages, request)
         async with self.locks.setdefault(key, asyncio.Lock()):
-            answer = await to_thread.run_sync(store.cached_answer, self.db, key)
+            answer = self.uncommitted.get(key) or await to_thread.run_sync(
+                store.cached_answer, self.db, key
+            )
             if answer is None:
-                answer_or_vote = await self._pay(teacher, key, messages, request)
+                answer_or_vote = await self._pay(teacher, key, messages, request, pending)
                 if isinstance(answer_or_vote, Vote):
                     return answer_or_vote
                 answer = answer_or_vote
@@ -163,14 +193,26 @@ class Labeler:
             return Vote(teacher.name, error={"code": "invalid_answer", "message": str(exc)})
         return Vote(teacher.name, value, None, answer.mean_logprob)
 
+    async def _store(self, call: store.PaidCall, pending: list[store.PaidCall] | None) -> None:
+        if pending is None:
+            await to_thread.run_sync(store.record_calls, self.db, [call])
+        else:
+            pending.append(call)
+
     async def _pay(
-        self, teacher: Teacher, key: str, messages: list[dict[str, str]], request: dict[str, Any]
+        self,
+        teacher: Teacher,
+        key: str,
+        messages: list[dict[str, str]],
+        request: dict[str, Any],
+        pending: list[store.PaidCall] | None,
     ) -> store.CachedAnswer | Vote:
         setup = teacher.setup
         tokens_in = message_tokens_bound(messages)
         tokens_out = int(self.params.get("max_tokens", 256))
         reserved = cost_of(setup.price, Usage(tokens_in, 0, tokens_out))
         self.budget.reserve(reserved)
+        run_id = self.state.run.id
         try:
             done = await teacher.client.complete(
                 model=setup.model,
@@ -182,39 +224,21 @@ class Labeler:
             cost = cost_of(setup.price, exc.usage)
             self.budget.settle(reserved, cost)
             self.usage = self.usage + exc.usage
-            record = partial(
-                store.record_call,
-                self.db,
-                run_id=self.state.run.id,
-                teacher=setup,
-                key=key,
-                usage=exc.usage,
-                latency_ms=0,
-                cost=cost,
-                outcome=exc.code,
-                answer=None,
-            )
-            await to_thread.run_sync(record)
+            failed = store.PaidCall(run_id, setup, key, exc.usage, 0, cost, exc.code, None)
+            await self._store(failed, pending)
             if isinstance(exc, ProviderStopped):
                 raise
             return Vote(teacher.name, error={"code": exc.code, "message": exc.message})
         cost = cost_of(setup.price, done.usage)
         self.budget.settle(reserved, cost)
         self.usage = self.usage + done.usage
-        record = partial(
-            store.record_call,
-            self.db,
-            run_id=self.state.run.id,
-            teacher=setup,
-            key=key,
-            usage=done.usage,
-            latency_ms=done.latency_ms,
-            cost=cost,
-            outcome="ok",
-            answer=(done.content, done.finish_reason, done.mean_logprob),
-        )
-        await to_thread.run_sync(record)
-        return store.CachedAnswer(done.content, done.mean_logprob)
+        answer = store.CachedAnswer(done.content, done.mean_logprob)
+        content = (done.content, done.finish_reason, done.mean_logprob)
+        paid = store.PaidCall(run_id, setup, key, done.usage, done.latency_ms, cost, "ok", content)
+        if pending is not None:
+            self.uncommitted[key] = answer
+        await self._store(paid, pending)
+        return answer
 
     def _progress(self) -> None:
         if self.on_progress is None:
@@ -233,6 +257,71 @@ class Labeler:
         )
 
 
+def _clients(settings: Settings, setups: list[store.TeacherSetup], timeout: float) -> list[Teacher]:
+    """One client per provider (its pacing is per key), shared by that provider's models."""
+    allow = allowlist(settings)
+    clients: dict[Any, TeacherClient] = {}
+    for setup in setups:
+        if setup.config.id not in clients:
+            clients[setup.config.id] = TeacherClient(setup.config, allow, timeout=timeout)
+    return [Teacher(s, clients[s.config.id]) for s in setups]
+
+
+async def _close(teachers: list[Teacher]) -> None:
+    for client in {id(t.client): t.client for t in teachers}.values():
+        await client.aclose()
+
+
+def request_params(params: dict[str, Any]) -> dict[str, Any]:
+    """A run's sampling parameters as sent (and as keyed in the answer cache)."""
+    sent = dict(params)
+    if not sent.get("logprobs"):
+        sent.pop("logprobs", None)
+    return sent
+
+
+async def ask_preview(
+    db: Database,
+    settings: Settings,
+    run: LabelingRun,
+    setups: list[store.TeacherSetup],
+    prompts: list[list[dict[str, str]]],
+    *,
+    timeout: float = 60.0,
+) -> list[list[Vote]]:
+    """Each teacher's answer to each prompt of an unsaved run: paid within its budget,
+    recorded as calls and cached under the keys the run will use, so it pays them once."""
+    teachers = _clients(settings, setups, timeout)
+    labeler = Labeler(
+        db=db,
+        state=store.RunState(run, [], frozenset(), setups),
+        builder=builder_for(run),
+        teachers=teachers,
+        budget=Budget(limit=run.budget, spent=Decimal(0)),
+        on_progress=None,
+        params=request_params(run.params),
+    )
+    answers: list[list[Vote]] = []
+    try:
+        for messages in prompts:
+            results = await labeler.ask_all(messages)
+            answers.append([_preview_vote(t, r) for t, r in zip(teachers, results, strict=True)])
+    finally:
+        await _close(teachers)
+    return answers
+
+
+def _preview_vote(teacher: Teacher, result: Vote | BaseException) -> Vote:
+    if isinstance(result, Vote):
+        return result
+    if isinstance(result, BudgetReached):
+        error = {"code": "budget_exhausted", "message": "The budget does not cover this call."}
+        return Vote(teacher.name, error=error)
+    if isinstance(result, ProviderError):
+        return Vote(teacher.name, error={"code": result.code, "message": result.message})
+    raise result
+
+
 async def run_labeling(
     db: Database,
     settings: Settings,
@@ -247,23 +336,16 @@ async def run_labeling(
     A stop lets the rows in flight finish (their answers are paid for), then ends `cancelled`.
     """
     state = await to_thread.run_sync(store.load_state, db, settings, run_id)
-    allow = allowlist(settings)
-    clients: dict[Any, TeacherClient] = {}
-    for setup in state.teachers:
-        if setup.config.id not in clients:
-            clients[setup.config.id] = TeacherClient(setup.config, allow, timeout=timeout)
-    params = dict(state.run.params)
-    if not params.get("logprobs"):
-        params.pop("logprobs", None)
+    teachers = _clients(settings, state.teachers, timeout)
     labeler = Labeler(
         db=db,
         state=state,
         builder=builder_for(state.run),
-        teachers=[Teacher(s, clients[s.config.id]) for s in state.teachers],
+        teachers=teachers,
         budget=Budget(limit=state.run.budget, spent=state.run.cost),
         on_progress=on_progress,
         should_stop=should_stop,
-        params=params,
+        params=request_params(state.run.params),
     )
     try:
         await labeler.run()
@@ -272,8 +354,7 @@ async def run_labeling(
         labeler.stop = {"code": "interrupted", "message": "The run was interrupted; resume it."}
         raise
     finally:
-        for client in clients.values():
-            await client.aclose()
+        await _close(teachers)
         status = labeler.status
         await to_thread.run_sync(store.finish, db, run_id, status, labeler.stop)
     return status

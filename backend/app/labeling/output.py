@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.audit import service as audit
 from app.core.config import Settings
@@ -21,7 +22,8 @@ from app.db.session import Database
 OUTPUT_COLUMN = {"classify": "label", "extract": "extracted", "generate": "response"}
 
 
-def _cell(value: Any) -> Any:
+def cell(value: Any) -> Any:
+    """A cell's value: text as is, anything else as JSON text."""
     return (
         value if value is None or isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     )
@@ -33,15 +35,16 @@ def labeled_frame(frame: pd.DataFrame, run: LabelingRun, rows: list[LabelingRow]
     found = [by_index.get(i) for i in range(len(frame))]
     out = frame.copy()
     prefix = "teacher_" if OUTPUT_COLUMN[run.task["kind"]] in out.columns else ""
-    out[prefix + OUTPUT_COLUMN[run.task["kind"]]] = [_cell(r.output if r else None) for r in found]
-    out[prefix + "votes"] = [_cell(r.votes if r else None) for r in found]
+    out[prefix + OUTPUT_COLUMN[run.task["kind"]]] = [cell(r.output if r else None) for r in found]
+    out[prefix + "votes"] = [cell(r.votes if r else None) for r in found]
     out[prefix + "agreement"] = [r.agreement if r else None for r in found]
     out[prefix + "confidence"] = [r.confidence if r else None for r in found]
     out[prefix + "error"] = [(r.error or {}).get("message") if r else None for r in found]
     return out
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: Path) -> str:
+    """The file's SHA-256 in hex."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -50,12 +53,19 @@ def _sha256(path: Path) -> str:
 
 
 def write_output(db: Database, settings: Settings, run_id: uuid.UUID) -> uuid.UUID:
-    """Store the labeled rows as a new dataset and link it to the run; no partial files."""
+    """Store the labeled rows as a new dataset and link it to the run, in its own transaction."""
     with db.session_scope() as session:
-        run = session.get_one(LabelingRun, run_id)
-        parent = session.get_one(Dataset, run.dataset_id)
-        rows = list(session.scalars(select(LabelingRow).where(LabelingRow.run_id == run_id)))
-        frame = labeled_frame(load_frame(settings, parent), run, rows)
+        return store_output(session, settings, session.get_one(LabelingRun, run_id))
+
+
+def store_output(session: Session, settings: Settings, run: LabelingRun) -> uuid.UUID:
+    """Add the output dataset in `session` and link it to the run; its files move in place.
+
+    The files are staged under `.tmp` and moved once the row is flushed; a failure removes them.
+    """
+    parent = session.get_one(Dataset, run.dataset_id)
+    rows = list(session.scalars(select(LabelingRow).where(LabelingRow.run_id == run.id)))
+    frame = labeled_frame(load_frame(settings, parent), run, rows)
     new_id = uuid.uuid4()
     work = tmp_root(settings) / str(new_id)
     work.mkdir()
@@ -65,40 +75,38 @@ def write_output(db: Database, settings: Settings, run_id: uuid.UUID) -> uuid.UU
         source = work / f"{ORIGINAL_STEM}.parquet"
         frame.to_parquet(source, index=False)
         ingested = ingest(source, source.name, work)
-        with db.session_scope() as session:
-            run = session.get_one(LabelingRun, run_id)
-            dataset = Dataset(
-                id=new_id,
-                project_id=parent.project_id,
-                name=f"{parent.name} · {run.name}"[:255],
-                description=f"Labeled by {', '.join(t['model'] for t in run.teachers)}; "
-                f"cost {run.cost} {run.currency}.",
-                original_filename=f"{run.name}.parquet"[:255],
-                format=ingested.format,
-                encoding=None,
-                size_bytes=source.stat().st_size,
-                sha256=_sha256(source),
-                row_count=ingested.row_count,
-                columns=ingested.columns,
-                profile=ingested.profile,
-                parent_id=parent.id,
-                created_by_id=run.created_by_id,
-            )
-            session.add(dataset)
-            run.output_dataset_id = new_id
-            audit.record(
-                session,
-                action="dataset.create",
-                actor_username="labeling",
-                object_type="dataset",
-                object_id=new_id,
-                project_id=parent.project_id,
-                details={"labeling_run": str(run_id), "parent_id": str(parent.id)},
-            )
-            session.flush()
-            final.parent.mkdir(parents=True, exist_ok=True)
-            work.rename(final)
-            moved = True
+        dataset = Dataset(
+            id=new_id,
+            project_id=parent.project_id,
+            name=f"{parent.name} · {run.name}"[:255],
+            description=f"Labeled by {', '.join(t['model'] for t in run.teachers)}; "
+            f"cost {run.cost} {run.currency}.",
+            original_filename=f"{run.name}.parquet"[:255],
+            format=ingested.format,
+            encoding=None,
+            size_bytes=source.stat().st_size,
+            sha256=sha256_of(source),
+            row_count=ingested.row_count,
+            columns=ingested.columns,
+            profile=ingested.profile,
+            parent_id=parent.id,
+            created_by_id=run.created_by_id,
+        )
+        session.add(dataset)
+        run.output_dataset_id = new_id
+        audit.record(
+            session,
+            action="dataset.create",
+            actor_username="labeling",
+            object_type="dataset",
+            object_id=new_id,
+            project_id=parent.project_id,
+            details={"labeling_run": str(run.id), "parent_id": str(parent.id)},
+        )
+        session.flush()
+        final.parent.mkdir(parents=True, exist_ok=True)
+        work.rename(final)
+        moved = True
     except BaseException:
         shutil.rmtree(final if moved else work, ignore_errors=True)
         raise

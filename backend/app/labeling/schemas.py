@@ -114,11 +114,25 @@ class Estimate(BaseModel):
     teachers: list[TeacherEstimate]
 
 
+class PreviewAnswer(BaseModel):
+    """The teachers' answers to one previewed prompt, voted as the run would."""
+
+    row_index: int
+    output: Any
+    votes: list[dict[str, Any]]
+    agreement: float | None
+    confidence: float | None
+    error: dict[str, Any] | None
+
+
 class LabelingPreview(BaseModel):
-    """The first rendered prompts and the estimate, before anything is paid."""
+    """The first rendered prompts and the estimate; with `ask_teachers`, their answers."""
 
     prompts: list[PromptPreview]
     estimate: Estimate
+    answers: list[PreviewAnswer] | None = Field(
+        None, description="Only when asked: each teacher's parsed answer (paid, then cached)."
+    )
 
 
 class LabelingRunRead(BaseModel):
@@ -146,5 +160,28 @@ class LabelingRunRead(BaseModel):
     cost: Decimal
     error: dict[str, Any] | None
     output_dataset_id: uuid.UUID | None
+    job_id: uuid.UUID | None = Field(
+        description="The latest `label` job; follow it on the WebSocket /ws/jobs/{job_id}."
+    )
     created_at: datetime
     updated_at: datetime
+
+
+class LabelingResume(InputModel):
+    """Resume a stopped, failed or budget-stopped run, optionally with a higher budget."""
+
+    budget: Decimal | None = Field(None, gt=0, max_digits=18, decimal_places=8)
+
+
+class LabelingRowRead(BaseModel):
+    """One labeled row: the voted output, each teacher's vote, agreement, confidence, error."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    row_index: int
+    output: Any
+    votes: list[dict[str, Any]]
+    agreement: float | None
+    confidence: float | None
+    error: dict[str, Any] | None
+    created_at: datetime

@@ -153,7 +153,17 @@ def create_run(
             details={"estimate": estimate.model_dump(mode="json")},
         )
     quotas.check_teacher_spend(session, settings, dataset.project_id, estimate.cost)
-    run = LabelingRun(
+    run = new_run(dataset, data, estimate, actor)
+    session.add(run)
+    session.flush()
+    return run
+
+
+def new_run(
+    dataset: Dataset, data: LabelingRunCreate, estimate: Estimate, actor: User | None
+) -> LabelingRun:
+    """The run a request describes (not added to any session)."""
+    return LabelingRun(
         project_id=dataset.project_id,
         dataset_id=dataset.id,
         name=data.name,
@@ -167,7 +177,7 @@ def create_run(
         estimate=estimate.model_dump(mode="json"),
         rows_total=estimate.rows,
         created_by_id=actor.id if actor else None,
+        input_tokens=0,
+        output_tokens=0,
+        cost=Decimal(0),
     )
-    session.add(run)
-    session.flush()
-    return run

@@ -1,8 +1,10 @@
-"""Admin endpoints for teacher LLM providers: CRUD, prices, test connection."""
+"""Teacher LLM providers: admin CRUD, prices, test connection; the teacher list for run authors."""
+
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, status
 
-from app.api.deps import AdminUser, ClientIP, SessionDep, SettingsDep
+from app.api.deps import AdminUser, ClientIP, CurrentUser, SessionDep, SettingsDep
 from app.llm_providers import service
 from app.llm_providers.dependencies import CurrentProvider
 from app.llm_providers.schemas import (
@@ -12,6 +14,7 @@ from app.llm_providers.schemas import (
     ProviderCreate,
     ProviderRead,
     ProviderUpdate,
+    TeacherOption,
 )
 
 router = APIRouter(prefix="/llm-providers", tags=["llm-providers"])
@@ -36,6 +39,12 @@ def create_provider(
     """Add a provider; the base URL must be https and public unless allowlisted (admin)."""
     provider = service.create_provider(session, settings, data=data, actor=admin, ip=ip)
     return service.to_read(settings, provider)
+
+
+@router.get("/teachers", operation_id="list_teachers")
+def list_teachers(session: SessionDep, _user: CurrentUser) -> list[TeacherOption]:
+    """Providers, models and today's prices for choosing a run's teachers (any signed-in user)."""
+    return service.teacher_options(session, datetime.now(UTC).date())
 
 
 @router.get("/{provider_id}", operation_id="get_llm_provider")

@@ -109,3 +109,19 @@ class ConnectionTest(BaseModel):
     latency_ms: int
     error_code: str | None = None
     message: str
+
+
+class TeacherModel(BaseModel):
+    """A model a run may ask, with its price in force today (None: it cannot be costed yet)."""
+
+    model: str
+    price: PriceRead | None
+
+
+class TeacherOption(BaseModel):
+    """A provider as run authors see it: no URL, no key, no limits."""
+
+    id: uuid.UUID
+    name: str
+    kind: ProviderKind
+    models: list[TeacherModel]

@@ -2,6 +2,7 @@
 
 import time
 import uuid
+from datetime import date
 from typing import Any
 
 import openai
@@ -16,12 +17,16 @@ from app.llm_providers import keybox
 from app.llm_providers.adapters import ADAPTERS
 from app.llm_providers.client import ProviderConfig, TeacherClient, redact
 from app.llm_providers.netguard import Allowlist, UnsafeProviderURL, check_base_url
+from app.llm_providers.pricing import price_in_force
 from app.llm_providers.schemas import (
     ConnectionTest,
     PriceCreate,
+    PriceRead,
     ProviderCreate,
     ProviderRead,
     ProviderUpdate,
+    TeacherModel,
+    TeacherOption,
 )
 
 
@@ -209,6 +214,26 @@ def delete_provider(
 def list_providers(session: Session) -> list[LLMProvider]:
     """Every provider by name."""
     return list(session.scalars(select(LLMProvider).order_by(LLMProvider.name)))
+
+
+def teacher_options(session: Session, today: date) -> list[TeacherOption]:
+    """Every provider with its models and their prices in force on `today`."""
+    return [
+        TeacherOption(
+            id=p.id,
+            name=p.name,
+            kind=p.kind,
+            models=[
+                TeacherModel(model=m, price=_price_read(price_in_force(p.prices, m, today)))
+                for m in p.models
+            ],
+        )
+        for p in list_providers(session)
+    ]
+
+
+def _price_read(price: LLMPrice | None) -> PriceRead | None:
+    return PriceRead.model_validate(price) if price is not None else None
 
 
 def add_price(

@@ -7,21 +7,28 @@ import orjson
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 
 from app.api.deps import (
     ClientIP,
     CurrentUser,
+    JobEngineDep,
     SessionDep,
     SettingsDep,
 )
 from app.core.config import Settings
+from app.core.errors import Conflict
 from app.core.schemas import Offset, Page
 from app.db.models import ModelVersion
 from app.inference.service import predict
-from app.model_registry import card, service
+from app.model_registry import card, service, storage
+from app.model_registry.archive import tar_stream
 from app.model_registry.dependencies import CurrentModel, EditableModel
+from app.model_registry.merge_job import MERGED_DIR, merge_status, queue_merge, version_root
 from app.model_registry.schemas import (
+    DownloadArtifact,
+    MergeStatus,
     ModelVersionRead,
     ModelVersionSummary,
     ModelVersionUpdate,
@@ -63,9 +70,11 @@ def list_models(
 
 
 @router.get("/{model_id}", operation_id="get_model")
-def get_model(version: CurrentModel) -> ModelVersionRead:
-    """One model version."""
-    return ModelVersionRead.model_validate(version)
+def get_model(version: CurrentModel, session: SessionDep) -> ModelVersionRead:
+    """One model version (chat models: with the state of their merge)."""
+    read = ModelVersionRead.model_validate(version)
+    read.merge = merge_status(session, version)
+    return read
 
 
 @router.patch("/{model_id}", operation_id="update_model")
@@ -94,15 +103,72 @@ def delete_model(
     return Response(status_code=204)
 
 
-@router.get("/{model_id}/download", operation_id="download_model")
-def download_model(version: CurrentModel, settings: SettingsDep) -> Response:
-    """A zip: artifacts, metadata.json and a bilingual model card README.md."""
+@router.get("/{model_id}/download", operation_id="download_model", response_model=None)
+def download_model(
+    version: CurrentModel,
+    settings: SettingsDep,
+    artifact: Annotated[
+        DownloadArtifact | None,
+        Query(description="Chat models: only the LoRA adapter, or the merged model, as a tar"),
+    ] = None,
+) -> Response | StreamingResponse:
+    """A zip: artifacts, metadata.json and a bilingual model card README.md; or one artifact."""
+    if artifact is not None:
+        return _artifact_tar(settings, version, artifact)
     body = card.package(settings, version)
     filename = f"model-{version.id}.zip"
     return Response(
         body,
         media_type="application/zip",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _artifact_tar(
+    settings: Settings, version: ModelVersion, artifact: DownloadArtifact
+) -> StreamingResponse:
+    """The adapter (with tokenizer and llm.json) or the merged folder, checked, as a tar stream."""
+    if artifact == "adapter":
+        if version.model_format != "peft_lora":
+            raise Conflict("This model has no LoRA adapter.", code="no_adapter")
+        entries = version.artifacts
+    else:
+        entries = (version.info.get("merge") or {}).get("artifacts") or []
+        if not entries:
+            raise Conflict(
+                "The model is not merged: POST /api/v1/models/{id}/merge first.", code="not_merged"
+            )
+    root = version_root(settings, version)
+    bad = storage.verify(root, entries)
+    if bad:
+        raise Conflict(
+            f"Model files are missing or changed: {', '.join(bad)}.", code="model_files_corrupt"
+        )
+    prefix = f"model-{version.id}-{artifact}"
+    paths = [e["path"] for e in entries]
+    if artifact == "merged":  # the folder's own files at the archive's top
+        root, paths = root / MERGED_DIR, [p.removeprefix(f"{MERGED_DIR}/") for p in paths]
+    return StreamingResponse(
+        tar_stream(root, paths, prefix),
+        media_type="application/x-tar",
+        headers={"Content-Disposition": f'attachment; filename="{prefix}.tar"'},
+    )
+
+
+@router.post("/{model_id}/merge", status_code=202, operation_id="merge_model")
+def merge_model(
+    version: EditableModel, session: SessionDep, engine: JobEngineDep, user: CurrentUser
+) -> MergeStatus:
+    """Merge a LoRA chat model into its base model in a background job."""
+    job = queue_merge(session, engine, version, actor=user)
+    session.flush()
+    return MergeStatus(
+        job_id=job.id,
+        status=job.status.value,
+        progress=0.0,
+        error_code=None,
+        error_message=None,
+        merged=False,
     )
 
 

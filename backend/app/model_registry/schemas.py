@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 from pydantic import ConfigDict, Field
@@ -53,6 +53,20 @@ class ModelVersionSummary(ReadModel):
     updated_at: datetime
 
 
+class MergeStatus(ReadModel):
+    """The merge of a LoRA chat model into its base: the latest merge job and its result."""
+
+    job_id: uuid.UUID
+    status: str = Field(description="queued, running, cancelling, succeeded, failed, cancelled")
+    progress: float
+    error_code: str | None
+    error_message: str | None
+    merged: bool = Field(description="`merged/` is stored: `download?artifact=merged` serves it")
+    dtype: str | None = None
+    size_bytes: int | None = None
+    merged_at: datetime | None = None
+
+
 class ModelVersionRead(ModelVersionSummary):
     """A registered model version with its provenance and held-out report."""
 
@@ -64,6 +78,10 @@ class ModelVersionRead(ModelVersionSummary):
     split_seed: int
     library_versions: dict[str, str]
     artifacts: list[ArtifactRead]
+    merge: MergeStatus | None = Field(None, description="Chat models: the merge, if any")
+
+
+DownloadArtifact = Literal["adapter", "merged"]
 
 
 MAX_PREDICT_ROWS = 1000

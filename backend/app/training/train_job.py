@@ -1,5 +1,6 @@
 """The `train` job kind: run a trainer in a child process; success registers a model version."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -12,6 +13,11 @@ from app.model_registry.service import register_model_version
 from app.trainers.base import JobSpec
 
 TRAIN = "train"
+# Called with every train job's final ending, inside the engine's unit of work, after a success
+# registered its model version: other domains follow up on training (distillation reports)
+# without the training domain knowing them.
+TrainEndListener = Callable[[Session, TrainingJob, Ending], None]
+TRAIN_END_LISTENERS: list[TrainEndListener] = []
 
 
 class TrainHandler:
@@ -59,4 +65,6 @@ class TrainHandler:
                 session, self.settings, job=job, result=ending.result, staging_dir=output_dir
             )
             ending.message = f"model version {version.id}"
+        for listener in TRAIN_END_LISTENERS:
+            listener(session, job, ending)
         return ending

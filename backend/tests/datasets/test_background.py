@@ -21,8 +21,8 @@ from app.datasets.conversion_job import (
     CONVERT_DATASET,
     UPLOAD_NAME,
     conversion_of,
-    remove_stale_staging,
 )
+from app.datasets.staging import sweep_staging
 from app.datasets.storage import dataset_dir, tmp_root
 from app.db.base import utcnow
 from app.db.models import AuditLog, Dataset, DatasetStatus, JobEvent, JobStatus, TrainingJob
@@ -319,18 +319,22 @@ def test_a_conversion_killed_midway_is_retried(
     team: Team, settings: Settings, db: Database, tmp_path: Path
 ) -> None:
     started = tmp_path / "first-attempt-started"
-    python = tmp_path / "python.sh"  # the first attempt waits before converting, to be killed
-    python.write_text(
-        f'#!/bin/sh\nif [ ! -e "{started}" ]; then touch "{started}"; sleep 120; fi\n'
-        f'exec "{sys.executable}" "$@"\n'
-    )
-    python.chmod(0o755)
+    python = tmp_path / "python.sh"
     engine = _own_engine(settings, JobSettings(python=str(python), heartbeat_seconds=0.2))
     engine.start()
     try:
         dataset_id, job_id = _processing_row(
             db, settings, team.project_id, job_status=JobStatus.queued
         )
+        # The first attempt waits before converting, to be killed; while the retry runs, the
+        # first attempt's output folder comes back, as a late write of a lost attempt does.
+        late = dataset_dir(settings, uuid.UUID(team.project_id), dataset_id) / ".work-1"
+        python.write_text(
+            f'#!/bin/sh\nif [ ! -e "{started}" ]; then touch "{started}"; sleep 120;\n'
+            f'else mkdir -p "{late}"; echo partial > "{late}/data.parquet"; fi\n'
+            f'exec "{sys.executable}" "$@"\n'
+        )
+        python.chmod(0o755)
         assert engine.send_now(job_id, CONVERT_DATASET)
         deadline = time.monotonic() + 60
         while not started.exists() and time.monotonic() < deadline:
@@ -348,6 +352,8 @@ def test_a_conversion_killed_midway_is_retried(
         assert row is not None and row.status == DatasetStatus.ready and row.row_count == 50
         job = session.get(TrainingJob, job_id)
         assert job is not None and job.attempts == 2
+    assert not late.exists()
+    assert _files(late.parent) == ["data.parquet", "original.csv"]
 
 
 def _pid_running(script: Path) -> int:
@@ -387,7 +393,7 @@ def test_stale_upload_staging_folders_are_removed(settings: Settings) -> None:
         (folder / "upload.bin").write_bytes(b"partial")
     an_hour_ago = time.time() - 3600
     os.utime(old, (an_hour_ago, an_hour_ago))
-    assert remove_stale_staging(settings, max_age=600) == 1
+    assert sweep_staging(settings, max_age=600) == 1
     assert not old.exists() and fresh.exists()
     fresh.joinpath("upload.bin").unlink()
     fresh.rmdir()

@@ -1,7 +1,7 @@
 """Run the production nginx config (test variant) before two real uvicorn backends on loopback.
 
 The test variant is generated from `nginx/nginx.conf` line by line; only these lines change:
-upstream servers (one `backend` name -> two loopback replicas, as Docker's DNS returns one
+upstream servers (each `backend` name -> two loopback replicas, as Docker's DNS returns one
 address per replica), listen ports, certificate paths and file paths (logs, temp folders).
 Debian's nginx (1.22) predates `http2 on;` (1.25.1); for an older binary that line is dropped.
 """
@@ -216,7 +216,9 @@ def dockerfile_uvicorn_flags() -> list[str]:
     return flags
 
 
-def start_backend(stack: ExitStack, port: int, env: dict[str, str], log: Path) -> None:
+def start_backend(
+    stack: ExitStack, port: int, env: dict[str, str], log: Path
+) -> subprocess.Popen[bytes]:
     """One uvicorn replica of app.main:app on loopback, with the image's flags.
 
     As docker-compose.yml sets FORWARDED_ALLOW_IPS to nginx's address, it is set to the
@@ -241,6 +243,7 @@ def start_backend(stack: ExitStack, port: int, env: dict[str, str], log: Path) -
         )
     )
     wait_http(f"http://127.0.0.1:{port}/health", proc, log)
+    return proc
 
 
 def wait_until_served(url: str, tls: ssl.SSLContext, seconds: float = 30) -> None:

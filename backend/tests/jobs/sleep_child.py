@@ -1,7 +1,8 @@
 """The sleep kind's child: `steps` progress lines `step_seconds` apart, then a result.
 
 It honours the stop flag like a trainer (a `stopped` line) and writes `done.txt` into its
-output folder, which the handler reads on success.
+output folder, which the handler reads on success. `fail` makes it fail at once quoting
+server paths: `crash` (stderr lines, then exit 3) or `error` (an error line).
 """
 
 import json
@@ -15,6 +16,14 @@ def main(spec_path: Path) -> int:
     spec = json.loads(spec_path.read_text(encoding="utf-8"))
     steps, pause = int(spec["steps"]), float(spec["step_seconds"])
     stop = Path(spec["work_dir"]) / "STOP"
+    if spec.get("fail") == "crash":
+        print(f"cannot read {spec['work_dir']}/input.bin", file=sys.stderr, flush=True)
+        print(f'  File "{sys.prefix}/lib/reader.py", line 7', file=sys.stderr, flush=True)
+        return 3
+    if spec.get("fail") == "error":
+        message = f"no space left on {spec['output_dir']}/part-0.parquet"
+        print(json.dumps({"type": "error", "code": "disk_full", "message": message}), flush=True)
+        return 1
     for step in range(1, steps + 1):
         if stop.exists():
             print(json.dumps({"type": "stopped"}), flush=True)

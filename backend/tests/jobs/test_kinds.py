@@ -3,12 +3,14 @@ heartbeats, kill -9 and requeue, cancel (local runner on SQLite, a Celery worker
 
 import os
 import signal
+import sys
 import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from app.db.models import JobEvent, JobStatus, TrainingJob
@@ -149,3 +151,36 @@ def test_cancel_of_a_queued_job_is_immediate(
         job_id = job.id
     assert job_row(jobs_db, job_id)["status"] == JobStatus.cancelled
     assert (tmp_path / OUTCOMES).read_text() == "cancelled\n"
+
+
+@pytest.mark.parametrize(("fail", "code"), [("crash", "sleep_crashed"), ("error", "disk_full")])
+def test_a_failed_jobs_error_names_no_server_path(
+    jobs_engine: JobEngine,
+    jobs_db: Database,
+    project: uuid.UUID,
+    tmp_path: Path,
+    fail: str,
+    code: str,
+) -> None:
+    with jobs_engine.db.session_scope() as session:
+        job = TrainingJob(
+            kind=SLEEP,
+            project_id=project,
+            name="sleep",
+            task_type="",
+            trainer="",
+            payload={"steps": 1, "step_seconds": 0, "notes_dir": str(tmp_path), "fail": fail},
+            max_attempts=1,
+        )
+        jobs_engine.submit(session, job)
+    done = wait_row(jobs_db, job.id)
+    assert done["status"] == "failed" and done["error_code"] == code, done
+    message = done["error_message"]
+    settings = jobs_engine.settings
+    for root in (settings.model_storage_path, sys.prefix):
+        assert str(root) not in message
+    expected = {
+        "crash": 'cannot read <server path>\n  File "<server path>", line 7',
+        "error": "no space left on <server path>",
+    }
+    assert expected[fail] in message

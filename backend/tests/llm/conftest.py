@@ -11,14 +11,9 @@ import pandas as pd
 import pytest
 
 from app.trainers.base import JobSpec
-from tests.llm.builders import build_tiny_lm, sentiment_rows
+from tests.tiny_llm import build_tiny_lm, row_texts, sentiment_rows
 
 BACKEND_DIR = Path(__file__).resolve().parents[2]
-
-
-def row_texts(rows: list[dict[str, str]]) -> list[str]:
-    """Every message content of `messages` rows (tokenizer training text)."""
-    return [m["content"] for row in rows for m in json.loads(row["messages"])]
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,8 @@ import pytest
 
 from app.core.config import get_settings
 from app.trainers.text.transformer.base_model import inspect_base_model
-from tests.llm.builders import sentiment_rows
 from tests.llm.conftest import LlmRun
+from tests.tiny_llm import sentiment_rows
 
 SMOL = "SmolLM2-135M-Instruct"
 

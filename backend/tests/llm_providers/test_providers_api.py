@@ -167,6 +167,39 @@ def test_members_cannot_see_providers(
     assert client.delete(f"{URL}/{pid}", headers=admin_headers).status_code == 204
 
 
+def test_members_list_teachers_with_todays_price_and_nothing_secret(
+    client: TestClient,
+    admin_headers: dict[str, str],
+    make_user: Callable[..., User],
+    teacher: TeacherServer,
+    allow_loopback: Settings,
+) -> None:
+    fields = _provider(teacher, models=["qwen-plus", "qwen-max"])
+    fields["prices"] = [
+        *fields["prices"],  # type: ignore[list-item]
+        {
+            "model": "qwen-plus",
+            "input_per_m": "9",
+            "output_per_m": "9",
+            "currency": "CNY",
+            "effective_from": "2999-01-01",
+        },
+    ]
+    pid = _create(client, admin_headers, **fields)["id"]
+    make_user("author1")
+    response = client.get(f"{URL}/teachers", headers=login(client, "author1"))
+    assert response.status_code == 200, response.text
+    [option] = response.json()
+    assert option["id"] == pid and option["kind"] == "qwen"
+    assert set(option) == {"id", "name", "kind", "models"}
+    plus, max_ = option["models"]
+    assert plus["model"] == "qwen-plus" and Decimal(plus["price"]["input_per_m"]) == Decimal("0.8")
+    assert plus["price"]["currency"] == "CNY"
+    assert max_ == {"model": "qwen-max", "price": None}
+    assert KEY not in response.text and teacher.base_url not in response.text
+    assert client.get(f"{URL}/teachers").status_code == 401
+
+
 def test_key_never_in_responses_logs_audit_or_database(
     client: TestClient,
     admin_headers: dict[str, str],

@@ -5,7 +5,8 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from app.core.errors import SERVER_PATH, UnprocessableInput
+from app.core.errors import UnprocessableInput
+from app.core.redact import SERVER_PATH
 from app.main import create_app
 from tests.conftest import make_settings
 

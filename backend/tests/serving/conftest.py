@@ -19,7 +19,7 @@ from app.db.models import ModelVersion
 from app.db.session import Database
 from app.model_registry import storage
 from tests.conftest import PASSWORD, TEST_SECRET
-from tests.serving.builders import build_adapter_version, build_base_model, build_eos_version
+from tests.tiny_llm import build_adapter_version, build_chat_base, build_eos_version
 
 BACKEND_DIR = Path(__file__).resolve().parents[2]
 BASE_NAME = "tiny-chat"
@@ -28,7 +28,7 @@ BASE_NAME = "tiny-chat"
 @pytest.fixture(scope="session")
 def chat_templates(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The base model installed under MODEL_STORAGE_PATH/base, and two version folders to copy."""
-    base = build_base_model(Path(settings.model_storage_path) / "base" / BASE_NAME)
+    base = build_chat_base(Path(settings.model_storage_path) / "base" / BASE_NAME)
     root = tmp_path_factory.mktemp("llm-versions")
     build_adapter_version(root / "adapter", base)
     build_eos_version(root / "eos", base)

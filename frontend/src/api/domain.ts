@@ -39,3 +39,54 @@ export type JobEvent = S["JobEventRead"];
 export type ModelVersion = S["ModelVersionRead"];
 /** A model list item: the version without its report, params and files. */
 export type ModelVersionSummary = S["ModelVersionSummary"];
+
+export type Distillation = S["DistillationRead"];
+
+/** A score with its bootstrap 95 % interval. */
+export interface Interval {
+  value: number;
+  ci_low: number;
+  ci_high: number;
+}
+
+export interface Quality {
+  n: number;
+  accuracy: Interval | null;
+  macro_f1: Interval | null;
+}
+
+export interface Latency {
+  n: number;
+  p50_ms: number | null;
+  p95_ms: number | null;
+}
+
+/** The report a distillation stores once its student is evaluated (`DistillationRead.report`). */
+export interface DistillationReport {
+  gold_rows: number;
+  /** Gold texts the student also trained on (its scores on them are not on unseen data). */
+  gold_rows_in_training: number;
+  currency: string;
+  cpu_hour_price: number;
+  quality: { student: Quality; teacher: Quality };
+  latency: { student: Latency; teacher: Latency };
+  student_cpu_seconds_per_prediction: number;
+  training_seconds: number;
+  teacher_usage: {
+    calls: number;
+    input_tokens: number;
+    cached_input_tokens: number;
+    output_tokens: number;
+    cost: string;
+    predictions: number;
+    models: string[];
+  };
+  cost: {
+    teacher_per_1k: number;
+    student_per_1k: number;
+    teacher_labeling_cost: number;
+    training_cost: number;
+    one_off_cost: number;
+    break_even_predictions: number | null;
+  };
+}

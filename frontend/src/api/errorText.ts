@@ -3,6 +3,7 @@
 import i18n from "../i18n";
 import { fill, lookup, type Vars } from "../i18n/names";
 import { formatBytes } from "../lib/format";
+import { formatMoney } from "../lib/teachers";
 import { ApiError } from "./errors";
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -25,7 +26,22 @@ function varsOf(error: ApiError, lang: string): Vars {
     vars.quota = lookup(lang, "quotaNames", quota) ?? quota;
     vars.limit = quota === "storage_bytes" && typeof details.limit === "number" ? formatBytes(details.limit) : details.limit;
   }
+  if (Array.isArray(details.columns)) vars.columns = details.columns.join(", ");
+  if (isObj(details.estimate)) {
+    vars.cost = formatMoney(details.estimate.cost as string, String(details.estimate.currency), lang);
+  }
   return vars;
+}
+
+/** A provider or labeling failure `{code, message}` (test connection, a run's or a row's error) in `lang`;
+ * `provider_http_<status>` codes without an entry of their own read as "HTTP <status>". */
+export function codeText(code: string | null | undefined, message: string, lang = i18n.language): string {
+  if (!code) return message;
+  const template = lookup(lang, "errorCodes", code);
+  if (template) return fill(template, {});
+  const http = /^provider_http_(\d+)$/.exec(code);
+  if (http) return fill(lookup(lang, "errorCodes", "provider_http") ?? message, { status: http[1] });
+  return message;
 }
 
 /** A validation issue `{code, message, column, count}` in `lang`. */

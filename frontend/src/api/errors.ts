@@ -28,7 +28,7 @@ export class ApiError extends Error {
     const out: Record<string, string> = {};
     const single = this.details as { field?: unknown } | null;
     if (single && !Array.isArray(single) && typeof single.field === "string") {
-      return { [single.field]: fieldErrorText(this.code, this.message) };
+      return { [single.field]: fieldErrorText(this.code, this.message, undefined, single as Record<string, unknown>) };
     }
     if (!Array.isArray(this.details)) return out;
     for (const item of this.details as (FieldError & { loc?: unknown[]; msg?: string; type?: string })[]) {

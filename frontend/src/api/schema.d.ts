@@ -279,6 +279,170 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/distillations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Distillations
+         * @description Distillations the caller can see, newest first (the report is in `GET /{id}`).
+         */
+        get: operations["list_distillations"];
+        put?: never;
+        /**
+         * Create Distillation
+         * @description Submit the student's training on the run's output; the report follows in the background.
+         */
+        post: operations["create_distillation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/distillations/{distillation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Distillation
+         * @description One distillation: its stage and, once evaluated, its report.
+         */
+        get: operations["get_distillation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/distillations/{distillation_id}/report.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Report Csv
+         * @description The report's figures as CSV; 409 before it is ready.
+         */
+        get: operations["download_distillation_report_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/distillations/{distillation_id}/report.md": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Report Markdown
+         * @description The report as Markdown (Chinese headings with English); 409 before it is ready.
+         */
+        get: operations["download_distillation_report_md"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finetune/base-models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Llm Base Models
+         * @description The causal LMs under the base-model folder, checked (any signed-in user picks from them).
+         */
+        get: operations["list_llm_base_models"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finetune/chat-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Chat Data
+         * @description The dataset's chat format and first rows rendered through the base model's template.
+         */
+        post: operations["preview_chat_data"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finetune/memory-estimate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Estimate Memory
+         * @description Memory a LoRA run needs with these settings, what is free, and what to lower.
+         */
+        post: operations["estimate_finetune_memory"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finetune/models/{model_id}/chat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Chat With Model
+         * @description Stream a chat answer of an LLM version as server-sent events (`delta`, then `done`).
+         */
+        post: operations["chat_with_model"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs": {
         parameters: {
             query?: never;
@@ -454,11 +618,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List Runs
+         * @description Runs the caller can see, newest first; `cursor` (from `next_cursor`) pages by key.
+         */
+        get: operations["list_labeling_runs"];
         put?: never;
         /**
          * Create Run
-         * @description Store a pending run; 422 `over_budget` when the estimate exceeds the budget.
+         * @description Store the run and queue its `label` job; 422 `over_budget` when the estimate exceeds
+         *     the budget.
          */
         post: operations["create_labeling_run"];
         delete?: never;
@@ -476,11 +645,171 @@ export interface paths {
         };
         /**
          * Get Run
-         * @description One run with its progress, tokens and cost.
+         * @description One run with its progress, tokens, cost and job (follow it on /ws/jobs/{job_id}).
          */
         get: operations["get_labeling_run"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/labeling-runs/{run_id}/gold-dataset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Gold Dataset
+         * @description Store the accepted and corrected rows as a new dataset; 409 `no_reviewed_rows` if none.
+         */
+        post: operations["create_gold_dataset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/labeling-runs/{run_id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume Run
+         * @description Queue a stopped, failed or budget-stopped run again (answers already paid are reused).
+         */
+        post: operations["resume_labeling_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/labeling-runs/{run_id}/review-queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Review Queue
+         * @description Rows with disagreement, low or unknown confidence, or an error, in row order.
+         */
+        get: operations["get_review_queue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/labeling-runs/{run_id}/review-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Review Settings
+         * @description Set the run's confidence threshold for review (null: the default).
+         */
+        patch: operations["update_review_settings"];
+        trace?: never;
+    };
+    "/api/v1/labeling-runs/{run_id}/review-summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Review Summary
+         * @description Review counts, and how often each teacher and the majority matched the reviewers.
+         */
+        get: operations["get_review_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/labeling-runs/{run_id}/rows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Rows
+         * @description The labeled rows in dataset order: output, votes, agreement, confidence, error.
+         */
+        get: operations["list_labeling_rows"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/labeling-runs/{run_id}/rows/{row_index}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Review Row
+         * @description Accept the verdict, correct it (validated against the task) or skip the row.
+         */
+        post: operations["review_labeling_row"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/labeling-runs/{run_id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop Run
+         * @description Stop the run: a queued job at once, a running one once its rows in flight finish.
+         */
+        post: operations["stop_labeling_run"];
         delete?: never;
         options?: never;
         head?: never;
@@ -498,7 +827,8 @@ export interface paths {
         put?: never;
         /**
          * Preview Run
-         * @description The first 5 rendered prompts and the token and cost estimate; nothing is stored.
+         * @description The first 5 rendered prompts and the token and cost estimate; with `ask_teachers`,
+         *     the teachers' parsed answers to them. No run is stored.
          */
         post: operations["preview_labeling_run"];
         delete?: never;
@@ -599,6 +929,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/llm-providers/teachers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Teachers
+         * @description Providers, models and today's prices for choosing a run's teachers (any signed-in user).
+         */
+        get: operations["list_teachers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/models": {
         parameters: {
             query?: never;
@@ -628,7 +978,7 @@ export interface paths {
         };
         /**
          * Get Model
-         * @description One model version.
+         * @description One model version (chat models: with the state of their merge).
          */
         get: operations["get_model"];
         put?: never;
@@ -656,11 +1006,31 @@ export interface paths {
         };
         /**
          * Download Model
-         * @description A zip: artifacts, metadata.json and a bilingual model card README.md.
+         * @description A zip: artifacts, metadata.json and a bilingual model card README.md; or one artifact.
          */
         get: operations["download_model"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{model_id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge Model
+         * @description Merge a LoRA chat model into its base model in a background job.
+         */
+        post: operations["merge_model"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1087,6 +1457,17 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
+         * AcceptReview
+         * @description Keep the teachers' verdict as the reviewed output.
+         */
+        AcceptReview: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            action: "accept";
+        };
+        /**
          * ApiKeyCreate
          * @description A new key's display name.
          */
@@ -1364,6 +1745,81 @@ export interface components {
             role: "system" | "developer" | "user" | "assistant";
         };
         /**
+         * ChatPreview
+         * @description The detected format, the first rows rendered, and token lengths against max_seq_length.
+         */
+        ChatPreview: {
+            /** Errors */
+            errors: {
+                [key: string]: unknown;
+            }[];
+            /** Format */
+            format: string | null;
+            /** Problems */
+            problems: {
+                [key: string]: unknown;
+            }[];
+            /** Rendered */
+            rendered: components["schemas"]["RenderedRow"][];
+            /**
+             * Rows Measured
+             * @description Conversations whose tokens were counted.
+             */
+            rows_measured: number;
+            /** Rows Total */
+            rows_total: number;
+            /** Rows Usable */
+            rows_usable: number;
+            /**
+             * Tokens
+             * @description Token-length statistics of the measured rows (truncated_rows).
+             */
+            tokens?: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /**
+         * ChatPreviewRequest
+         * @description A dataset, the base model whose chat template renders it, and the column mapping.
+         */
+        ChatPreviewRequest: {
+            /** Base Model */
+            base_model: string;
+            /** Columns */
+            columns?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Dataset Id
+             * Format: uuid
+             */
+            dataset_id: string;
+            /**
+             * Max Seq Length
+             * @default 512
+             */
+            max_seq_length?: number;
+            /**
+             * Rows
+             * @description How many conversations to render.
+             * @default 3
+             */
+            rows?: number;
+        };
+        /**
+         * ChatTurn
+         * @description One message of the playground conversation.
+         */
+        ChatTurn: {
+            /** Content */
+            content: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "system" | "user" | "assistant";
+        };
+        /**
          * ClassifyTask
          * @description Pick one label per row.
          */
@@ -1435,6 +1891,22 @@ export interface components {
             models: string[];
             /** Ok */
             ok: boolean;
+        };
+        /**
+         * CorrectReview
+         * @description Replace the verdict: a label (classify), an object (extract) or a text (generate).
+         */
+        CorrectReview: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            action: "correct";
+            /**
+             * Output
+             * @description Must validate against the run's task.
+             */
+            output: unknown;
         };
         /**
          * DatasetColumn
@@ -1589,6 +2061,132 @@ export interface components {
             message: string;
         };
         /**
+         * DistillationCreate
+         * @description Distil a succeeded classify labeling run into a student, judged on a gold set.
+         */
+        DistillationCreate: {
+            /**
+             * Gold Dataset Id
+             * Format: uuid
+             */
+            gold_dataset_id: string;
+            /** Gold Label Column */
+            gold_label_column: string;
+            /** Gold Text Column */
+            gold_text_column: string;
+            /**
+             * Labeling Run Id
+             * Format: uuid
+             */
+            labeling_run_id: string;
+            /** Name */
+            name: string;
+            student?: components["schemas"]["StudentSpec"];
+        };
+        /**
+         * DistillationError
+         * @description Why a distillation failed.
+         */
+        DistillationError: {
+            /** Code */
+            code: string;
+            /** Message */
+            message: string;
+        };
+        /**
+         * DistillationRead
+         * @description A distillation, its stage and (once evaluated) its report.
+         */
+        DistillationRead: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            error: components["schemas"]["DistillationError"] | null;
+            /** Eval Job Id */
+            eval_job_id: string | null;
+            /** Gold Dataset Id */
+            gold_dataset_id: string | null;
+            /** Gold Label Column */
+            gold_label_column: string;
+            /** Gold Text Column */
+            gold_text_column: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Labeling Run Id */
+            labeling_run_id: string | null;
+            /** Model Version Id */
+            model_version_id: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /**
+             * Report
+             * @description Quality (with bootstrap 95 % intervals), latency and cost; null until the student is evaluated.
+             */
+            report: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "training" | "evaluating" | "succeeded" | "failed";
+            /** Student */
+            student: {
+                [key: string]: unknown;
+            };
+            /** Train Job Id */
+            train_job_id: string | null;
+            /** Training Dataset Id */
+            training_dataset_id: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * DistillationSummary
+         * @description A distillation in a list (without its report).
+         */
+        DistillationSummary: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Labeling Run Id */
+            labeling_run_id: string | null;
+            /** Model Version Id */
+            model_version_id: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "training" | "evaluating" | "succeeded" | "failed";
+        };
+        /**
          * ErrorDetail
          * @description The error itself.
          */
@@ -1677,6 +2275,14 @@ export interface components {
              * @default
              */
             system?: string;
+        };
+        /**
+         * GoldDatasetCreate
+         * @description Name the gold dataset (default: the run's name with a suffix).
+         */
+        GoldDatasetCreate: {
+            /** Name */
+            name?: string | null;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -1895,12 +2501,52 @@ export interface components {
         JobStatus: "queued" | "running" | "cancelling" | "succeeded" | "failed" | "cancelled";
         /**
          * LabelingPreview
-         * @description The first rendered prompts and the estimate, before anything is paid.
+         * @description The first rendered prompts and the estimate; with `ask_teachers`, their answers.
          */
         LabelingPreview: {
+            /**
+             * Answers
+             * @description Only when asked: each teacher's parsed answer (paid, then cached).
+             */
+            answers?: components["schemas"]["PreviewAnswer"][] | null;
             estimate: components["schemas"]["Estimate"];
             /** Prompts */
             prompts: components["schemas"]["PromptPreview"][];
+        };
+        /**
+         * LabelingResume
+         * @description Resume a stopped, failed or budget-stopped run, optionally with a higher budget.
+         */
+        LabelingResume: {
+            /** Budget */
+            budget?: number | string | null;
+        };
+        /**
+         * LabelingRowRead
+         * @description One labeled row: the voted output, each teacher's vote, agreement, confidence, error.
+         */
+        LabelingRowRead: {
+            /** Agreement */
+            agreement: number | null;
+            /** Confidence */
+            confidence: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Error */
+            error: {
+                [key: string]: unknown;
+            } | null;
+            /** Output */
+            output: unknown;
+            /** Row Index */
+            row_index: number;
+            /** Votes */
+            votes: {
+                [key: string]: unknown;
+            }[];
         };
         /**
          * LabelingRunCreate
@@ -1961,6 +2607,11 @@ export interface components {
             id: string;
             /** Input Tokens */
             input_tokens: number;
+            /**
+             * Job Id
+             * @description The latest `label` job; follow it on the WebSocket /ws/jobs/{job_id}.
+             */
+            job_id: string | null;
             /** Name */
             name: string;
             /** Output Dataset Id */
@@ -2000,6 +2651,13 @@ export interface components {
              */
             updated_at: string;
         };
+        /**
+         * LabelingStatus
+         * @description pending → running → succeeded | stopped_budget | cancelled | failed (all but succeeded
+         *     resumable).
+         * @enum {string}
+         */
+        LabelingStatus: "pending" | "running" | "succeeded" | "stopped_budget" | "cancelled" | "failed";
         /**
          * LabelSpec
          * @description One class the teacher may answer, with what it means.
@@ -2074,6 +2732,91 @@ export interface components {
             role: components["schemas"]["ProjectRole"];
         };
         /**
+         * MemoryEstimateRead
+         * @description Bytes a run needs, by part, against the bytes free here; what to lower when short.
+         */
+        MemoryEstimateRead: {
+            /** Activations */
+            activations: number;
+            /**
+             * Available
+             * @description Free bytes on this server (CPU runs only).
+             */
+            available: number | null;
+            /** Device */
+            device: string;
+            /** Fits */
+            fits: boolean | null;
+            /** Logits */
+            logits: number;
+            /** Lora */
+            lora: number;
+            /** Lora Parameters */
+            lora_parameters: number;
+            /**
+             * Lower
+             * @description Settings to lower (or base_model: a smaller one).
+             */
+            lower: string[];
+            /** Needed */
+            needed: number;
+            /** Overhead */
+            overhead: number;
+            /** Weights */
+            weights: number;
+        };
+        /**
+         * MemoryEstimateRequest
+         * @description A base model and the fine-tuning settings (as the job's params).
+         */
+        MemoryEstimateRequest: {
+            /** Base Model */
+            base_model: string;
+            /**
+             * Device
+             * @default cpu
+             * @enum {string}
+             */
+            device?: "cpu" | "cuda";
+            /** Params */
+            params?: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * MergeStatus
+         * @description The merge of a LoRA chat model into its base: the latest merge job and its result.
+         */
+        MergeStatus: {
+            /** Dtype */
+            dtype?: string | null;
+            /** Error Code */
+            error_code: string | null;
+            /** Error Message */
+            error_message: string | null;
+            /**
+             * Job Id
+             * Format: uuid
+             */
+            job_id: string;
+            /**
+             * Merged
+             * @description `merged/` is stored: `download?artifact=merged` serves it
+             */
+            merged: boolean;
+            /** Merged At */
+            merged_at?: string | null;
+            /** Progress */
+            progress: number;
+            /** Size Bytes */
+            size_bytes?: number | null;
+            /**
+             * Status
+             * @description queued, running, cancelling, succeeded, failed, cancelled
+             */
+            status: string;
+        };
+        /**
          * MetricPoint
          * @description One value of a metric.
          */
@@ -2143,6 +2886,8 @@ export interface components {
             library_versions: {
                 [key: string]: string;
             };
+            /** @description Chat models: the merge, if any */
+            merge?: components["schemas"]["MergeStatus"] | null;
             /** Metrics */
             metrics: {
                 [key: string]: unknown;
@@ -2306,10 +3051,58 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** Page[DistillationSummary] */
+        Page_DistillationSummary_: {
+            /** Items */
+            items: components["schemas"]["DistillationSummary"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null on the last page.
+             */
+            next_cursor?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** Page[JobRead] */
         Page_JobRead_: {
             /** Items */
             items: components["schemas"]["JobRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null on the last page.
+             */
+            next_cursor?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[LabelingRowRead] */
+        Page_LabelingRowRead_: {
+            /** Items */
+            items: components["schemas"]["LabelingRowRead"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null on the last page.
+             */
+            next_cursor?: string | null;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[LabelingRunRead] */
+        Page_LabelingRunRead_: {
+            /** Items */
+            items: components["schemas"]["LabelingRunRead"][];
             /** Limit */
             limit: number;
             /**
@@ -2389,6 +3182,31 @@ export interface components {
             new_password: string;
         };
         /**
+         * PlaygroundChatRequest
+         * @description A conversation and the sampling settings of one answer.
+         */
+        PlaygroundChatRequest: {
+            /**
+             * Max Tokens
+             * @default 256
+             */
+            max_tokens?: number;
+            /** Messages */
+            messages: components["schemas"]["ChatTurn"][];
+            /** Seed */
+            seed?: number | null;
+            /**
+             * Temperature
+             * @default 0.7
+             */
+            temperature?: number;
+            /**
+             * Top P
+             * @default 1
+             */
+            top_p?: number;
+        };
+        /**
          * PredictInput
          * @description The shape of one row of `POST /models/{id}/predict`'s `inputs`.
          */
@@ -2424,6 +3242,28 @@ export interface components {
             model_version_id: string;
             /** Predictions */
             predictions: {
+                [key: string]: unknown;
+            }[];
+        };
+        /**
+         * PreviewAnswer
+         * @description The teachers' answers to one previewed prompt, voted as the run would.
+         */
+        PreviewAnswer: {
+            /** Agreement */
+            agreement: number | null;
+            /** Confidence */
+            confidence: number | null;
+            /** Error */
+            error: {
+                [key: string]: unknown;
+            } | null;
+            /** Output */
+            output: unknown;
+            /** Row Index */
+            row_index: number;
+            /** Votes */
+            votes: {
                 [key: string]: unknown;
             }[];
         };
@@ -2700,6 +3540,129 @@ export interface components {
             refresh_token: string;
         };
         /**
+         * RenderedRow
+         * @description One conversation as the model sees it.
+         */
+        RenderedRow: {
+            /**
+             * Row
+             * @description 1-based row number in the dataset.
+             */
+            row: number;
+            /** Text */
+            text: string;
+            /** Tokens */
+            tokens: number;
+            /** Truncated */
+            truncated: boolean;
+        };
+        /**
+         * ReviewItem
+         * @description A labeled row as a reviewer sees it: the source text, the votes, the verdict.
+         */
+        ReviewItem: {
+            /** Agreement */
+            agreement: number | null;
+            /** Confidence */
+            confidence: number | null;
+            /** Error */
+            error: {
+                [key: string]: unknown;
+            } | null;
+            /** Output */
+            output?: unknown;
+            review_status: components["schemas"]["ReviewStatus"];
+            /** Reviewed At */
+            reviewed_at: string | null;
+            /** Reviewed Output */
+            reviewed_output?: unknown;
+            /** Reviewer Id */
+            reviewer_id: string | null;
+            /** Row Index */
+            row_index: number;
+            /**
+             * Source
+             * @description The run's text columns of this row; null when the dataset was deleted.
+             */
+            source: {
+                [key: string]: unknown;
+            } | null;
+            /** Votes */
+            votes: components["schemas"]["TeacherVote"][];
+        };
+        /**
+         * ReviewQueue
+         * @description A page of rows to review, and the confidence threshold that selected them.
+         */
+        ReviewQueue: {
+            /** Items */
+            items: components["schemas"]["ReviewItem"][];
+            /** Limit */
+            limit: number;
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null on the last page.
+             */
+            next_cursor?: string | null;
+            /** Offset */
+            offset: number;
+            /** Threshold */
+            threshold: number;
+            /** Total */
+            total: number;
+        };
+        /**
+         * ReviewSettings
+         * @description The run's review settings.
+         */
+        ReviewSettings: {
+            /**
+             * Review Threshold
+             * @description Rows below this confidence are to review; null means 0.7.
+             */
+            review_threshold: number | null;
+        };
+        /**
+         * ReviewSettingsUpdate
+         * @description Change the confidence threshold (null restores the default).
+         */
+        ReviewSettingsUpdate: {
+            /** Review Threshold */
+            review_threshold?: number | null;
+        };
+        /**
+         * ReviewStatus
+         * @description A row's review: pending until a reviewer accepts, corrects or skips it.
+         * @enum {string}
+         */
+        ReviewStatus: "pending" | "accepted" | "corrected" | "skipped";
+        /**
+         * ReviewSummary
+         * @description Review progress and the teachers' agreement with the reviewers.
+         */
+        ReviewSummary: {
+            /** Accepted */
+            accepted: number;
+            /** Corrected */
+            corrected: number;
+            majority: components["schemas"]["TeacherAgreement"];
+            /** Reviewed */
+            reviewed: number;
+            /** Rows */
+            rows: number;
+            /** Skipped */
+            skipped: number;
+            /** Teachers */
+            teachers: components["schemas"]["TeacherAgreement"][];
+            /** Threshold */
+            threshold: number;
+            /**
+             * To Review
+             * @description Rows selected for review and still pending.
+             */
+            to_review: number;
+        };
+        /**
          * RunParams
          * @description Sampling parameters sent to every teacher (part of the cache key).
          */
@@ -2721,6 +3684,17 @@ export interface components {
             temperature?: number;
         };
         /**
+         * SkipReview
+         * @description Leave the row for later.
+         */
+        SkipReview: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            action: "skip";
+        };
+        /**
          * StreamOptions
          * @description Streaming options: a last chunk with the usage when asked.
          */
@@ -2730,6 +3704,32 @@ export interface components {
              * @default false
              */
             include_usage?: boolean;
+        };
+        /**
+         * StudentSpec
+         * @description The student: a text classifier, its trainer and the trainer's params.
+         */
+        StudentSpec: {
+            /** Params */
+            params?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Seed
+             * @default 42
+             */
+            seed?: number;
+            /**
+             * Task Type
+             * @default text_classification
+             * @constant
+             */
+            task_type?: "text_classification";
+            /**
+             * Trainer
+             * @default tfidf_linear
+             */
+            trainer?: string;
         };
         /**
          * TaskTypeInfo
@@ -2762,6 +3762,23 @@ export interface components {
             trainers: components["schemas"]["TrainerInfo"][];
         };
         /**
+         * TeacherAgreement
+         * @description How often one teacher (or the majority verdict) matched the reviewers.
+         */
+        TeacherAgreement: {
+            /** Agreed */
+            agreed: number;
+            /** Reviewed */
+            reviewed: number;
+            /**
+             * Share
+             * @description agreed / reviewed; null before any review.
+             */
+            share: number | null;
+            /** Teacher */
+            teacher: string;
+        };
+        /**
          * TeacherEstimate
          * @description Tokens and cost one teacher would take for every row.
          */
@@ -2781,6 +3798,31 @@ export interface components {
             provider_id: string;
         };
         /**
+         * TeacherModel
+         * @description A model a run may ask, with its price in force today (None: it cannot be costed yet).
+         */
+        TeacherModel: {
+            /** Model */
+            model: string;
+            price: components["schemas"]["PriceRead"] | null;
+        };
+        /**
+         * TeacherOption
+         * @description A provider as run authors see it: no URL, no key, no limits.
+         */
+        TeacherOption: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            kind: components["schemas"]["ProviderKind"];
+            /** Models */
+            models: components["schemas"]["TeacherModel"][];
+            /** Name */
+            name: string;
+        };
+        /**
          * TeacherRef
          * @description A provider and one of its models.
          */
@@ -2792,6 +3834,20 @@ export interface components {
              * Format: uuid
              */
             provider_id: string;
+        };
+        /**
+         * TeacherVote
+         * @description One teacher's answer for a row (or its error).
+         */
+        TeacherVote: {
+            /** Error */
+            error?: {
+                [key: string]: unknown;
+            } | null;
+            /** Teacher */
+            teacher: string;
+            /** Value */
+            value?: unknown;
         };
         /**
          * TextPart
@@ -3980,6 +5036,531 @@ export interface operations {
             };
         };
     };
+    list_distillations: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+                /** @description Rows to skip (≤ 10⁹) */
+                offset?: number;
+                project_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DistillationSummary_"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    create_distillation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DistillationCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DistillationRead"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated but not allowed (role too weak, admin required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the object's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_distillation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                distillation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DistillationRead"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    download_distillation_report_csv: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                distillation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report's figures */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the object's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    download_distillation_report_md: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                distillation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/markdown": unknown;
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the object's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_llm_base_models: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BaseModelRead"][];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    preview_chat_data: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatPreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatPreview"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated but not allowed (role too weak, admin required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the object's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    estimate_finetune_memory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemoryEstimateRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemoryEstimateRead"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated but not allowed (role too weak, admin required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the object's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    chat_with_model: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlaygroundChatRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": unknown;
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated but not allowed (role too weak, admin required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the object's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     list_jobs: {
         parameters: {
             query?: {
@@ -4575,6 +6156,60 @@ export interface operations {
             };
         };
     };
+    list_labeling_runs: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+                /** @description Rows to skip (≤ 10⁹) */
+                offset?: number;
+                project_id?: string | null;
+                status?: components["schemas"]["LabelingStatus"] | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_LabelingRunRead_"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     create_labeling_run: {
         parameters: {
             query?: never;
@@ -4702,9 +6337,536 @@ export interface operations {
             };
         };
     };
-    preview_labeling_run: {
+    create_gold_dataset: {
         parameters: {
             query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["GoldDatasetCreate"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetRead"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated but not allowed (role too weak, admin required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the object's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    resume_labeling_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LabelingResume"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelingRunRead"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated but not allowed (role too weak, admin required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the object's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_review_queue: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Rows to skip (≤ 10⁹) */
+                offset?: number;
+                /** @description Rows of this review status; `all` for every one. */
+                status?: components["schemas"]["ReviewStatus"] | "all";
+                /** @description Rows below this confidence are to review (default: the run's). */
+                threshold?: number | null;
+            };
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewQueue"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated but not allowed (role too weak, admin required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    update_review_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewSettingsUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewSettings"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated but not allowed (role too weak, admin required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the object's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_review_summary: {
+        parameters: {
+            query?: {
+                /** @description Rows below this confidence are to review (default: the run's). */
+                threshold?: number | null;
+            };
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewSummary"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_labeling_rows: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+                /** @description Rows to skip (≤ 10⁹) */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_LabelingRowRead_"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    review_labeling_row: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                row_index: number;
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcceptReview"] | components["schemas"]["CorrectReview"] | components["schemas"]["SkipReview"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewItem"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated but not allowed (role too weak, admin required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the object's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    stop_labeling_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelingRunRead"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated but not allowed (role too weak, admin required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the object's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    preview_labeling_run: {
+        parameters: {
+            query?: {
+                /** @description Also ask every teacher the previewed prompts (paid within the budget, recorded and cached: the run reuses the answers). */
+                ask_teachers?: boolean;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -5210,6 +7372,35 @@ export interface operations {
             };
         };
     };
+    list_teachers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeacherOption"][];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     list_models: {
         parameters: {
             query?: {
@@ -5451,7 +7642,10 @@ export interface operations {
     };
     download_model: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Chat models: only the LoRA adapter, or the merged model, as a tar */
+                artifact?: ("adapter" | "merged") | null;
+            };
             header?: never;
             path: {
                 model_id: string;
@@ -5480,6 +7674,82 @@ export interface operations {
             };
             /** @description Not found, or not visible to the caller */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the object's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    merge_model: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MergeStatus"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated but not allowed (role too weak, admin required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the object's current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -2,7 +2,7 @@
 import {
   AuditOutlined, DashboardOutlined, DatabaseOutlined, ExperimentOutlined, LogoutOutlined,
   PlusCircleOutlined, TeamOutlined, TranslationOutlined, UnorderedListOutlined, UserOutlined,
-  AppstoreOutlined, FolderOutlined, IdcardOutlined, DeploymentUnitOutlined,
+  AppstoreOutlined, FolderOutlined, IdcardOutlined, DeploymentUnitOutlined, KeyOutlined, RobotOutlined, TagsOutlined,
 } from "@ant-design/icons";
 import { useQueryClient } from "@tanstack/react-query";
 import { Button, Dropdown, Layout, Menu, Select, Space, Typography } from "antd";
@@ -20,7 +20,7 @@ const { Header, Sider, Content } = Layout;
 
 function selectedKey(pathname: string): string {
   if (pathname.startsWith("/jobs/new")) return "/jobs/new";
-  const match = ["/datasets", "/jobs", "/models", "/members", "/projects", "/base-models", "/profile", "/admin/users", "/admin/audit"].find(
+  const match = ["/datasets", "/jobs", "/models", "/members", "/projects", "/base-models", "/api-keys", "/profile", "/admin/users", "/admin/audit", "/admin/teachers", "/labeling"].find(
     (p) => pathname.startsWith(p),
   );
   return match ?? "/";
@@ -40,8 +40,11 @@ export function AppLayout() {
     { key: "/datasets", icon: <DatabaseOutlined />, label: t("nav.datasets") },
     { key: "/jobs/new", icon: <PlusCircleOutlined />, label: t("nav.newJob") },
     { key: "/jobs", icon: <UnorderedListOutlined />, label: t("nav.jobs") },
+    { key: "/labeling", icon: <TagsOutlined />, label: t("nav.labeling") },
     { key: "/models", icon: <AppstoreOutlined />, label: t("nav.models") },
+    { key: "/distillations", icon: <ExperimentOutlined />, label: t("nav.distillations") },
     { key: "/base-models", icon: <DeploymentUnitOutlined />, label: t("nav.baseModels") },
+    { key: "/api-keys", icon: <KeyOutlined />, label: t("nav.apiKeys") },
     { key: "/projects", icon: <FolderOutlined />, label: t("nav.projects") },
     { key: "/members", icon: <TeamOutlined />, label: t("nav.members") },
     ...(isAdmin
@@ -53,6 +56,7 @@ export function AppLayout() {
             children: [
               { key: "/admin/users", icon: <UserOutlined />, label: t("nav.users") },
               { key: "/admin/audit", icon: <AuditOutlined />, label: t("nav.audit") },
+              { key: "/admin/teachers", icon: <RobotOutlined />, label: t("nav.teachers") },
             ],
           },
         ]

@@ -12,6 +12,8 @@ const COLORS: Record<string, string> = {
   failed: "error",
   error: "error",
   cancelled: "default",
+  pending: "default",
+  stopped_budget: "warning",
 };
 
 export function StatusTag({ status }: { status: string }) {

@@ -36,9 +36,11 @@ export function useNames() {
   );
 }
 
-/** One field error (a pydantic `type` or an error code) in `lang`, else the server's words. */
-export function fieldErrorText(type: string | undefined, message: string, lang = i18n.language): string {
-  return (type && (lookup(lang, "fieldErrors", type) ?? lookup(lang, "errorCodes", type))) || message;
+/** One field error (a pydantic `type` or an error code, filled from `vars` when given) in `lang`, else the server's words. */
+export function fieldErrorText(type: string | undefined, message: string, lang = i18n.language, vars?: Vars): string {
+  const template = type && (lookup(lang, "fieldErrors", type) ?? lookup(lang, "errorCodes", type));
+  if (!template) return message;
+  return vars ? fill(template, vars) : template;
 }
 
 /** A metric key ("accuracy", "validation/log_loss", "test_rmse") in the UI's language. */

@@ -1,4 +1,6 @@
 /** Chinese (default) strings. */
+import { llmZh } from "./llm";
+
 const zh = {
   app: { title: "小模型训练平台", language: "语言", switchLang: "English" },
   common: {
@@ -11,10 +13,13 @@ const zh = {
     required: "必填", optional: "可选", range: "取值范围 {{min}} – {{max}}", outOfRange: "超出允许范围：{{range}}", me: "（我）", total: "共 {{count}} 条",
   },
   nav: {
+    apiKeys: "API 密钥",
+    distillations: "蒸馏",
     dashboard: "概览", datasets: "数据集", newJob: "新建训练", jobs: "训练任务", models: "模型",
     compare: "模型对比", members: "项目成员", users: "用户管理", audit: "审计日志",
     admin: "系统管理", logout: "退出登录", project: "项目",
     projects: "项目", baseModels: "基础模型", profile: "我的资料", account: "账户",
+    teachers: "教师模型", labeling: "数据标注",
   },
   login: {
     title: "登录", username: "用户名", password: "密码", submit: "登录",
@@ -81,6 +86,7 @@ const zh = {
   status: {
     queued: "排队中", running: "运行中", succeeded: "成功", failed: "失败", cancelled: "已取消",
     cancelling: "取消中", ready: "就绪", uploading: "上传中", processing: "处理中", error: "错误",
+    pending: "等待中", stopped_budget: "预算用尽已停止",
   },
   models: {
     title: "模型", version: "版本", metrics: "指标", confusion: "混淆矩阵", perClass: "分类指标",
@@ -105,12 +111,76 @@ const zh = {
     changePassword: "修改密码", currentPassword: "当前密码", newPassword: "新密码", confirmPassword: "确认新密码",
     mismatch: "两次输入的新密码不一致", passwordChanged: "密码已修改", saveProfile: "保存资料",
   },
+  teachers: {
+    title: "教师模型", create: "新建教师模型", edit: "编辑教师模型", name: "名称", kind: "类型", baseUrl: "接口地址",
+    baseUrlHint: "留空则使用该类型的默认地址", models: "模型", modelsHint: "输入模型名后回车，可填多个",
+    apiKey: "API 密钥", apiKeySet: "已设置（…{{last4}}）", apiKeyFromSettings: "已设置（服务器配置）", apiKeyNotSet: "未设置",
+    apiKeyNew: "输入新密钥以替换；留空则保持不变", apiKeyCreateHint: "留空则使用服务器配置中的密钥",
+    clearKey: "删除已保存的密钥（改用服务器配置）", rpm: "每分钟请求数上限", tpm: "每分钟 token 数上限",
+    concurrency: "并发数", unlimited: "不限", prices: "价格（每百万 token）", newPrices: "新增价格",
+    priceModel: "模型", inputPrice: "输入价格", cachedPrice: "缓存命中输入价格", cachedPriceHint: "留空则与输入价格相同",
+    outputPrice: "输出价格", currency: "币种", effectiveFrom: "生效日期", addPrice: "添加价格", noPrices: "还没有价格",
+    test: "测试连接", testing: "正在测试…", testOk: "连接成功（{{ms}} ms）", testFailed: "连接失败",
+    testModels: "可用模型：{{models}}", deleteConfirm: "删除教师模型「{{name}}」？它的价格和缓存的回答会一并删除。",
+    empty: "还没有教师模型：添加一个千问、DeepSeek、豆包或 OpenAI 兼容的接口", saved: "已保存", limits: "限流",
+    kinds: { qwen: "通义千问", deepseek: "DeepSeek", doubao: "豆包", openai_compatible: "OpenAI 兼容" },
+  },
+  labeling: {
+    title: "数据标注", create: "新建标注", runs: "标注任务", name: "名称", dataset: "数据集", textColumns: "文本列",
+    task: "任务", kinds: { classify: "分类", extract: "信息抽取", generate: "生成回答" },
+    labels: "类别", labelName: "类别名", labelDescription: "说明", addLabel: "添加类别",
+    examples: "示例（少样本）", exampleText: "文本", exampleLabel: "类别", addExample: "添加示例",
+    jsonSchema: "JSON Schema", jsonSchemaInvalid: "不是有效的 JSON 对象：{{message}}", system: "系统提示词（可选）",
+    template: "提示词模板", templateHint: "Jinja2 模板，可用变量：text、row、labels、examples、json_schema；留空使用默认模板",
+    teachers: "教师模型", teachersHint: "可选多个，多数投票决定结果", noPrice: "（无价格）",
+    temperature: "温度", maxTokens: "最大输出 token 数", budget: "预算", currency: "币种",
+    preview: "预览与估算", previewHint: "开始前先预览前 5 条提示词和费用估算", rows: "行数",
+    inputTokens: "输入 token", outputTokens: "输出 token", tokens: "Token", estimate: "估算费用",
+    estimateNote: "估算为上限（未计缓存折扣）", overBudget: "估算费用超过预算", start: "开始标注",
+    started: "标注任务已创建", progress: "进度", cost: "费用", costOfBudget: "{{cost}} / 预算 {{budget}}",
+    rowsPerSecond: "速度", rowsPerSecondValue: "{{value}} 行/秒", errors: "错误", output: "输出数据集",
+    openOutput: "查看输出数据集", noRuns: "还没有标注任务", emptyHint: "用教师大模型为数据集打标签、抽取字段或生成回答",
+    noTeachers: "还没有可用的教师模型，请联系管理员添加", prompt: "第 {{row}} 行", role: "角色",
+    stop: "停止", stopConfirm: "停止该标注任务？正在进行的行完成后停止，已付费的回答会保留。", resume: "继续运行",
+    resumeHint: "已付费的回答会复用，只为未完成的行付费。", newBudget: "新预算（留空则不变）", job: "查看执行任务",
+    labeledRows: "已标注的行", row: "行号", answer: "结果", agreement: "一致率", confidence: "置信度",
+    detail: "标注任务详情", params: "参数", createdAt: "创建时间", pendingHint: "等待执行",
+  },
+  distill: {
+    title: "蒸馏", create: "新建蒸馏", name: "名称", run: "标注任务 ID", runHelp: "已成功的分类标注任务（教师的标注）",
+    gold: "金标准数据集", goldText: "文本列", goldLabel: "真实标签列", trainer: "学生训练器",
+    status: { training: "学生训练中", evaluating: "评估中", succeeded: "已完成", failed: "失败" },
+    empty: "还没有蒸馏：用教师标注好的数据训练一个小模型，并在金标准集上与教师对比",
+    trainJob: "学生训练任务", model: "学生模型", report: "蒸馏报告", waiting: "报告会在学生训练完成并评估后生成",
+    quality: "质量（95% 置信区间）", latency: "延迟（毫秒/次预测）", cost: "成本（每千次预测，{{currency}}）",
+    student: "学生", teacher: "教师", accuracy: "准确率", macroF1: "宏平均 F1",
+    oneOff: "一次性成本", breakEven: "盈亏平衡预测量", never: "学生每次预测不比教师便宜，无法回本",
+    labelingCost: "教师标注成本", trainingCost: "学生训练成本", goldRows: "金标准行数", rows: "{{n}} 行",
+    goldOverlap: "{{n}} 行，其中 {{seen}} 行也在训练数据中", downloadMd: "下载报告（Markdown）", downloadCsv: "下载数据（CSV）", per1k: "每千次预测",
+    teacherCalls: "教师调用：{{calls}} 次，输入 {{input}} tokens（缓存 {{cached}}），输出 {{output}} tokens",
+    cpuPrice: "CPU 单价：{{price}} {{currency}}/CPU 小时",
+  },
   logLevels: { debug: "调试", info: "信息", warning: "警告", error: "错误" },
-  tasks: { tabular_classification: "表格分类", tabular_regression: "表格回归", text_classification: "文本分类" },
+  tasks: { tabular_classification: "表格分类", tabular_regression: "表格回归", text_classification: "文本分类", llm_sft: "大模型微调（SFT）" },
+  review: {
+    title: "审核标注", run: "标注任务", queue: "待审核", skipped: "已跳过", all: "全部",
+    row: "第 {{index}} 行", source: "原文", verdict: "教师结论", votes: "各教师的答案", teacher: "教师",
+    answer: "答案", agreement: "一致度", confidence: "置信度", rowError: "出错", threshold: "置信度阈值",
+    accept: "采纳", edit: "修改", skip: "跳过", prev: "上一行", next: "下一行",
+    keys: "快捷键：A 采纳 · 1–9 选择标签 · E 修改 · S 跳过 · ← → 切换", position: "{{current}} / {{total}}",
+    empty: "没有需要审核的行", editTitle: "修改第 {{index}} 行的结论", label: "标签",
+    jsonHint: "按任务的 JSON Schema 填写 JSON 对象", textHint: "填写回答（不能为空）", badJson: "不是有效的 JSON：{{message}}",
+    progress: "审核进度", toReview: "待审核", reviewed: "已审核", accepted: "已采纳", corrected: "已修改",
+    rows: "已标注行数", agreementTitle: "教师与审核结果的一致率", majority: "多数投票",
+    agreed: "一致 {{agreed}} / {{reviewed}}", goldDataset: "生成金标数据集", goldCreated: "已生成金标数据集「{{name}}」",
+    openDataset: "查看数据集", saved: "已保存第 {{index}} 行",
+    statuses: { pending: "待审核", accepted: "已采纳", corrected: "已修改", skipped: "已跳过" },
+  },
   errors: {
     boundary: "页面出错了", network: "网络错误，请稍后重试", notFound: "页面不存在",
     forbidden: "没有权限", goHome: "返回首页",
   },
+  llm: llmZh,
 };
 
 export default zh;

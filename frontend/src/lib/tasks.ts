@@ -6,6 +6,9 @@ export interface MappingValues {
   features?: string[];
   text?: string;
   label?: string;
+  prompt?: string;
+  response?: string;
+  system?: string;
 }
 
 /** The role that holds the class or value to learn, as the registry names it. */

@@ -10,6 +10,7 @@ import type { Job } from "../api/domain";
 import { errorText } from "../api/errorText";
 import { CurvesChart } from "../components/CurvesChart";
 import { JobLog } from "../components/JobLog";
+import { LlmJobFigures } from "../components/llm/LlmJobFigures";
 import { PageSkeleton } from "../components/PageSkeleton";
 import { QueryError } from "../components/QueryError";
 import { StatusTag } from "../components/StatusTag";
@@ -145,6 +146,7 @@ export function JobDetailPage() {
         </Descriptions>
         {error && <Alert type="error" showIcon title={t("jobs.error")} description={name("errorCodes", error.code, error.message ?? undefined)} />}
       </Card>
+      {job.task_type === "llm_sft" && <LlmJobFigures series={stream.series} finished={finished} />}
       <Row gutter={16}>
         <Col xs={24} xl={14}>
           <Card title={t("jobs.curves")}><CurvesChart series={stream.series} /></Card>

@@ -10,6 +10,8 @@ import { ConfusionHeatmap } from "../components/ConfusionHeatmap";
 import { CurvesChart } from "../components/CurvesChart";
 import { PageSkeleton } from "../components/PageSkeleton";
 import { PredictPanel } from "../components/PredictPanel";
+import { ChatPlayground } from "../components/llm/ChatPlayground";
+import { LlmEvaluation } from "../components/llm/LlmEvaluation";
 import { QueryError } from "../components/QueryError";
 import { metricName, useNames } from "../i18n/names";
 import { downloadFile } from "../lib/download";
@@ -77,8 +79,9 @@ export function ModelDetailPage() {
     { title: t("models.f1"), dataIndex: "f1", render: formatMetric },
     { title: t("models.support"), dataIndex: "support" },
   ];
+  const isChat = m.task_type === "llm_sft";
   const tabs = [
-    {
+    isChat ? { key: "eval", label: t("llm.evaluation"), children: <LlmEvaluation report={m.report} /> } : {
       key: "eval",
       label: t("models.metrics"),
       children: (
@@ -100,7 +103,9 @@ export function ModelDetailPage() {
       ),
     },
     { key: "curves", label: t("models.curves"), children: m.job_id ? <Curves jobId={m.job_id} /> : <Empty /> },
-    { key: "try", label: t("models.tryIt"), children: <PredictPanel model={m} /> },
+    isChat
+      ? { key: "try", label: t("llm.playground"), children: <ChatPlayground modelId={m.id} /> }
+      : { key: "try", label: t("models.tryIt"), children: <PredictPanel model={m} /> },
     {
       key: "card",
       label: t("models.card"),

@@ -2,7 +2,7 @@
  * The step lives in the URL (browser Back moves between steps); a refusal on submit is shown at
  * the step it belongs to; only ready datasets are offered. */
 import { useMutation, useQuery } from "@tanstack/react-query";
-import { Alert, App, Button, Card, Descriptions, Form, Input, Radio, Select, Space, Steps, Typography } from "antd";
+import { Alert, App, Button, Card, Descriptions, Form, Input, Popconfirm, Radio, Select, Space, Steps, Typography } from "antd";
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useNavigate, useSearchParams } from "react-router-dom";
@@ -14,10 +14,13 @@ import { ColumnSelect } from "../components/ColumnSelect";
 import { PageSkeleton } from "../components/PageSkeleton";
 import { QueryError } from "../components/QueryError";
 import { SchemaFields } from "../components/SchemaForm";
+import { BaseModelPicker, ChatPreviewPanel } from "../components/llm/FinetuneData";
+import { MemoryEstimatePanel, MemoryVerdict, useMemoryEstimate } from "../components/llm/MemoryEstimate";
 import { useProject } from "../hooks/useProject";
 import { useNames } from "../i18n/names";
 import { isReady, pollWhileProcessing } from "../lib/datasets";
 import { fieldsFromSchema, initialValues, paramsFromValues } from "../lib/schema";
+import { memoryVerdict } from "../lib/llm";
 import { labelRole, mappingFor, type MappingValues } from "../lib/tasks";
 
 interface Choice {
@@ -35,7 +38,7 @@ function mappingProblem(err: ApiError): string {
 }
 
 export function NewJobPage() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const name = useNames();
   const { message } = App.useApp();
   const navigate = useNavigate();
@@ -70,6 +73,15 @@ export function NewJobPage() {
   const trainer = task?.trainers.find((tr) => tr.name === (choice.trainer ?? task.default_trainer));
   const fields = trainer ? fieldsFromSchema(trainer.params_schema) : [];
   const labelKey = labelRole(task);
+  const isChat = choice.task_type === "llm_sft";
+  const paramDefaults = { ...initialValues(fields, trainer?.defaults ?? {}), ...params };
+  const [llmMapping, setLlmMapping] = useState<MappingValues>({});
+  const [baseModel, setBaseModel] = useState<string>();
+  const chosenBase = baseModel ?? (paramDefaults.base_model as string | undefined);
+  const editedParams = (Form.useWatch([], paramsForm) as Record<string, unknown> | undefined) ?? {};
+  const liveParams = step === 3 ? { ...paramDefaults, ...editedParams } : paramDefaults;
+  const finalParams = paramsFromValues(fields, { ...liveParams, ...(isChat && chosenBase ? { base_model: chosenBase } : {}) });
+  const memory = useMemoryEstimate(isChat && step >= 3 ? chosenBase : undefined, finalParams);
 
   // The dataset asked for in the URL was still converting: pick it once it is ready.
   const askedReadyId = step === 0 ? dataset?.id : undefined;
@@ -86,7 +98,7 @@ export function NewJobPage() {
         trainer: trainer?.name,
         dataset_id: choice.dataset_id ?? "",
         columns: mappingFor(task, mapping),
-        params: paramsFromValues(fields, params),
+        params: finalParams,
       } })),
     onSuccess: (job) => {
       void message.success(t("jobs.submitted"));
@@ -138,11 +150,30 @@ export function NewJobPage() {
     </Form>,
     <Form key="m" form={mappingForm} layout="vertical" initialValues={mapping}
       onValuesChange={() => setMappingError(null)}
-      onFinish={(v: MappingValues) => { setMapping(v); goTo(3); }}>
+      onFinish={(v: MappingValues) => { if (isChat && !chosenBase) return; setMapping(v); goTo(3); }}>
       {mappingError && (
         <Alert type="error" showIcon data-testid="mapping-error" title={mappingError} description={t("jobs.oneClassHint")} style={{ marginBottom: 16 }} />
       )}
-      {labelKey === "label" ? (
+      {isChat ? (
+        <>
+          <Form.Item label={t("llm.baseModel")} required>
+            <BaseModelPicker value={chosenBase} onChange={setBaseModel} />
+          </Form.Item>
+          <Typography.Paragraph type="secondary">{t("llm.mappingHint")}</Typography.Paragraph>
+          <Space wrap>
+            {(["prompt", "response", "system"] as const).map((role) => {
+              const spec = task?.column_roles.find((c) => c.name === role);
+              return (
+                <Form.Item key={role} name={role} label={spec ? spec.label[i18n.language === "en" ? "en" : "zh"] : role}>
+                  <ColumnSelect dataset={dataset} allowClear onChange={(value: string | undefined) => setLlmMapping({ ...llmMapping, [role]: value })} />
+                </Form.Item>
+              );
+            })}
+          </Space>
+          <ChatPreviewPanel datasetId={choice.dataset_id ?? ""} baseModel={chosenBase} columns={mappingFor(task, { ...mapping, ...llmMapping })}
+            maxSeqLength={Number(paramDefaults.max_seq_length ?? 512)} />
+        </>
+      ) : labelKey === "label" ? (
         <>
           <Form.Item name="text" label={t("jobs.textColumn")} rules={[{ required: true, message: t("common.required") }]}><ColumnSelect dataset={dataset} /></Form.Item>
           <Form.Item name="label" label={t("jobs.targetColumn")} rules={[{ required: true, message: t("common.required") }]}><ColumnSelect dataset={dataset} /></Form.Item>
@@ -164,7 +195,8 @@ export function NewJobPage() {
             options={task.trainers.map((tr) => ({ value: tr.name, label: trainerTitle(tr), disabled: !tr.available }))} />
         </Form.Item>
       )}
-      <SchemaFields fields={fields} />
+      {isChat && <MemoryEstimatePanel baseModel={chosenBase} params={finalParams} />}
+      <SchemaFields fields={isChat ? fields.filter((f) => f.name !== "base_model") : fields} />
       <Space>{back(2)}{next}</Space>
     </Form>,
     <div key="r">
@@ -178,13 +210,20 @@ export function NewJobPage() {
           </Descriptions.Item>
         ))}
         <Descriptions.Item label={t("jobs.params")}>
-          <Typography.Text code>{JSON.stringify(paramsFromValues(fields, params))}</Typography.Text>
+          <Typography.Text code>{JSON.stringify(finalParams)}</Typography.Text>
         </Descriptions.Item>
       </Descriptions>
+      {isChat && memory.data && <div style={{ marginBottom: 16 }}><MemoryVerdict estimate={memory.data} /></div>}
       {submit.error && <Alert type="error" showIcon title={errorText(submit.error)} style={{ marginBottom: 16 }} />}
       <Space>
         {back(3)}
-        <Button type="primary" loading={submit.isPending} onClick={() => submit.mutate()} data-testid="job-submit">{t("common.submit")}</Button>
+        {isChat && memory.data && memoryVerdict(memory.data) === "over" ? (
+          <Popconfirm title={t("llm.submitOverMemory")} onConfirm={() => submit.mutate()}>
+            <Button type="primary" danger loading={submit.isPending} data-testid="job-submit">{t("common.submit")}</Button>
+          </Popconfirm>
+        ) : (
+          <Button type="primary" loading={submit.isPending} onClick={() => submit.mutate()} data-testid="job-submit">{t("common.submit")}</Button>
+        )}
       </Space>
     </div>,
   ];

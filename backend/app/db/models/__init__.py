@@ -4,8 +4,9 @@ from app.db.models.api_key import ApiKey
 from app.db.models.audit import AuditLog
 from app.db.models.auth import LoginAttempt, RefreshToken
 from app.db.models.dataset import Dataset, DatasetStatus
+from app.db.models.distillation import Distillation, DistillationStatus
 from app.db.models.job import JobEvent, JobStatus, TrainingJob
-from app.db.models.labeling import LabelingRow, LabelingRun, LabelingStatus
+from app.db.models.labeling import LabelingRow, LabelingRun, LabelingStatus, ReviewStatus
 from app.db.models.llm import LLMAnswer, LLMCall, LLMPrice, LLMProvider, ProviderKind
 from app.db.models.model_version import ModelVersion
 from app.db.models.project import Project, ProjectMember, ProjectRole
@@ -17,6 +18,8 @@ __all__ = [
     "AuditLog",
     "Dataset",
     "DatasetStatus",
+    "Distillation",
+    "DistillationStatus",
     "JobEvent",
     "JobStatus",
     "LLMAnswer",
@@ -34,6 +37,7 @@ __all__ = [
     "ProjectRole",
     "ProviderKind",
     "RefreshToken",
+    "ReviewStatus",
     "TrainingJob",
     "User",
     "UserRole",

@@ -6,7 +6,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Enum, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, IdMixin, TimestampMixin, utcnow
@@ -24,6 +34,15 @@ class LabelingStatus(enum.StrEnum):
     stopped_budget = "stopped_budget"
     cancelled = "cancelled"
     failed = "failed"
+
+
+class ReviewStatus(enum.StrEnum):
+    """A row's review: pending until a reviewer accepts, corrects or skips it."""
+
+    pending = "pending"
+    accepted = "accepted"
+    corrected = "corrected"
+    skipped = "skipped"
 
 
 class LabelingRun(IdMixin, TimestampMixin, Base):
@@ -58,8 +77,15 @@ class LabelingRun(IdMixin, TimestampMixin, Base):
     output_dataset_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("datasets.id", ondelete="SET NULL")
     )
+    job_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("training_jobs.id", ondelete="SET NULL"), index=True
+    )  # the latest `label` job that runs (or ran) it
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
+    )
+    review_threshold: Mapped[float | None] = mapped_column(Float)
+    gold_dataset_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("datasets.id", ondelete="SET NULL")
     )
 
 
@@ -67,7 +93,11 @@ class LabelingRow(IdMixin, Base):
     """One row's outcome: the voted output, each teacher's vote, agreement, confidence."""
 
     __tablename__ = "labeling_rows"
-    __table_args__ = (UniqueConstraint("run_id", "row_index"),)
+    # the review queue: a run's rows by review status in row order
+    __table_args__ = (
+        UniqueConstraint("run_id", "row_index"),
+        Index("ix_labeling_rows_run_review", "run_id", "review_status", "row_index"),
+    )
 
     run_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("labeling_runs.id", ondelete="CASCADE"), index=True
@@ -79,3 +109,13 @@ class LabelingRow(IdMixin, Base):
     confidence: Mapped[float | None] = mapped_column(Float)
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    review_status: Mapped[ReviewStatus] = mapped_column(
+        Enum(ReviewStatus, native_enum=False, length=16),
+        default=ReviewStatus.pending,
+        server_default=ReviewStatus.pending.value,
+    )
+    reviewed_output: Mapped[Any | None] = mapped_column(JSON, nullable=True)
+    reviewer_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

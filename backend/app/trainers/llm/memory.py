@@ -131,19 +131,34 @@ def available_memory() -> int:
     return free
 
 
-def _advice(estimate: MemoryEstimate, p: SFTParams) -> str:
+def advice(estimate: MemoryEstimate, p: SFTParams) -> list[str]:
+    """What to change to need less memory: setting names, or `base_model` for a smaller one."""
     tips = []
     if estimate.activations + estimate.logits > estimate.weights:
-        tips.append(f"batch_size (now {p.batch_size})")
-        tips.append(f"max_seq_length (now {p.max_seq_length})")
+        tips += ["batch_size", "max_seq_length"]
         if not p.gradient_checkpointing:
-            tips.append("turn on gradient_checkpointing")
+            tips.append("gradient_checkpointing")
     else:
-        tips.append("choose a smaller base model")
+        tips.append("base_model")
         if estimate.device == "cuda" and p.quantization == "none":
-            tips.append("use quantization 4bit (QLoRA)")
+            tips.append("quantization")
     if estimate.lora > estimate.weights // 10:
-        tips.append(f"lora_r (now {p.lora_r})")
+        tips.append("lora_r")
+    return tips
+
+
+_ADVICE_TEXT = {
+    "batch_size": "batch_size (now {p.batch_size})",
+    "max_seq_length": "max_seq_length (now {p.max_seq_length})",
+    "gradient_checkpointing": "turn on gradient_checkpointing",
+    "base_model": "choose a smaller base model",
+    "quantization": "use quantization 4bit (QLoRA)",
+    "lora_r": "lora_r (now {p.lora_r})",
+}
+
+
+def _advice(estimate: MemoryEstimate, p: SFTParams) -> str:
+    tips = [_ADVICE_TEXT[tip].format(p=p) for tip in advice(estimate, p)]
     return "lower " + ", ".join(tips) if tips else "free memory on the worker"
 
 

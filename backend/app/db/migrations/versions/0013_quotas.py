@@ -1,7 +1,7 @@
 """quotas: per-project limits, job priority and GPU need (fair scheduling)
 
 Revision ID: 0013
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-04 16:40:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import app.db.types
 
 revision = "0013"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

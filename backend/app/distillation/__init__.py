@@ -1,0 +1,1 @@
+"""Distillation: a student trained on a teacher's labels, measured against it on a gold set."""

@@ -1,0 +1,73 @@
+"""Distillation requests and views."""
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import Field
+
+from app.core.schemas import InputModel, ReadModel
+
+
+class StudentSpec(InputModel):
+    """The student: a text classifier, its trainer and the trainer's params."""
+
+    task_type: Literal["text_classification"] = "text_classification"
+    trainer: str = Field("tfidf_linear", min_length=1, max_length=64)
+    params: dict[str, Any] = Field(default_factory=dict)
+    seed: int = Field(42, ge=0, le=2**31 - 1)
+
+
+class DistillationCreate(InputModel):
+    """Distil a succeeded classify labeling run into a student, judged on a gold set."""
+
+    name: str = Field(min_length=1, max_length=200)
+    labeling_run_id: uuid.UUID
+    student: StudentSpec = Field(default_factory=StudentSpec)
+    gold_dataset_id: uuid.UUID
+    gold_text_column: str = Field(min_length=1, max_length=255)
+    gold_label_column: str = Field(min_length=1, max_length=255)
+
+
+class DistillationError(ReadModel):
+    """Why a distillation failed."""
+
+    code: str
+    message: str
+
+
+class DistillationRead(ReadModel):
+    """A distillation, its stage and (once evaluated) its report."""
+
+    id: uuid.UUID
+    project_id: uuid.UUID
+    name: str
+    labeling_run_id: uuid.UUID | None
+    training_dataset_id: uuid.UUID | None
+    gold_dataset_id: uuid.UUID | None
+    gold_text_column: str
+    gold_label_column: str
+    student: dict[str, Any]
+    train_job_id: uuid.UUID | None
+    eval_job_id: uuid.UUID | None
+    model_version_id: uuid.UUID | None
+    status: Literal["training", "evaluating", "succeeded", "failed"]
+    error: DistillationError | None
+    report: dict[str, Any] | None = Field(
+        description="Quality (with bootstrap 95 % intervals), latency and cost; null until "
+        "the student is evaluated."
+    )
+    created_at: datetime
+    updated_at: datetime
+
+
+class DistillationSummary(ReadModel):
+    """A distillation in a list (without its report)."""
+
+    id: uuid.UUID
+    project_id: uuid.UUID
+    name: str
+    labeling_run_id: uuid.UUID | None
+    model_version_id: uuid.UUID | None
+    status: Literal["training", "evaluating", "succeeded", "failed"]
+    created_at: datetime
