@@ -1,8 +1,5 @@
 """The gold dataset: a run's reviewed rows stored as a new dataset of the project."""
 
-import shutil
-import uuid
-
 import pandas as pd
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -10,11 +7,10 @@ from sqlalchemy.orm import Session
 from app.audit import service as audit
 from app.core.config import Settings
 from app.core.errors import Conflict
-from app.datasets.ingest import ingest
 from app.datasets.service import load_frame, require_ready
-from app.datasets.storage import ORIGINAL_STEM, dataset_dir, remove_dataset_files, tmp_root
+from app.datasets.storage import remove_dataset_files
 from app.db.models import Dataset, LabelingRun, User
-from app.labeling.output import OUTPUT_COLUMN, cell, sha256_of
+from app.labeling.output import OUTPUT_COLUMN, cell, stage_dataset
 from app.labeling.review import gold_rows
 
 
@@ -48,47 +44,26 @@ def create_gold_dataset(
         )
     require_ready(parent)
     frame = gold_frame(load_frame(settings, parent), run, session)
-    new_id = uuid.uuid4()
-    work = tmp_root(settings) / str(new_id)
-    work.mkdir()
-    try:
-        source = work / f"{ORIGINAL_STEM}.parquet"
-        frame.to_parquet(source, index=False)
-        ingested = ingest(source, source.name, work)
-        dataset = Dataset(
-            id=new_id,
-            project_id=run.project_id,
-            name=(name or f"{run.name} · gold")[:255],
-            description=f"Reviewed rows of labeling run '{run.name}' ({run.id}).",
-            original_filename=f"{run.name}-gold.parquet"[:255],
-            format=ingested.format,
-            encoding=None,
-            size_bytes=source.stat().st_size,
-            sha256=sha256_of(source),
-            row_count=ingested.row_count,
-            columns=ingested.columns,
-            profile=ingested.profile,
-            parent_id=parent.id,
-            created_by_id=actor.id,
-        )
-        session.add(dataset)
-        run.gold_dataset_id = new_id
-        audit.record(
-            session,
-            action="dataset.create",
-            actor=actor,
-            object_type="dataset",
-            object_id=new_id,
-            project_id=run.project_id,
-            details={"labeling_run": str(run.id), "parent_id": str(parent.id), "gold": True},
-        )
-        session.flush()
-        final = dataset_dir(settings, run.project_id, new_id)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        work.rename(final)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
+    dataset = stage_dataset(
+        session,
+        settings,
+        frame,
+        parent=parent,
+        name=name or f"{run.name} · gold",
+        description=f"Reviewed rows of labeling run '{run.name}' ({run.id}).",
+        created_by_id=actor.id,
+    )
+    new_id = dataset.id
+    run.gold_dataset_id = new_id
+    audit.record(
+        session,
+        action="dataset.create",
+        actor=actor,
+        object_type="dataset",
+        object_id=new_id,
+        project_id=run.project_id,
+        details={"labeling_run": str(run.id), "parent_id": str(parent.id), "gold": True},
+    )
     project_id = run.project_id
     event.listen(
         session,

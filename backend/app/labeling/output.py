@@ -1,10 +1,8 @@
 """A finished run's output: a new dataset (parent = the labeled one) with answers and votes."""
 
-import hashlib
 import json
 import shutil
 import uuid
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -18,6 +16,7 @@ from app.datasets.service import load_frame
 from app.datasets.storage import ORIGINAL_STEM, dataset_dir, tmp_root
 from app.db.models import Dataset, LabelingRow, LabelingRun
 from app.db.session import Database
+from app.model_registry.storage import sha256_file
 
 OUTPUT_COLUMN = {"classify": "label", "extract": "extracted", "generate": "response"}
 
@@ -43,13 +42,52 @@ def labeled_frame(frame: pd.DataFrame, run: LabelingRun, rows: list[LabelingRow]
     return out
 
 
-def sha256_of(path: Path) -> str:
-    """The file's SHA-256 in hex."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def stage_dataset(
+    session: Session,
+    settings: Settings,
+    frame: pd.DataFrame,
+    *,
+    parent: Dataset,
+    name: str,
+    description: str,
+    created_by_id: uuid.UUID | None,
+) -> Dataset:
+    """Add `frame` as a new dataset derived from `parent` (flushed) with its files in place.
+
+    The files are staged under `.tmp` and moved once the row is flushed; a failure removes them.
+    """
+    new_id = uuid.uuid4()
+    work = tmp_root(settings) / str(new_id)
+    work.mkdir()
+    try:
+        source = work / f"{ORIGINAL_STEM}.parquet"
+        frame.to_parquet(source, index=False)
+        ingested = ingest(source, source.name, work)
+        dataset = Dataset(
+            id=new_id,
+            project_id=parent.project_id,
+            name=name[:255],
+            description=description,
+            original_filename=f"{name}.parquet"[:255],
+            format=ingested.format,
+            encoding=None,
+            size_bytes=source.stat().st_size,
+            sha256=sha256_file(source),
+            row_count=ingested.row_count,
+            columns=ingested.columns,
+            profile=ingested.profile,
+            parent_id=parent.id,
+            created_by_id=created_by_id,
+        )
+        session.add(dataset)
+        session.flush()
+        final = dataset_dir(settings, parent.project_id, new_id)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        work.rename(final)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return dataset
 
 
 def write_output(db: Database, settings: Settings, run_id: uuid.UUID) -> uuid.UUID:
@@ -59,55 +97,28 @@ def write_output(db: Database, settings: Settings, run_id: uuid.UUID) -> uuid.UU
 
 
 def store_output(session: Session, settings: Settings, run: LabelingRun) -> uuid.UUID:
-    """Add the output dataset in `session` and link it to the run; its files move in place.
-
-    The files are staged under `.tmp` and moved once the row is flushed; a failure removes them.
-    """
+    """Add the output dataset in `session` and link it to the run; its files move in place."""
     parent = session.get_one(Dataset, run.dataset_id)
     rows = list(session.scalars(select(LabelingRow).where(LabelingRow.run_id == run.id)))
     frame = labeled_frame(load_frame(settings, parent), run, rows)
-    new_id = uuid.uuid4()
-    work = tmp_root(settings) / str(new_id)
-    work.mkdir()
-    final = dataset_dir(settings, parent.project_id, new_id)
-    moved = False
-    try:
-        source = work / f"{ORIGINAL_STEM}.parquet"
-        frame.to_parquet(source, index=False)
-        ingested = ingest(source, source.name, work)
-        dataset = Dataset(
-            id=new_id,
-            project_id=parent.project_id,
-            name=f"{parent.name} · {run.name}"[:255],
-            description=f"Labeled by {', '.join(t['model'] for t in run.teachers)}; "
-            f"cost {run.cost} {run.currency}.",
-            original_filename=f"{run.name}.parquet"[:255],
-            format=ingested.format,
-            encoding=None,
-            size_bytes=source.stat().st_size,
-            sha256=sha256_of(source),
-            row_count=ingested.row_count,
-            columns=ingested.columns,
-            profile=ingested.profile,
-            parent_id=parent.id,
-            created_by_id=run.created_by_id,
-        )
-        session.add(dataset)
-        run.output_dataset_id = new_id
-        audit.record(
-            session,
-            action="dataset.create",
-            actor_username="labeling",
-            object_type="dataset",
-            object_id=new_id,
-            project_id=parent.project_id,
-            details={"labeling_run": str(run.id), "parent_id": str(parent.id)},
-        )
-        session.flush()
-        final.parent.mkdir(parents=True, exist_ok=True)
-        work.rename(final)
-        moved = True
-    except BaseException:
-        shutil.rmtree(final if moved else work, ignore_errors=True)
-        raise
-    return new_id
+    dataset = stage_dataset(
+        session,
+        settings,
+        frame,
+        parent=parent,
+        name=f"{parent.name} · {run.name}",
+        description=f"Labeled by {', '.join(t['model'] for t in run.teachers)}; "
+        f"cost {run.cost} {run.currency}.",
+        created_by_id=run.created_by_id,
+    )
+    run.output_dataset_id = dataset.id
+    audit.record(
+        session,
+        action="dataset.create",
+        actor_username="labeling",
+        object_type="dataset",
+        object_id=dataset.id,
+        project_id=parent.project_id,
+        details={"labeling_run": str(run.id), "parent_id": str(parent.id)},
+    )
+    return dataset.id
