@@ -1,8 +1,8 @@
 """Measure a distillation in a child process (`python -m app.distillation.eval_child SPEC`).
 
-SPEC is the JSON the `distill_eval` handler writes: the student's model version, the gold set
-and the teacher-labeled dataset (Parquet paths and columns), the teacher's recorded calls, the
-training time and the CPU-hour price. Each gold row is predicted alone through the inference
+SPEC is the JSON the `distill_eval` handler writes: the student's model version, the gold set,
+the teacher-labeled dataset and the student's training set (Parquet paths and columns), the
+teacher's recorded calls, the training's CPU-seconds and the CPU-hour price. Each gold row is predicted alone through the inference
 service, as a single-row request would be, timing it (wall clock) and its CPU time; the child
 ends with one JSON line on stdout, `{"type": "result", "report": …}`.
 """
@@ -21,6 +21,7 @@ from app.core.config import Settings
 from app.core.errors import AppError
 from app.db.models import ModelVersion
 from app.distillation.report import costs, latency, quality
+from app.distillation.texts import normalised
 from app.inference.service import predict
 from app.model_registry.schemas import parse_predict_request
 
@@ -53,14 +54,57 @@ def _student_predictions(
 
 
 def _teacher_labels(spec: dict[str, Any]) -> dict[str, str]:
-    """The teacher's answer for each labeled text (rows it could not label left out)."""
+    """The teacher's answer for each labeled text, by normalised text (unlabeled rows left out)."""
     source = spec["teacher_data"]
     frame = pd.read_parquet(source["path"], columns=[source["text_column"], source["label_column"]])
     answers: dict[str, str] = {}
     for text, label in frame.itertuples(index=False):
-        if isinstance(text, str) and isinstance(label, str) and label:
-            answers.setdefault(text, label)
+        key = normalised(text)
+        if key and isinstance(label, str) and label:
+            answers.setdefault(key, label)
     return answers
+
+
+def _training_texts(spec: dict[str, Any]) -> set[str | None]:
+    """The normalised texts the student trained on."""
+    source = spec["training_data"]
+    column = source["text_column"]
+    return {normalised(text) for text in pd.read_parquet(source["path"], columns=[column])[column]}
+
+
+def _notes(
+    gold_classes: list[str], seen: int, training_cpu_seconds: float | None
+) -> list[dict[str, Any]]:
+    """What a reader must know to read the figures right (code, English message, details)."""
+    notes: list[dict[str, Any]] = []
+    if len(gold_classes) == 1:
+        notes.append(
+            {
+                "code": "one_gold_class",
+                "message": f"Every gold row has the label '{gold_classes[0]}': macro-F1 is not "
+                "defined (no balance between classes to measure) and is left empty; accuracy, "
+                "the share of gold rows given that label, is the quality figure, and its "
+                "bootstrap interval resamples those rows.",
+                "label": gold_classes[0],
+            }
+        )
+    if seen:
+        notes.append(
+            {
+                "code": "gold_rows_in_training",
+                "message": f"{seen} gold texts are in the student's training data: its scores "
+                "on those rows are not on unseen data.",
+            }
+        )
+    if training_cpu_seconds is None:
+        notes.append(
+            {
+                "code": "training_cpu_not_recorded",
+                "message": "The student's training CPU-seconds were not recorded: the training "
+                "cost counts 0.",
+            }
+        )
+    return notes
 
 
 def build(spec: dict[str, Any]) -> dict[str, Any]:
@@ -76,14 +120,21 @@ def build(spec: dict[str, Any]) -> dict[str, Any]:
         raise ValueError("The gold set has no row with both a text and a label.")
     student, wall_ms, cpu_seconds = _student_predictions(spec, texts)
     answers = _teacher_labels(spec)
-    teacher_rows = [(answers[t], y) for t, y in zip(texts, truth, strict=True) if t in answers]
+    keys = [normalised(text) for text in texts]
+    teacher_rows = [(answers[k], y) for k, y in zip(keys, truth, strict=True) if k in answers]
+    trained_on = _training_texts(spec)
+    seen = sum(key in trained_on for key in keys)
     teacher = spec["teacher"]
     price = float(spec["cpu_hour_price"])
+    training_cpu_seconds = spec["training_cpu_seconds"]
+    training = spec["training_data"]
     return {
         "gold_rows": len(texts),
-        # gold texts the student also trained on (with the teacher's label): its scores on
-        # those rows are not on unseen data
-        "gold_rows_in_training": sum(text in answers for text in texts),
+        "gold_classes": sorted(set(truth)),
+        # gold texts in the student's training set (none unless it predates their removal)
+        "gold_rows_in_training": seen,
+        "training_rows": training["rows"],
+        "gold_overlap_removed": training["gold_overlap_removed"],
         "currency": spec["currency"],
         "cpu_hour_price": price,
         "quality": {
@@ -95,7 +146,7 @@ def build(spec: dict[str, Any]) -> dict[str, Any]:
             "teacher": latency(teacher["latencies_ms"]),
         },
         "student_cpu_seconds_per_prediction": cpu_seconds,
-        "training_seconds": spec["training_seconds"],
+        "training_cpu_seconds": training_cpu_seconds,
         "teacher_usage": {
             key: teacher[key]
             for key in (
@@ -112,9 +163,10 @@ def build(spec: dict[str, Any]) -> dict[str, Any]:
             teacher_cost=float(teacher["cost"]),
             teacher_predictions=int(teacher["predictions"]),
             student_cpu_seconds_per_prediction=cpu_seconds,
-            training_seconds=float(spec["training_seconds"]),
+            training_cpu_seconds=float(training_cpu_seconds or 0.0),
             cpu_hour_price=price,
         ),
+        "notes": _notes(sorted(set(truth)), seen, training_cpu_seconds),
     }
 
 

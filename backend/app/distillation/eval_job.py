@@ -67,11 +67,9 @@ def _teacher_usage(session: Session, run: LabelingRun) -> dict[str, Any]:
     }
 
 
-def _training_seconds(job: TrainingJob | None) -> float:
-    """The student's training time (its job's running time, all attempts' last run)."""
-    if job is None or job.started_at is None or job.finished_at is None:
-        return 0.0
-    return max((job.finished_at - job.started_at).total_seconds(), 0.0)
+def _training_cpu_seconds(job: TrainingJob | None) -> float | None:
+    """CPU-seconds the student's train job used (its child processes); None when not recorded."""
+    return None if job is None else job.cpu_seconds
 
 
 class DistillEvalHandler:
@@ -94,14 +92,19 @@ class DistillEvalHandler:
             raise JobCannotStartError("distillation_gone", "The distillation was deleted.")
         version = session.get(ModelVersion, distillation.model_version_id)
         gold = session.get(Dataset, distillation.gold_dataset_id)
-        labeled = session.get(Dataset, distillation.training_dataset_id)
+        training = session.get(Dataset, distillation.training_dataset_id)
         run = session.get(LabelingRun, distillation.labeling_run_id)
-        gone = [
-            name
-            for name, row in (("model", version), ("gold set", gold), ("labeled data", labeled))
-            if row is None
-        ] + (["labeling run"] if run is None else [])
-        if version is None or gold is None or labeled is None or run is None:
+        output_id = run.output_dataset_id if run is not None else None
+        labeled = session.get(Dataset, output_id) if output_id is not None else None
+        inputs = (
+            ("model", version),
+            ("gold set", gold),
+            ("training set", training),
+            ("labeling run", run),
+            ("labeled data", labeled),
+        )
+        gone = [name for name, row in inputs if row is None]
+        if version is None or gold is None or training is None or run is None or labeled is None:
             raise JobCannotStartError("inputs_gone", f"Deleted since: {', '.join(gone)}.")
         text_column = version.columns["text"]
         output = work_dir / "evaluation"
@@ -119,8 +122,14 @@ class DistillEvalHandler:
                 "text_column": text_column,
                 "label_column": version.columns["label"],
             },
+            "training_data": {
+                "path": str(canonical_path(self.settings, training.project_id, training.id)),
+                "text_column": text_column,
+                "rows": distillation.training_rows,
+                "gold_overlap_removed": distillation.gold_overlap_removed,
+            },
             "teacher": _teacher_usage(session, run),
-            "training_seconds": _training_seconds(
+            "training_cpu_seconds": _training_cpu_seconds(
                 session.get(TrainingJob, distillation.train_job_id)
             ),
             "cpu_hour_price": str(self.settings.student_cpu_hour_price),

@@ -13,6 +13,10 @@ def _number(value: float | None, digits: int = 4) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
 
+def _count(value: int | None) -> str:
+    return "—" if value is None else str(value)
+
+
 def rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per figure: section, metric, model, value, interval, unit."""
     out: list[dict[str, Any]] = []
@@ -88,6 +92,9 @@ def to_markdown(distillation: Distillation) -> str:
         f"- 金标准集 Gold set: {report['gold_rows']} rows "
         f"(`{distillation.gold_text_column}` → `{distillation.gold_label_column}`), "
         f"{report['gold_rows_in_training']} of them also in the training data",
+        f"- 训练集 Training set: {_count(report.get('training_rows'))} labeled rows, "
+        f"{_count(report.get('gold_overlap_removed'))} removed because their text is in the "
+        "gold set",
         f"- 学生 Student: {distillation.student.get('trainer')} "
         f"(model version `{distillation.model_version_id}`)",
         f"- 教师 Teacher: {', '.join(usage['models'])}",
@@ -131,7 +138,8 @@ def to_markdown(distillation: Distillation) -> str:
         f"| 教师每千次预测 Teacher per 1,000 predictions | {_number(cost['teacher_per_1k'], 6)} |",
         f"| 学生每千次预测 Student per 1,000 predictions | {_number(cost['student_per_1k'], 6)} |",
         f"| 教师标注成本 Teacher labeling | {_number(cost['teacher_labeling_cost'], 6)} |",
-        f"| 学生训练成本 Student training | {_number(cost['training_cost'], 6)} |",
+        "| 学生训练成本 Student training (CPU-seconds × CPU-hour price) | "
+        f"{_number(cost['training_cost'], 6)} |",
         f"| 一次性成本 One-off cost | {_number(cost['one_off_cost'], 6)} |",
         "| 盈亏平衡预测量 Break-even volume | "
         + ("—" if break_even is None else f"{break_even:,.0f} predictions")
@@ -139,10 +147,14 @@ def to_markdown(distillation: Distillation) -> str:
         "",
         f"CPU-hour price {report['cpu_hour_price']} {currency}; student CPU time "
         f"{report['student_cpu_seconds_per_prediction'] * 1000:.3f} ms per prediction; "
-        f"training {report['training_seconds']:.1f} s. Teacher: {usage['calls']} calls, "
+        f"training {_number(report.get('training_cpu_seconds'), 1)} CPU-seconds. "
+        f"Teacher: {usage['calls']} calls, "
         f"{usage['input_tokens']} input tokens ({usage['cached_input_tokens']} cached), "
         f"{usage['output_tokens']} output tokens, {usage['cost']} {currency} "
         f"for {usage['predictions']} labeled rows.",
         "",
     ]
+    notes = report.get("notes") or []
+    if notes:
+        lines += ["## 说明 Notes", ""] + [f"- {note['message']}" for note in notes] + [""]
     return "\n".join(lines)

@@ -54,9 +54,14 @@ def quality(
     resamples: int = BOOTSTRAP_RESAMPLES,
     seed: int = BOOTSTRAP_SEED,
 ) -> dict[str, Any]:
-    """Accuracy and macro-F1 with percentile bootstrap 95 % intervals (rows resampled)."""
+    """Accuracy and macro-F1 with percentile bootstrap 95 % intervals (rows resampled).
+
+    With one class in the truth, macro-F1 is None: there is no balance between classes to
+    measure, and averaging in a class only predicted (F1 0) would halve the score for one
+    mistake; accuracy (the recall of that class) and its interval stand.
+    """
     if not truth:
-        return {"n": 0, "accuracy": None, "macro_f1": None}
+        return {"n": 0, "classes": 0, "accuracy": None, "macro_f1": None}
     true_codes, predicted_codes, classes = _encode(truth, predicted)
     accuracy, f1 = _scores(true_codes[None, :], predicted_codes[None, :], classes)
     rows = np.random.default_rng(seed).integers(0, len(truth), size=(resamples, len(truth)))
@@ -67,10 +72,12 @@ def quality(
         low, high = np.percentile(samples, [tail, 100 - tail])
         return {"value": float(point), "ci_low": float(low), "ci_high": float(high)}
 
+    one_class = len(set(truth)) == 1
     return {
         "n": len(truth),
+        "classes": len(set(truth)),
         "accuracy": interval(accuracy[0], boot_accuracy),
-        "macro_f1": interval(f1[0], boot_f1),
+        "macro_f1": None if one_class else interval(f1[0], boot_f1),
     }
 
 
@@ -87,19 +94,19 @@ def costs(
     teacher_cost: float,
     teacher_predictions: int,
     student_cpu_seconds_per_prediction: float,
-    training_seconds: float,
+    training_cpu_seconds: float,
     cpu_hour_price: float,
 ) -> dict[str, Any]:
     """Cost per 1,000 predictions of each, the one-off cost and the break-even volume.
 
     The one-off cost is what distilling took (the teacher's labeling plus the student's training
-    time at the CPU-hour price); break-even is the number of predictions after which the student,
-    cheaper per prediction, has paid it back (None when the student is not cheaper).
+    CPU-seconds at the CPU-hour price); break-even is the number of predictions after which the
+    student, cheaper per prediction, has paid it back (None when the student is not cheaper).
     """
     per_cpu_second = cpu_hour_price / 3600
     teacher_each = teacher_cost / teacher_predictions if teacher_predictions else 0.0
     student_each = student_cpu_seconds_per_prediction * per_cpu_second
-    training_cost = training_seconds * per_cpu_second
+    training_cost = training_cpu_seconds * per_cpu_second
     one_off = teacher_cost + training_cost
     saving = teacher_each - student_each
     return {

@@ -43,7 +43,15 @@ class DistillationRead(ReadModel):
     project_id: uuid.UUID
     name: str
     labeling_run_id: uuid.UUID | None
-    training_dataset_id: uuid.UUID | None
+    training_dataset_id: uuid.UUID | None = Field(
+        description="The student's training set: the run's labeled rows whose text is not a "
+        "gold text (a dataset derived from the run's output)."
+    )
+    training_rows: int | None
+    gold_overlap_removed: int | None = Field(
+        description="Labeled rows left out of the training set because their text "
+        "(NFKC-normalised, stripped) is in the gold set."
+    )
     gold_dataset_id: uuid.UUID | None
     gold_text_column: str
     gold_label_column: str

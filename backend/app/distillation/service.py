@@ -12,6 +12,7 @@ from app.datasets import service as datasets_service
 from app.db.models import Dataset, Distillation, LabelingRun, LabelingStatus, User
 from app.db.pagination import SortOrder, Window, keyset_paginate
 from app.distillation.schemas import DistillationCreate
+from app.distillation.training_set import store_training_set
 from app.engine.context import JobEngine
 from app.labeling.output import OUTPUT_COLUMN, write_output
 from app.projects.access import scope_to_visible
@@ -99,11 +100,22 @@ def create_distillation(
     actor: User,
     ip: str,
 ) -> Distillation:
-    """Check the inputs, submit the student's train job, store the distillation."""
+    """Check the inputs; store the training set (no gold text), the train job, the distillation."""
     settings = engine.settings
     _check_run(settings, run)
     gold = _gold(session, settings, run.project_id, data)
     labeled = _labeled_dataset(session, engine, run)
+    label_column = _label_column(labeled)
+    training = store_training_set(
+        session,
+        settings,
+        labeled=labeled,
+        text_column=run.text_columns[0],
+        label_column=label_column,
+        gold=gold,
+        gold_text_column=data.gold_text_column,
+        created_by_id=actor.id,
+    )
     student = data.student
     job = training_service.create_job(
         session,
@@ -113,8 +125,8 @@ def create_distillation(
             name=f"{data.name} · student"[:200],
             task_type=student.task_type,
             trainer=student.trainer,
-            dataset_id=labeled.id,
-            columns={"text": run.text_columns[0], "label": _label_column(labeled)},
+            dataset_id=training.dataset.id,
+            columns={"text": run.text_columns[0], "label": label_column},
             params=student.params,
             seed=student.seed,
         ),
@@ -125,7 +137,9 @@ def create_distillation(
         project_id=run.project_id,
         name=data.name,
         labeling_run_id=run.id,
-        training_dataset_id=labeled.id,
+        training_dataset_id=training.dataset.id,
+        training_rows=training.rows,
+        gold_overlap_removed=training.gold_overlap_removed,
         gold_dataset_id=gold.id,
         gold_text_column=data.gold_text_column,
         gold_label_column=data.gold_label_column,

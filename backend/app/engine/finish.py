@@ -46,6 +46,9 @@ def record_outcome(
         return "lost"
     mine = (TrainingJob.worker == worker,)
     output = claim.child.output_dir
+    if outcome.cpu_seconds is not None:
+        job.cpu_seconds = (job.cpu_seconds or 0.0) + outcome.cpu_seconds
+        session.flush()
     if job.status == JobStatus.cancelling or outcome.cancel_requested:
         end_job(
             session,

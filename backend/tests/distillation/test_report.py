@@ -39,7 +39,19 @@ def test_interval_narrows_with_more_rows() -> None:
 
 
 def test_no_rows_gives_no_scores() -> None:
-    assert quality([], []) == {"n": 0, "accuracy": None, "macro_f1": None}
+    assert quality([], []) == {"n": 0, "classes": 0, "accuracy": None, "macro_f1": None}
+
+
+def test_one_gold_class_scores_accuracy_with_its_interval_and_no_macro_f1() -> None:
+    truth = ["正面"] * 50
+    predicted = ["正面"] * 45 + ["负面"] * 5
+    scores = quality(truth, predicted)
+    assert scores["classes"] == 1 and scores["macro_f1"] is None
+    accuracy = scores["accuracy"]
+    assert accuracy["value"] == pytest.approx(accuracy_score(truth, predicted)) == 0.9
+    assert 0 <= accuracy["ci_low"] < accuracy["value"] < accuracy["ci_high"] <= 1
+    perfect = quality(truth, truth)["accuracy"]
+    assert perfect == {"value": 1.0, "ci_low": 1.0, "ci_high": 1.0}
 
 
 def test_latency_percentiles() -> None:
@@ -52,7 +64,7 @@ def test_break_even_is_one_off_cost_over_the_saving_per_prediction() -> None:
         teacher_cost=2.0,
         teacher_predictions=1000,
         student_cpu_seconds_per_prediction=0.0036,
-        training_seconds=360.0,
+        training_cpu_seconds=360.0,
         cpu_hour_price=1.0,
     )
     assert figures["teacher_per_1k"] == pytest.approx(2.0)
@@ -64,7 +76,7 @@ def test_break_even_is_one_off_cost_over_the_saving_per_prediction() -> None:
         teacher_cost=0.001,
         teacher_predictions=1000,
         student_cpu_seconds_per_prediction=36.0,
-        training_seconds=0.0,
+        training_cpu_seconds=0.0,
         cpu_hour_price=1.0,
     )
     assert dearer["break_even_predictions"] is None

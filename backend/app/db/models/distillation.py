@@ -4,7 +4,7 @@ import enum
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String
+from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, IdMixin, TimestampMixin
@@ -36,6 +36,9 @@ class Distillation(IdMixin, TimestampMixin, Base):
     gold_dataset_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("datasets.id", ondelete="SET NULL")
     )
+    # rows of the training set, and labeled rows left out because their text is a gold text
+    training_rows: Mapped[int | None] = mapped_column(Integer)
+    gold_overlap_removed: Mapped[int | None] = mapped_column(Integer)
     gold_text_column: Mapped[str] = mapped_column(String(255))
     gold_label_column: Mapped[str] = mapped_column(String(255))
     student: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -99,6 +99,9 @@ class TrainingJob(IdMixin, TimestampMixin, Base):
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # CPU-seconds its child processes used (user + system, waited descendants included),
+    # summed over the attempts this engine saw end
+    cpu_seconds: Mapped[float | None] = mapped_column(Float)
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancel_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
