@@ -2,9 +2,10 @@
 
 SPEC is the JSON the `distill_eval` handler writes: the student's model version, the gold set,
 the teacher-labeled dataset and the student's training set (Parquet paths and columns), the
-teacher's recorded calls, the training's CPU-seconds and the CPU-hour price. Each gold row is predicted alone through the inference
-service, as a single-row request would be, timing it (wall clock) and its CPU time; the child
-ends with one JSON line on stdout, `{"type": "result", "report": …}`.
+teacher's recorded calls, the training's CPU-seconds and the CPU-hour price. Each gold row is
+predicted alone through the inference service, as a single-row request would be, timing it
+(wall clock) and its CPU time; the child ends with one JSON line on stdout,
+`{"type": "result", "report": …}`.
 """
 
 import json
