@@ -383,3 +383,63 @@ def test_bad_input_is_refused_and_nothing_is_stored(
     not_ready = client.get(f"/api/v1/distillations/{failed['id']}/report.csv", headers=headers)
     assert not_ready.status_code == 409
     assert not_ready.json()["error"]["code"] == "report_not_ready"
+
+
+def test_a_gold_set_of_one_class_gives_accuracy_and_a_note_instead_of_macro_f1(
+    jobs_client: TestClient,  # noqa: F811
+    jobs_app: FastAPI,  # noqa: F811
+    jobs_db: Database,  # noqa: F811
+    owner: dict[str, str],
+    teacher: TeacherServer,
+) -> None:
+    client, headers = jobs_client, owner
+    project = personal_project(client, headers)
+    reviews = _reviews().iloc[:100]
+    teacher.answer = _teacher_answer(dict(zip(reviews["评论"], reviews["真实标签"], strict=True)))
+    unlabeled = upload_csv(client, headers, project, reviews[["评论"]], "评论.csv")
+    positive = reviews[reviews["真实标签"] == "正面"].iloc[:12]
+    gold = upload_csv(client, headers, project, positive, "正面金标准.csv")
+    run_id = _labeling_run(client, headers, project, unlabeled["id"], teacher.base_url)
+    assert _labeled(client, headers, run_id)["status"] == "succeeded"
+    body = {
+        "name": "单类金标准",
+        "labeling_run_id": run_id,
+        "gold_dataset_id": gold["id"],
+        "gold_text_column": "评论",
+        "gold_label_column": "真实标签",
+    }
+    created = client.post("/api/v1/distillations", headers=headers, json=body)
+    assert created.status_code == 201, created.text
+    done = _wait(client, headers, created.json()["id"])
+    assert done["status"] == "succeeded", done
+    report = done["report"]
+    assert report["gold_classes"] == ["正面"]
+    assert report["gold_overlap_removed"] == len(positive)
+
+    predicted = client.post(
+        f"/api/v1/models/{done['model_version_id']}/predict",
+        headers=headers,
+        json={"inputs": list(positive["评论"])},
+    )
+    labels = [p["label"] for p in predicted.json()["predictions"]]
+    for model, expected in (
+        ("student", accuracy_score(positive["真实标签"], labels)),
+        ("teacher", sum(not _wrong(t) for t in positive["评论"]) / len(positive)),
+    ):
+        scores = report["quality"][model]
+        assert scores["classes"] == 1 and scores["macro_f1"] is None
+        accuracy = scores["accuracy"]
+        assert accuracy["value"] == pytest.approx(expected)
+        assert 0 <= accuracy["ci_low"] <= accuracy["value"] <= accuracy["ci_high"] <= 1
+    (note,) = report["notes"]
+    assert note["code"] == "one_gold_class" and note["label"] == "正面"
+    assert "macro-F1 is not defined" in note["message"]
+
+    base = f"/api/v1/distillations/{done['id']}"
+    markdown = client.get(f"{base}/report.md", headers=headers).text
+    assert "## 说明 Notes" in markdown and note["message"] in markdown
+    table = list(
+        csv.DictReader(io.StringIO(client.get(f"{base}/report.csv", headers=headers).text))
+    )
+    f1_rows = [r for r in table if r["metric"] == "macro_f1"]
+    assert len(f1_rows) == 2 and all(r["value"] == "" for r in f1_rows)

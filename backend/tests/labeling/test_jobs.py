@@ -289,3 +289,44 @@ def test_preview_asks_the_teachers_and_the_run_reuses_their_answers(
     _never_paid_twice(teacher)
     assert len(teacher.paid) == 2 * len(set(REVIEWS))
     assert Decimal(done["cost"]) < Decimal(done["estimate"]["cost"])  # the previewed rows were free
+
+
+def test_gbk_csv_with_chinese_text_is_labeled_and_its_output_keeps_the_text(
+    client: TestClient,
+    admin_headers: dict[str, str],
+    jobs: Setup,
+    teacher: TeacherServer,
+) -> None:
+    """A CSV saved in GBK (as Excel on Chinese Windows saves it) keeps its text when labeled."""
+    reviews = [*REVIEWS, "客服回复很及时，赞！", "物流慢得离谱；差评"]
+    content = "编号,评论\n" + "".join(f"{i},{text}\n" for i, text in enumerate(reviews))
+    data = content.encode("gbk")
+    assert data != content.encode("utf-8")
+    project = client.get("/api/v1/projects", headers=admin_headers).json()["items"][0]["id"]
+    uploaded = client.post(
+        f"/api/v1/data/upload?project_id={project}",
+        files={"file": ("评论-gbk.csv", data, "text/csv")},
+        headers=admin_headers,
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    assert uploaded.json()["encoding"].lower() in ("gbk", "gb18030", "gb2312")
+
+    body = _two_teachers(jobs, dataset_id=uploaded.json()["id"])
+    created = client.post(URL, json=body, headers=admin_headers)
+    assert created.status_code == 201, created.text
+    done = _wait(
+        client,
+        admin_headers,
+        created.json()["id"],
+        lambda r: r["status"] in FINISHED and r["output_dataset_id"] is not None,
+    )
+    assert done["status"] == "succeeded" and done["rows_done"] == len(reviews)
+    # the teachers were asked about the Chinese text itself, not mojibake
+    asked = {paid.prompt.rsplit("文本：", 1)[-1].strip() for paid in teacher.paid}
+    assert set(reviews) <= asked
+
+    preview = client.get(
+        f"/api/v1/datasets/{done['output_dataset_id']}/preview?limit=100", headers=admin_headers
+    ).json()
+    assert [row["评论"] for row in preview["rows"]] == reviews
+    assert [row["label"] for row in preview["rows"]] == [_expected(text) for text in reviews]
