@@ -51,6 +51,8 @@ export interface Interval {
 
 export interface Quality {
   n: number;
+  /** Classes in the gold labels scored; with one, macro-F1 is null (see the report's notes). */
+  classes?: number;
   accuracy: Interval | null;
   macro_f1: Interval | null;
 }
@@ -66,12 +68,17 @@ export interface DistillationReport {
   gold_rows: number;
   /** Gold texts the student also trained on (its scores on them are not on unseen data). */
   gold_rows_in_training: number;
+  gold_classes?: string[];
+  /** Rows the student trained on, and labeled rows left out because their text is a gold text. */
+  training_rows?: number | null;
+  gold_overlap_removed?: number | null;
   currency: string;
   cpu_hour_price: number;
   quality: { student: Quality; teacher: Quality };
   latency: { student: Latency; teacher: Latency };
   student_cpu_seconds_per_prediction: number;
-  training_seconds: number;
+  /** CPU-seconds of the student's train job (its child processes); null when not recorded. */
+  training_cpu_seconds: number | null;
   teacher_usage: {
     calls: number;
     input_tokens: number;
@@ -89,4 +96,12 @@ export interface DistillationReport {
     one_off_cost: number;
     break_even_predictions: number | null;
   };
+  /** What a reader must know to read the figures right (`code` is translated, `message` is English). */
+  notes?: ReportNote[];
+}
+
+export interface ReportNote {
+  code: string;
+  message: string;
+  label?: string;
 }

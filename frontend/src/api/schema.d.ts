@@ -2110,6 +2110,11 @@ export interface components {
             gold_dataset_id: string | null;
             /** Gold Label Column */
             gold_label_column: string;
+            /**
+             * Gold Overlap Removed
+             * @description Labeled rows left out of the training set because their text (NFKC-normalised, stripped) is in the gold set.
+             */
+            gold_overlap_removed: number | null;
             /** Gold Text Column */
             gold_text_column: string;
             /**
@@ -2146,8 +2151,13 @@ export interface components {
             };
             /** Train Job Id */
             train_job_id: string | null;
-            /** Training Dataset Id */
+            /**
+             * Training Dataset Id
+             * @description The student's training set: the run's labeled rows whose text is not a gold text (a dataset derived from the run's output).
+             */
             training_dataset_id: string | null;
+            /** Training Rows */
+            training_rows: number | null;
             /**
              * Updated At
              * Format: date-time
@@ -2398,6 +2408,11 @@ export interface components {
             columns: {
                 [key: string]: unknown;
             };
+            /**
+             * Cpu Seconds
+             * @description CPU-seconds (user + system) the job's child processes used, the descendants they waited for included, summed over its attempts that ended; null before the first ends.
+             */
+            cpu_seconds: number | null;
             /**
              * Created At
              * Format: date-time

@@ -168,6 +168,12 @@ const en: Messages = {
     labelingCost: "Teacher labeling cost", trainingCost: "Student training cost", goldRows: "Gold rows", rows: "{{n}} rows",
     goldOverlap: "{{n}} rows, {{seen}} of them also in the training data", downloadMd: "Download report (Markdown)", downloadCsv: "Download figures (CSV)", per1k: "Per 1,000 predictions",
     teacherCalls: "Teacher calls: {{calls}}, {{input}} input tokens ({{cached}} cached), {{output}} output tokens",
+    trainingCpu: "{{seconds}} CPU-seconds", trainingSet: "Training set", trainingRows: "{{n}} rows ({{removed}} labeled rows whose text is a gold text removed)",
+    notes: {
+      one_gold_class: "The gold set has one class ({{label}}): macro-F1 is not defined and left empty; accuracy, that class's recall, is the quality figure, its interval resampling the rows",
+      gold_rows_in_training: "Some gold texts are in the student's training data: its scores on those rows are not on unseen data",
+      training_cpu_not_recorded: "The student's training CPU time was not recorded: the training cost counts 0",
+    },
     cpuPrice: "CPU price: {{price}} {{currency}} per CPU-hour",
   },
   logLevels: { debug: "Debug", info: "Info", warning: "Warning", error: "Error" },

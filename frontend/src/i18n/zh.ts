@@ -158,6 +158,12 @@ const zh = {
     labelingCost: "教师标注成本", trainingCost: "学生训练成本", goldRows: "金标准行数", rows: "{{n}} 行",
     goldOverlap: "{{n}} 行，其中 {{seen}} 行也在训练数据中", downloadMd: "下载报告（Markdown）", downloadCsv: "下载数据（CSV）", per1k: "每千次预测",
     teacherCalls: "教师调用：{{calls}} 次，输入 {{input}} tokens（缓存 {{cached}}），输出 {{output}} tokens",
+    trainingCpu: "{{seconds}} CPU 秒", trainingSet: "训练集", trainingRows: "{{n}} 行（已去除 {{removed}} 行与金标准文本相同的标注数据）",
+    notes: {
+      one_gold_class: "金标准集只有一个类别（{{label}}）：宏平均 F1 无意义，不予计算；准确率即该类别的召回率，其置信区间按行重采样",
+      gold_rows_in_training: "部分金标准文本也在学生的训练数据中：这些行上的得分不是在未见过的数据上测得的",
+      training_cpu_not_recorded: "未记录学生训练的 CPU 时间：训练成本按 0 计",
+    },
     cpuPrice: "CPU 单价：{{price}} {{currency}}/CPU 小时",
   },
   logLevels: { debug: "调试", info: "信息", warning: "警告", error: "错误" },

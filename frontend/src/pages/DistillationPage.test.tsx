@@ -7,18 +7,22 @@ import { DistillationPage } from "./DistillationPage";
 const interval = (value: number) => ({ value, ci_low: value - 0.04, ci_high: value + 0.03 });
 const REPORT = {
   gold_rows: 40,
-  gold_rows_in_training: 10,
+  gold_rows_in_training: 0,
+  gold_classes: ["正面", "负面"],
+  training_rows: 120,
+  gold_overlap_removed: 40,
   currency: "CNY",
   cpu_hour_price: 0.3,
   quality: {
-    student: { n: 40, accuracy: interval(0.85), macro_f1: interval(0.84) },
-    teacher: { n: 40, accuracy: interval(0.9), macro_f1: interval(0.9) },
+    student: { n: 40, classes: 2, accuracy: interval(0.85), macro_f1: interval(0.84) },
+    teacher: { n: 40, classes: 2, accuracy: interval(0.9), macro_f1: interval(0.9) },
   },
   latency: { student: { n: 40, p50_ms: 1.2, p95_ms: 2.5 }, teacher: { n: 160, p50_ms: 800, p95_ms: 1500 } },
   student_cpu_seconds_per_prediction: 0.001,
-  training_seconds: 4.2,
+  training_cpu_seconds: 4.2,
   teacher_usage: { calls: 160, input_tokens: 20000, cached_input_tokens: 5000, output_tokens: 2400, cost: "0.05", predictions: 160, models: ["qwen-plus"] },
   cost: { teacher_per_1k: 0.3125, student_per_1k: 0.0000833, teacher_labeling_cost: 0.05, training_cost: 0.00035, one_off_cost: 0.05035, break_even_predictions: 161160.2 },
+  notes: [],
 };
 const DISTILLATION = {
   id: "x1", project_id: "p1", name: "情感蒸馏", labeling_run_id: "r1", training_dataset_id: "d2", gold_dataset_id: "d3",
@@ -47,11 +51,30 @@ describe("DistillationPage", () => {
     expect(screen.getByText("已完成")).toBeInTheDocument();
     for (const chart of ["quality-chart", "latency-chart", "cost-chart"]) expect(screen.getByTestId(chart)).toBeInTheDocument();
     expect(screen.getByText("盈亏平衡预测量")).toBeInTheDocument();
-    expect(screen.getByText("40 行，其中 10 行也在训练数据中")).toBeInTheDocument();
+    expect(screen.getByText("40 行，其中 0 行也在训练数据中")).toBeInTheDocument();
+    expect(screen.getByText("120 行（已去除 40 行与金标准文本相同的标注数据）")).toBeInTheDocument();
+    expect(screen.getByText(/4\.2 CPU 秒/)).toBeInTheDocument();
     expect(screen.getByText((161161).toLocaleString("zh"))).toBeInTheDocument();
     expect(screen.getByTestId("download-md")).toHaveTextContent("下载报告（Markdown）");
     const quality = options[0] as { series: { type: string; data: unknown[] }[] };
     expect(quality.series[1]).toMatchObject({ type: "custom", data: [[0, 0.85 - 0.04, 0.85 + 0.03], [1, 0.9 - 0.04, 0.9 + 0.03], [2, 0.84 - 0.04, 0.84 + 0.03], [3, 0.9 - 0.04, 0.9 + 0.03]] });
+  });
+
+  it("shows a one-class gold set's note and only the accuracy bars", async () => {
+    const oneClass = {
+      ...REPORT,
+      gold_classes: ["正面"],
+      quality: {
+        student: { n: 40, classes: 1, accuracy: interval(0.85), macro_f1: null },
+        teacher: { n: 40, classes: 1, accuracy: interval(0.9), macro_f1: null },
+      },
+      notes: [{ code: "one_gold_class", message: "Every gold row has the label '正面'", label: "正面" }],
+    };
+    stubApi({ "GET /api/v1/distillations/x1": () => json({ ...DISTILLATION, report: oneClass }) });
+    renderWithProviders(<DistillationPage />, { path: "/distillations/:id", route: "/distillations/x1" });
+    expect(await screen.findByTestId("note-one_gold_class")).toHaveTextContent("金标准集只有一个类别（正面）");
+    const quality = options[0] as { series: { type: string; data: unknown[] }[] };
+    expect(quality.series[1].data).toHaveLength(2);
   });
 
   it("says the report is on its way while the student trains", async () => {

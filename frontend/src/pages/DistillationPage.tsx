@@ -76,9 +76,27 @@ function Report({ id, report }: { id: string; report: DistillationReport }) {
             </Row>
             <Descriptions size="small" column={1} style={{ marginTop: 16 }}>
               <Descriptions.Item label={t("distill.labelingCost")}>{money(cost.teacher_labeling_cost)}</Descriptions.Item>
-              <Descriptions.Item label={t("distill.trainingCost")}>{money(cost.training_cost)}</Descriptions.Item>
+              <Descriptions.Item label={t("distill.trainingCost")}>
+                {money(cost.training_cost)}
+                {report.training_cpu_seconds != null && ` · ${t("distill.trainingCpu", { seconds: report.training_cpu_seconds.toFixed(1) })}`}
+              </Descriptions.Item>
               <Descriptions.Item label={t("distill.goldRows")}>{t("distill.goldOverlap", { n: report.gold_rows, seen: report.gold_rows_in_training })}</Descriptions.Item>
+              {report.training_rows != null && (
+                <Descriptions.Item label={t("distill.trainingSet")}>
+                  {t("distill.trainingRows", { n: report.training_rows, removed: report.gold_overlap_removed ?? 0 })}
+                </Descriptions.Item>
+              )}
             </Descriptions>
+            {(report.notes ?? []).map((note) => (
+              <Alert
+                key={note.code}
+                type="info"
+                showIcon
+                style={{ marginBottom: 8 }}
+                data-testid={`note-${note.code}`}
+                message={t(`distill.notes.${note.code}`, { defaultValue: note.message, label: note.label })}
+              />
+            ))}
             <Typography.Paragraph type="secondary">
               {t("distill.teacherCalls", { calls: usage.calls, input: usage.input_tokens, cached: usage.cached_input_tokens, output: usage.output_tokens })}
               <br />
