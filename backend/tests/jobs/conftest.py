@@ -28,7 +28,7 @@ from app.engine.config import JobSettings
 from app.engine.context import JobEngine
 from app.main import create_app
 from tests.conftest import TEST_DATABASE, TEST_SECRET, make_settings
-from tests.jobs.sleep_kind import SleepHandler
+from tests.jobs.sleep_kind import DefaultQueueSleepHandler, SleepHandler
 
 BACKEND_DIR = Path(__file__).resolve().parents[2]
 JOBS_REDIS_URL = os.environ.get("TEST_JOBS_REDIS_URL", "redis://127.0.0.1:6379/11")
@@ -182,6 +182,7 @@ def jobs_app(
     application = create_app(make_settings(database_url, storage_root, **overrides))
     application.state.job_settings = job_settings
     application.state.job_kinds.register(SleepHandler())
+    application.state.job_kinds.register(DefaultQueueSleepHandler())
     return application
 
 

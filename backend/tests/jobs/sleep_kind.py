@@ -15,6 +15,7 @@ from app.engine.kinds import ChildSpec, Ending, JobKinds, Queue
 from app.job_kinds import job_kinds
 
 SLEEP = "test_sleep"
+SLEEP_DEFAULT = "test_sleep_d"
 OUTCOMES = "outcomes.txt"
 
 
@@ -47,6 +48,13 @@ class SleepHandler:
         return ending
 
 
+class DefaultQueueSleepHandler(SleepHandler):
+    """The sleep kind on the default queue: it runs beside a sleep job on the embedded engine."""
+
+    kind = SLEEP_DEFAULT
+    queue: Queue = "default"
+
+
 def _folder(job: TrainingJob) -> Path:
     return Path(job.payload["notes_dir"])
 
@@ -55,4 +63,5 @@ def kinds_with_sleep(settings: Settings) -> JobKinds:
     """The platform's kinds plus the sleep kind."""
     kinds = job_kinds(settings)
     kinds.register(SleepHandler())
+    kinds.register(DefaultQueueSleepHandler())
     return kinds

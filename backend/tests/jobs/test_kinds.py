@@ -17,23 +17,34 @@ from app.db.models import JobEvent, JobStatus, TrainingJob
 from app.db.session import Database
 from app.engine.context import JobEngine
 from app.engine.control import request_cancel
-from tests.jobs.sleep_kind import OUTCOMES, SLEEP
+from tests.jobs.sleep_kind import OUTCOMES, SLEEP, SLEEP_DEFAULT
 
 FINISHED = ("succeeded", "failed", "cancelled")
 
 
 def submit_sleep(
-    engine: JobEngine, project_id: uuid.UUID, notes: Path, steps: int, step_seconds: float
+    engine: JobEngine,
+    project_id: uuid.UUID,
+    notes: Path,
+    steps: int,
+    step_seconds: float,
+    kind: str = SLEEP,
+    **extra: Any,
 ) -> uuid.UUID:
     """Queue a sleep job (sent once committed)."""
     with engine.db.session_scope() as session:
         job = TrainingJob(
-            kind=SLEEP,
+            kind=kind,
             project_id=project_id,
             name="sleep",
             task_type="",
             trainer="",
-            payload={"steps": steps, "step_seconds": step_seconds, "notes_dir": str(notes)},
+            payload={
+                "steps": steps,
+                "step_seconds": step_seconds,
+                "notes_dir": str(notes),
+                **extra,
+            },
             max_attempts=2,
         )
         engine.submit(session, job)
@@ -101,6 +112,38 @@ def test_a_registered_kind_is_claimed_heartbeats_and_succeeds(
     assert done["message"] == "slept 30 steps" and done["progress"] == 1.0
     assert status_events(jobs_db, job_id) == ["running", "succeeded"]
     assert (tmp_path / OUTCOMES).read_text() == "succeeded\n"
+
+
+def test_each_job_records_the_cpu_seconds_of_its_own_child_while_another_runs(
+    jobs_engine: JobEngine, jobs_db: Database, project: uuid.UUID, tmp_path: Path
+) -> None:
+    """A job that spins (in a grandchild) and one that sleeps through it, side by side."""
+    release = tmp_path / "release"
+    sleeper = submit_sleep(
+        jobs_engine, project, tmp_path / "a", steps=1, step_seconds=0, wait_for=str(release)
+    )
+    wait_row(jobs_db, sleeper, lambda job: job["status"] == "running")
+    burner = submit_sleep(
+        jobs_engine,
+        project,
+        tmp_path / "b",
+        steps=1,
+        step_seconds=0,
+        kind=SLEEP_DEFAULT,
+        burn_cpu=1.5,
+    )
+    burnt = wait_row(jobs_db, burner)
+    assert job_row(jobs_db, sleeper)["status"] == "running"  # it ran beside the burner
+    release.touch()
+    slept = wait_row(jobs_db, sleeper)
+    assert burnt["status"] == slept["status"] == "succeeded"
+    spun = float(burnt["message"].split()[2])  # what the child saw its grandchild use
+    assert spun >= 1.5
+    # the burner's figure counts its waited grandchild; the sleeper's holds none of it
+    assert burnt["cpu_seconds"] >= spun
+    wall = (burnt["finished_at"] - burnt["started_at"]).total_seconds()
+    assert burnt["cpu_seconds"] <= wall * (os.cpu_count() or 1)
+    assert 0 < slept["cpu_seconds"] < spun
 
 
 def test_kill_nine_of_the_child_requeues_the_job(
