@@ -61,6 +61,13 @@ def store_training_set(
     in_gold = answered[text_column].map(lambda text: normalised(text) in gold_set)
     kept = answered[~in_gold].reset_index(drop=True)
     removed = int(in_gold.sum())
+    if answered.empty:
+        raise UnprocessableInput(
+            "labeling_run_id: the teacher gave no row of the run a label; the student would "
+            "have nothing to train on.",
+            code="no_training_rows",
+            details={"labeled_rows": 0, "gold_overlap_removed": 0},
+        )
     if kept.empty:
         raise UnprocessableInput(
             f"gold_dataset_id: every one of the {len(answered)} labeled rows has a text of the "
