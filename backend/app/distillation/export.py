@@ -57,6 +57,11 @@ def rows(report: dict[str, Any]) -> list[dict[str, Any]]:
             | {"ci_low": None, "ci_high": None, "unit": currency}
         )
     out.append(
+        {"section": "cost", "metric": "training_cpu_seconds", "model": "student"}
+        | {"value": report.get("training_cpu_seconds"), "ci_low": None, "ci_high": None}
+        | {"unit": "CPU-seconds"}
+    )
+    out.append(
         {
             "section": "cost",
             "metric": "break_even_predictions",

@@ -302,6 +302,8 @@ def test_distil_a_labeling_run_into_a_student_and_report(
     )
     row = next(r for r in table if r["metric"] == "accuracy" and r["model"] == "teacher")
     assert float(row["value"]) == pytest.approx(report["quality"]["teacher"]["accuracy"]["value"])
+    row = next(r for r in table if r["metric"] == "training_cpu_seconds")
+    assert float(row["value"]) == pytest.approx(cpu) and row["unit"] == "CPU-seconds"
     listed = client.get(f"/api/v1/distillations?project_id={project}", headers=headers).json()
     assert [item["id"] for item in listed["items"]] == [done["id"]]
 
