@@ -48,7 +48,7 @@ LABELS = [label["name"] for label in TASK["labels"]]
 STUDENT_PARAMS: dict[str, Any] = {
     "base_model": BASE,
     "max_seq_length": 128,
-    "epochs": 4,
+    "epochs": 2,
     "batch_size": 8,
     "gradient_accumulation_steps": 1,
     "learning_rate": 2e-2,
