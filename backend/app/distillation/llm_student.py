@@ -1,14 +1,16 @@
 """An LLM student of a classify run: it learns prompt → label, and its answers are read as labels.
 
-The prompt is the text under an instruction that lists the label set; the distillation stores
-the instruction, so the evaluation asks the gold rows exactly as the training data did. The
-training data is the teacher-labeled rows as a prompt column and a response column (the
-teacher's label), the table layout the `llm_sft` trainer reads.
+A text classifier student trains on the labeled dataset itself (`StudentData` with its text and
+label columns). An LLM student's prompt is the text under an instruction that lists the label
+set; the distillation stores the instruction, so the evaluation asks the gold rows exactly as
+the training data did. Its training data is the teacher-labeled rows as a prompt column and a
+response column (the teacher's label), the table layout the `llm_sft` trainer reads.
 """
 
 import shutil
 import uuid
 from collections.abc import Collection
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,7 @@ from app.core.config import Settings
 from app.core.errors import UnprocessableInput
 from app.datasets.service import load_frame
 from app.datasets.storage import dataset_dir
-from app.db.models import Dataset
+from app.db.models import Dataset, LabelingRun
 from app.labeling.output import stage_dataset
 from app.trainers.base import TrainerError
 from app.trainers.registry import UnknownTrainerError, get_trainer
@@ -72,18 +74,28 @@ def check_params(settings: Settings, trainer_name: str, params: dict[str, Any]) 
         ) from exc
 
 
-def stage_training_data(
+@dataclass
+class StudentData:
+    """The student's training dataset, its columns, and what the distillation keeps about it."""
+
+    dataset: Dataset
+    columns: dict[str, str]
+    stored: dict[str, Any] = field(default_factory=dict)
+
+
+def training_data(
     session: Session,
     settings: Settings,
+    run: LabelingRun,
     labeled: Dataset,
-    *,
-    text_column: str,
-    label_column: str,
-    instruction_text: str,
+    teacher_columns: dict[str, str],
     created_by_id: uuid.UUID,
-) -> Dataset:
-    """The labeled rows the teacher answered, as prompt and response, in a new dataset."""
-    frame = load_frame(settings, labeled)
+) -> StudentData:
+    """The rows the teacher answered, as prompt → label pairs in a new dataset."""
+    labels = [label["name"] for label in run.task["labels"]]
+    instruction_text = instruction(labels)
+    text_column, label_column = teacher_columns["text"], teacher_columns["label"]
+    frame = load_frame(settings, labeled, [text_column, label_column])
     answered = frame[frame[label_column].notna() & frame[text_column].notna()]
     answered = answered[answered[label_column].astype(str).str.strip() != ""]
     if answered.empty:
@@ -97,7 +109,7 @@ def stage_training_data(
             RESPONSE_COLUMN: [str(label) for label in answered[label_column]],
         }
     )
-    return stage_dataset(
+    dataset = stage_dataset(
         session,
         settings,
         pairs,
@@ -105,6 +117,11 @@ def stage_training_data(
         name=f"{labeled.name} · prompts",
         description="The teacher's labels as prompt → response pairs for an LLM student.",
         created_by_id=created_by_id,
+    )
+    return StudentData(
+        dataset,
+        {"prompt": PROMPT_COLUMN, "response": RESPONSE_COLUMN},
+        {"instruction": instruction_text, "labels": labels, "teacher_columns": teacher_columns},
     )
 
 

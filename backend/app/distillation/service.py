@@ -1,7 +1,6 @@
 """Distillation use cases (services never commit; the request's unit of work does)."""
 
 import uuid
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
@@ -111,29 +110,12 @@ def create_distillation(
     if llm:
         llm_student.check_params(settings, trainer, student.params)
     labeled = _labeled_dataset(session, engine, run)
-    text_column, label_column = run.text_columns[0], _label_column(labeled)
-    student_data, columns = labeled, {"text": text_column, "label": label_column}
-    prompt: dict[str, Any] = {}
-    if llm:
-        labels = [label["name"] for label in run.task["labels"]]
-        prompt = {
-            "instruction": llm_student.instruction(labels),
-            "labels": labels,
-            "teacher_columns": columns,
-        }
-        student_data = llm_student.stage_training_data(
-            session,
-            settings,
-            labeled,
-            text_column=text_column,
-            label_column=label_column,
-            instruction_text=prompt["instruction"],
-            created_by_id=actor.id,
-        )
-        columns = {
-            "prompt": llm_student.PROMPT_COLUMN,
-            "response": llm_student.RESPONSE_COLUMN,
-        }
+    teacher_columns = {"text": run.text_columns[0], "label": _label_column(labeled)}
+    taught = (
+        llm_student.training_data(session, settings, run, labeled, teacher_columns, actor.id)
+        if llm
+        else llm_student.StudentData(labeled, teacher_columns)
+    )
     try:
         job = training_service.create_job(
             session,
@@ -143,8 +125,8 @@ def create_distillation(
                 name=f"{data.name} · student"[:200],
                 task_type=student.task_type,
                 trainer=trainer,
-                dataset_id=student_data.id,
-                columns=columns,
+                dataset_id=taught.dataset.id,
+                columns=taught.columns,
                 params=student.params,
                 seed=student.seed,
             ),
@@ -152,8 +134,8 @@ def create_distillation(
             ip=ip,
         )
     except BaseException:
-        if student_data is not labeled:
-            llm_student.discard_files(settings, student_data)
+        if taught.dataset is not labeled:
+            llm_student.discard_files(settings, taught.dataset)
         raise
     distillation = Distillation(
         project_id=run.project_id,
@@ -167,7 +149,7 @@ def create_distillation(
             **student.model_dump(mode="json"),
             "trainer": job.trainer,
             "params": job.params,
-            **prompt,
+            **taught.stored,
         },
         train_job_id=job.id,
         created_by_id=actor.id,
