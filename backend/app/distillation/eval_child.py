@@ -43,7 +43,7 @@ def _student_answers(
     """
     settings = Settings(model_storage_path=Path(spec["model_storage_path"]))
     version = ModelVersion(**{**spec["version"], "id": uuid.UUID(spec["version"]["id"])})
-    student = spec.get("student") or {}
+    student = spec["student"]
     column = spec["student_text_column"]
 
     def one(text: str) -> str:
@@ -70,7 +70,7 @@ def _student_labels(
 ) -> tuple[list[str | None], dict[str, Any] | None]:
     """The labels the answers name (None: an LLM answer that names no label) and, for an LLM,
     what it answered."""
-    student = spec.get("student") or {}
+    student = spec["student"]
     if student.get("task_type") != "llm_sft":
         return list(answers), None
     labels = [parse_answer(answer, student["labels"]) for answer in answers]
@@ -113,7 +113,7 @@ def build(spec: dict[str, Any]) -> dict[str, Any]:
     teacher = spec["teacher"]
     price = float(spec["cpu_hour_price"])
     return {
-        "student_task_type": (spec.get("student") or {}).get("task_type", "text_classification"),
+        "student_task_type": spec["student"]["task_type"],
         "llm_answers": llm,
         "gold_rows": len(texts),
         # gold texts the student also trained on (with the teacher's label): its scores on
