@@ -63,10 +63,8 @@ def store_training_set(
     removed = int(in_gold.sum())
     if answered.empty:
         raise UnprocessableInput(
-            "labeling_run_id: the teacher gave no row of the run a label; the student would "
-            "have nothing to train on.",
-            code="no_training_rows",
-            details={"labeled_rows": 0, "gold_overlap_removed": 0},
+            "labeling_run_id: the teacher labeled no row, so the student has nothing to learn.",
+            code="no_labeled_rows",
         )
     if kept.empty:
         raise UnprocessableInput(
