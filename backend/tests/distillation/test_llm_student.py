@@ -20,6 +20,7 @@ from app.datasets.service import load_frame
 from app.db.models import Dataset, Distillation, TrainingJob
 from app.db.session import Database
 from app.distillation.llm_student import render_prompt
+from app.distillation.texts import normalised
 from tests.distillation.test_distillation import (
     TASK,
     _labeled,
@@ -72,9 +73,13 @@ EXTRACT = {
 
 
 def _short_reviews() -> pd.DataFrame:
-    """48 reviews cut to 40 characters (short prompts keep the tiny model's steps fast)."""
-    frame = _reviews().groupby("真实标签").head(24)
-    frame = frame.assign(评论=frame["评论"].str[:40]).drop_duplicates("评论")
+    """64 reviews cut to 40 characters (short prompts keep the tiny model's steps fast).
+
+    A quarter is the gold set, left out of training: the student learns from the other 48.
+    """
+    frame = _reviews().groupby("真实标签").head(32)
+    # stripped: the teacher reads the text back from the prompt without its surrounding spaces
+    frame = frame.assign(评论=frame["评论"].str[:40].str.strip()).drop_duplicates("评论")
     return frame.reset_index(drop=True)
 
 
@@ -177,16 +182,23 @@ def test_an_llm_student_is_distilled_and_reported(
     instruction = student["instruction"]
     assert all(label in instruction for label in LABELS)
 
-    # the student's training data: each labeled text under the instruction → the teacher's label
+    # the student's training data: each labeled text not in the gold set under the instruction
+    # → the teacher's label, derived from the training set without the gold texts
+    gold_texts = {normalised(text) for text in gold_frame["text"]}
+    in_gold = [text for text in reviews["评论"] if normalised(text) in gold_texts]
+    assert created.json()["gold_overlap_removed"] == len(in_gold) == len(gold_frame)
     with jobs_db.session_scope() as session:
         job = session.get_one(TrainingJob, uuid.UUID(created.json()["train_job_id"]))
         assert job.columns == {"prompt": "prompt", "response": "response"}
-        pairs = load_frame(jobs_app.state.settings, session.get_one(Dataset, job.dataset_id))
+        prompts = session.get_one(Dataset, job.dataset_id)
+        assert str(prompts.parent_id) == created.json()["training_dataset_id"]
+        pairs = load_frame(jobs_app.state.settings, prompts)
     expected = {
         render_prompt(instruction, text): ("负面" if label == "正面" else "正面")
         if _wrong(text)
         else label
         for text, label in truth_of.items()
+        if text not in in_gold
     }
     assert dict(zip(pairs["prompt"], pairs["response"], strict=True)) == expected
 
@@ -234,7 +246,9 @@ def test_an_llm_student_is_distilled_and_reported(
     assert report["cost"]["student_per_1k"] == pytest.approx(
         report["student_cpu_seconds_per_prediction"] * price / 3600 * 1000
     )
-    assert report["training_seconds"] > 0
+    train_job = client.get(f"/api/v1/jobs/{done['train_job_id']}", headers=headers).json()
+    assert report["training_cpu_seconds"] == train_job["cpu_seconds"] > 0
+    assert report["cost"]["training_cost"] == pytest.approx(train_job["cpu_seconds"] * price / 3600)
 
     base = f"/api/v1/distillations/{done['id']}"
     markdown = client.get(f"{base}/report.md", headers=headers).text
