@@ -54,7 +54,7 @@ PASSWORD = "Correct-Horse-Battery-9"
 LATENCY = 0.2
 CONCURRENCY = 16
 TASK = {"kind": "classify", "labels": [{"name": "正面"}, {"name": "负面"}]}
-STORE_CALLS = ("cached_answer", "record_calls", "save_row")
+STORE_CALLS = ("cached_answers", "cached_answer", "record_calls", "save_batch")
 WORDS = ["好吃", "难吃", "喜欢", "太差", "实惠", "排队", "环境", "服务", "包装", "味道"]
 
 
