@@ -89,9 +89,9 @@ def load_state(db: Database, settings: Settings, run_id: uuid.UUID) -> RunState:
         done = frozenset(
             session.scalars(select(LabelingRow.row_index).where(LabelingRow.run_id == run_id))
         )
+        recount(session, run)
         run.status = LabelingStatus.running
         run.error = None
-        recount(session, run)
         rows = frame_rows(load_frame(settings, dataset))
         session.flush()
         session.expunge_all()
@@ -227,8 +227,12 @@ def save_batch(
     """
     with db.session_scope() as session:
         _add_calls(session, calls)
-        upsert = _insert(session)(ROWS).on_conflict_do_nothing(
-            index_elements=["run_id", "row_index"]
+        # Without preserve_rowcount an INSERT's rowcount is -1 on PostgreSQL, so a row dropped
+        # as stored already would be counted.
+        upsert = (
+            _insert(session)(ROWS)
+            .on_conflict_do_nothing(index_elements=["run_id", "row_index"])
+            .execution_options(preserve_rowcount=True)
         )
         stored = 0
         for row in rows:
@@ -254,7 +258,7 @@ def save_batch(
 def recount(session: Session, run: LabelingRun) -> None:
     """Set the run's counters to what its stored rows and recorded calls say."""
     rows = select(func.count()).select_from(LabelingRow).where(LabelingRow.run_id == run.id)
-    run.rows_done = session.scalar(rows) or 0
+    rows_done = session.scalar(rows) or 0
     tokens_in, tokens_out, cost = session.execute(
         select(
             func.coalesce(func.sum(LLMCall.input_tokens), 0),
@@ -262,7 +266,8 @@ def recount(session: Session, run: LabelingRun) -> None:
             func.coalesce(func.sum(LLMCall.cost), 0),
         ).where(LLMCall.run_id == run.id)
     ).one()
-    run.input_tokens, run.output_tokens, run.cost = int(tokens_in), int(tokens_out), Decimal(cost)
+    run.rows_done, run.input_tokens, run.output_tokens = rows_done, int(tokens_in), int(tokens_out)
+    run.cost = Decimal(cost)
 
 
 def finish(
@@ -271,6 +276,6 @@ def finish(
     """Record how the run ended, with its counters recounted from its rows and calls."""
     with db.session_scope() as session:
         run = session.get_one(LabelingRun, run_id)
+        recount(session, run)  # before the status, so one UPDATE writes both
         run.status = status
         run.error = error
-        recount(session, run)
