@@ -284,7 +284,8 @@ def report(results: dict[str, dict[str, Any]]) -> str:
         "from the stored rows and calls when a run starts or ends, instead of one UPDATE of the same "
         "`labeling_runs` row per labeled row, which made concurrent commits queue on its lock. The cache is "
         "read in one query per chunk of rows (`cached_answers`), and the teacher client posts the body "
-        "as built (the SDK's typed-parameter transform cost 1–2 ms of CPU per call). Store time is wall time "
+        "as built (the SDK's typed-parameter transform cost 1–2 ms of CPU per call; the bare client still "
+        "pays it through `chat.completions.create`, so the loop can beat it). Store time is wall time "
         "in the writer's thread (GIL waits included) and no longer lies on a row's path.",
         "",
         "| database | loop rows/s | ideal rows/s | loop ÷ ideal (target ≥ 0.9) | bare client req/s | loop ÷ bare client | store ms/row (calls/row) | INSERT+commit ms/row | store ÷ INSERT |",
