@@ -10,9 +10,18 @@ import pytest
 from sqlalchemy import event, func, select
 
 from app.core.config import Settings
-from app.db.models import LabelingRow, LabelingRun, LabelingStatus, LLMCall
+from app.db.models import (
+    JobStatus,
+    LabelingRow,
+    LabelingRun,
+    LabelingStatus,
+    LLMCall,
+    TrainingJob,
+)
 from app.db.session import Database
+from app.engine.kinds import Ending
 from app.labeling import writer
+from app.labeling.label_job import LabelHandler
 from app.labeling.loop import run_labeling
 from tests.labeling.conftest import REVIEWS, Setup
 from tests.labeling.test_loop import _create, _run, _run_row
@@ -110,3 +119,20 @@ def test_two_runners_on_one_run_count_every_row_once(
     assert sorted(indexes) == list(range(len(REVIEWS)))
     assert _counters(db, run_id) == _truth(db, run_id)
     assert _counters(db, run_id)[0] == len(REVIEWS)
+
+
+def test_a_job_that_ends_without_its_child_recounts_the_run(
+    db: Database, settings: Settings, setup: Setup, teacher: TeacherServer
+) -> None:
+    """A child killed after its last attempt never wrote its last counts: the job's end does."""
+    run_id = _create(db, settings, setup)
+    assert _run(db, settings, run_id) == LabelingStatus.succeeded
+    with db.session_scope() as session:
+        run = session.get_one(LabelingRun, run_id)
+        run.status, run.rows_done, run.cost = LabelingStatus.running, 4, Decimal("0.5")
+    ending = Ending(JobStatus.failed, error_code="labeling_crashed", error_message="killed")
+    with db.session_scope() as session:
+        job = TrainingJob(kind="label", subject_id=run_id)
+        LabelHandler(settings).on_outcome(session, job, ending, None)
+    assert _run_row(db, run_id).status == LabelingStatus.failed
+    assert _counters(db, run_id) == _truth(db, run_id)
