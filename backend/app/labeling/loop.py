@@ -95,7 +95,9 @@ class Labeler:
         """Label every row not committed yet, with as many workers as calls may run."""
         todo = iter([i for i in range(len(self.state.rows)) if i not in self.state.done])
         self.rows_done = len(self.state.done)
-        workers = min(MAX_WORKERS, sum(t.setup.config.concurrency for t in self.teachers))
+        workers = min(
+            MAX_WORKERS, sum(t.setup.config.concurrency or MAX_WORKERS for t in self.teachers)
+        )
         await asyncio.gather(*(self._work(todo) for _ in range(max(1, workers))))
 
     async def _work(self, todo: Any) -> None:
