@@ -23,8 +23,13 @@ describe("provider bodies", () => {
     });
   });
 
-  it("update: the key is sent only when typed, blank limits are left out, clearing is explicit", () => {
-    expect(providerUpdateBody(provider)).toEqual({ name: "千问", models: ["qwen-plus"], concurrency: 4, tpm_limit: 100000 });
+  it("update: the key is sent only when typed, limits always (null: unlimited), clearing is explicit", () => {
+    expect(providerUpdateBody(provider)).toEqual({
+      name: "千问", models: ["qwen-plus"], concurrency: 4, rpm_limit: null, tpm_limit: 100000,
+    });
+    expect(providerUpdateBody({ ...provider, concurrency: null, tpm_limit: null })).toMatchObject({
+      concurrency: null, rpm_limit: null, tpm_limit: null,
+    });
     expect(providerUpdateBody({ ...provider, api_key: "sk-new", clear_api_key: true })).toMatchObject({ api_key: "sk-new" });
     expect(providerUpdateBody({ ...provider, api_key: "sk-new", clear_api_key: true })).not.toHaveProperty("clear_api_key");
     expect(providerUpdateBody({ ...provider, clear_api_key: true })).toMatchObject({ clear_api_key: true });
