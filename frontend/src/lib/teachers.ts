@@ -224,7 +224,40 @@ export function rowsPerSecond(
   return (now.rows - before.rows) / ((now.at - before.at) / 1000);
 }
 
-/** Runs still moving: their detail and list pages poll, and they can be stopped. */
+/** Runs still moving: their detail and list pages follow them, and they can be stopped. */
 export const ACTIVE_RUN_STATUSES = new Set(["pending", "running"]);
+
+/** Poll a run only while it moves and its job's live stream is down. */
+export function runPollMs(status: string | undefined, live: boolean, every = 2000): number | false {
+  return status !== undefined && ACTIVE_RUN_STATUSES.has(status) && !live ? every : false;
+}
+
+/** What a `label` job's progress event carries (see the labeling child's progress lines). */
+export interface RunProgress {
+  rows_done: number;
+  rows_total: number;
+  rows_per_s: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost: string;
+}
+
+/** The newest progress event of the stream's timeline, if it is a labeling run's. */
+export function latestRunProgress(timeline: { type: string; data?: Record<string, unknown> | null }[]): RunProgress | null {
+  for (let i = timeline.length - 1; i >= 0; i -= 1) {
+    const { type, data } = timeline[i];
+    if (type === "progress" && data && typeof data.rows_done === "number" && typeof data.cost === "string") {
+      return data as unknown as RunProgress;
+    }
+  }
+  return null;
+}
+
+/** The run with its live progress laid over, while it moves and the progress is not behind it. */
+export function withLiveProgress<R extends LabelingRun>(run: R, progress: RunProgress | null): R {
+  if (!progress || !ACTIVE_RUN_STATUSES.has(run.status) || progress.rows_done < run.rows_done) return run;
+  const { rows_done, rows_total, input_tokens, output_tokens, cost } = progress;
+  return { ...run, rows_done, rows_total, input_tokens, output_tokens, cost };
+}
 /** Runs that can be queued again (answers already paid are reused). */
 export const RESUMABLE_RUN_STATUSES = new Set(["stopped_budget", "cancelled", "failed"]);
