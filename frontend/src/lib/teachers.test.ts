@@ -122,6 +122,8 @@ describe("price form", () => {
     expect(priceBody(priceValues(stored))).toEqual({
       model: "qwen-plus", input_per_m: "0.8", cached_input_per_m: "0.2", output_per_m: "2", currency: "CNY", effective_from: "2026-03-01",
     });
+    const same = { ...stored, input_per_m: "0.80000000", cached_input_per_m: "0.8" };
+    expect(priceValues(same).cached_input_per_m).toBeNull();
   });
 });
 

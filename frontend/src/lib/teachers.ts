@@ -105,12 +105,13 @@ export function providerValues(provider: Provider): ProviderValues {
   };
 }
 
-/** A stored price as the price form starts. */
+/** A stored price as the price form starts; a cached price equal to the input price shows blank
+ * ("same as input"), so correcting the input price corrects both. */
 export function priceValues(price: Price): PriceValues {
   return {
     model: price.model,
     input_per_m: price.input_per_m,
-    cached_input_per_m: price.cached_input_per_m,
+    cached_input_per_m: Number(price.cached_input_per_m) === Number(price.input_per_m) ? null : price.cached_input_per_m,
     output_per_m: price.output_per_m,
     currency: price.currency,
     effective_from: dayjs(price.effective_from),

@@ -84,8 +84,8 @@ describe("TeacherProvidersPage", () => {
     expect(dialog).toHaveTextContent("已完成的调用和标注任务保留当时记录的费用");
     const input = within(dialog).getByTestId("price-input");
     expect(input).toHaveValue("0.8");
+    expect(within(dialog).getByTestId("price-cached")).toHaveValue("");
     fireEvent.change(input, { target: { value: "0.6" } });
-    fireEvent.change(within(dialog).getByTestId("price-cached"), { target: { value: "" } });
     await user.click(screen.getByTestId("save-price"));
     await waitFor(() => expect(patches).toHaveLength(1));
     expect(patches[0]).toEqual({
