@@ -53,7 +53,7 @@ export const enCatalog: Catalog = {
     log_not_found: "No log yet", metrics_disabled: "Metrics are disabled", asset_not_found: "No such asset",
     provider_not_found: "Teacher provider not found", provider_name_taken: "A teacher provider with this name exists already", base_url_required: "An OpenAI-compatible provider needs a base URL",
     unsafe_provider_url: "Base URL not allowed: it must be public https; private addresses need the administrator's allowlist",
-    price_unknown_model: "The price's model \"{{model}}\" is not in the provider's model list", price_exists: "This model has a price on that date already",
+    price_unknown_model: "The price's model \"{{model}}\" is not in the provider's model list", price_exists: "This model has a price on that date already", price_not_found: "Price not found",
     provider_key_unreadable: "The stored API key cannot be decrypted (the server key changed); enter the key again",
     provider_unreachable: "Cannot reach the base URL", provider_http: "The endpoint answered HTTP {{status}}",
     provider_http_401: "Invalid API key (HTTP 401)", provider_http_402: "Insufficient balance (HTTP 402)",

@@ -50,7 +50,7 @@ export const zhCatalog = {
     log_not_found: "还没有日志", metrics_disabled: "指标未启用", asset_not_found: "资源不存在",
     provider_not_found: "教师模型不存在", provider_name_taken: "已有同名的教师模型", base_url_required: "OpenAI 兼容类型需要填写接口地址",
     unsafe_provider_url: "接口地址不允许：必须是 https 的公网地址，内网地址需管理员加入允许列表",
-    price_unknown_model: "价格中的模型「{{model}}」不在该教师模型的模型列表中", price_exists: "该模型在这一天已有价格",
+    price_unknown_model: "价格中的模型「{{model}}」不在该教师模型的模型列表中", price_exists: "该模型在这一天已有价格", price_not_found: "价格不存在",
     provider_key_unreadable: "保存的 API 密钥无法解密（服务器密钥已更换），请重新输入密钥",
     provider_unreachable: "无法连接到接口地址", provider_http: "接口返回 HTTP {{status}}",
     provider_http_401: "API 密钥无效（HTTP 401）", provider_http_402: "账户余额不足（HTTP 402）",
