@@ -87,6 +87,11 @@ export const zhCatalog = {
     rare_classes: "{{count}} 个类别少于 2 行，无法分层划分", target_looks_continuous: "「{{column}}」像连续数值，是否应选回归？",
     duplicate_rows: "{{count}} 行与前面的行完全重复", conflicting_labels: "{{count}} 组相同输入有不同标签",
     too_few_rows: "可用的数据行太少", few_rows: "可用的数据行较少", unknown_task_type: "未知的任务类型",
+    chat_format_unknown: "没有识别出对话数据：需要 messages、conversations、instruction+output 列，或选择提示列和回答列",
+    invalid_json: "第 {{row}} 行：内容不是有效的 JSON", invalid_messages: "第 {{row}} 行：消息格式有误（应为由 role 和 content 组成的列表）",
+    empty_content: "第 {{row}} 行：有内容为空的消息", non_string_content: "第 {{row}} 行：消息内容不是文本",
+    unknown_role: "第 {{row}} 行：消息的角色应为 system、user 或 assistant", no_assistant_turn: "第 {{row}} 行：对话中没有助手的回答",
+    wrong_turn_order: "第 {{row}} 行：对话轮次顺序有误（用户与助手应交替出现，并以助手的回答结尾）",
   },
   auditActions: {
     "auth.login": "登录", "auth.login_failed": "登录失败", "auth.token_family_revoked": "登录凭证被吊销",
