@@ -168,7 +168,12 @@ test("the model page: evaluation, stop check and held-out samples, tuned beside 
   await expect(samples.getByRole("columnheader", { name: "微调后" })).toBeVisible();
   await expect(samples.getByRole("columnheader", { name: "基础模型" })).toBeVisible();
   await expect(samples.locator(".ant-table-row").first()).toContainText("你是网店客服");
+  // The base model's scores and the fine-tuning settings are named in Chinese too.
+  await expect(page.getByText("基础模型 · 准确率").first()).toBeVisible();
   await shot(page, "45-llm-model");
+  await page.getByRole("tab", { name: "模型卡片" }).click();
+  await expect(page.getByTestId("model-card")).toContainText("最大序列长度: 128");
+  await expect(page.getByTestId("model-card")).toContainText("LoRA 秩: 4");
 });
 
 test("the chat playground streams its answer and reports the tokens used", async () => {

@@ -171,6 +171,10 @@ export const enCatalog: Catalog = {
     export_onnx: "Export ONNX",
     onnx_int8: "ONNX INT8",
     eval_batch_size: "Eval batch size",
+    max_seq_length: "Max sequence length", max_steps: "Max steps", lr_scheduler: "LR schedule", packing: "Packing",
+    gradient_checkpointing: "Gradient checkpointing", quantization: "Quantization (QLoRA)", precision: "Precision", eval_every_steps: "Eval every N steps",
+    logging_every_steps: "Log every N steps", checkpoint_every_minutes: "Checkpoint every N minutes", eval_samples: "Eval samples",
+    eval_max_new_tokens: "Eval max new tokens", compare_base: "Compare with base",
   },
   trainers: {
     lora_sft: "LoRA SFT (TRL)",
@@ -205,5 +209,7 @@ export const enCatalog: Catalog = {
     train: "train",
     validation: "validation",
     test: "test",
+    // Not a split: the prefix of a fine-tuned model's scores measured on its base model.
+    base: "base model",
   },
 };

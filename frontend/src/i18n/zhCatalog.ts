@@ -168,6 +168,10 @@ export const zhCatalog = {
     export_onnx: "导出 ONNX",
     onnx_int8: "ONNX INT8 量化",
     eval_batch_size: "评估批大小",
+    max_seq_length: "最大序列长度", max_steps: "最大步数", lr_scheduler: "学习率调度", packing: "序列打包",
+    gradient_checkpointing: "梯度检查点", quantization: "量化（QLoRA）", precision: "精度", eval_every_steps: "评估间隔步数",
+    logging_every_steps: "日志间隔步数", checkpoint_every_minutes: "检查点间隔分钟", eval_samples: "评估样本数",
+    eval_max_new_tokens: "评估生成词元数", compare_base: "与基础模型对比",
   },
   trainers: {
     lora_sft: "LoRA 监督微调（TRL）",
@@ -202,5 +206,7 @@ export const zhCatalog = {
     train: "训练集",
     validation: "验证集",
     test: "测试集",
+    // Not a split: the prefix of a fine-tuned model's scores measured on its base model.
+    base: "基础模型",
   },
 };
