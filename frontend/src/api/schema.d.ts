@@ -3707,10 +3707,13 @@ export interface components {
         };
         /**
          * StudentSpec
-         * @description The student: a text classifier, its trainer and the trainer's params.
+         * @description The student: a text classifier, or an LLM fine-tuned (LoRA) to answer with the label.
          */
         StudentSpec: {
-            /** Params */
+            /**
+             * Params
+             * @description The trainer's params (an LLM's include base_model).
+             */
             params?: {
                 [key: string]: unknown;
             };
@@ -3722,14 +3725,14 @@ export interface components {
             /**
              * Task Type
              * @default text_classification
-             * @constant
+             * @enum {string}
              */
-            task_type?: "text_classification";
+            task_type?: "text_classification" | "llm_sft";
             /**
              * Trainer
-             * @default tfidf_linear
+             * @description Default: tfidf_linear for a text classifier, lora_sft for an LLM.
              */
-            trainer?: string;
+            trainer?: string | null;
         };
         /**
          * TaskTypeInfo

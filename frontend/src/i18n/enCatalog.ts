@@ -43,7 +43,7 @@ export const enCatalog: Catalog = {
     too_few_rows: "Too few usable rows", few_rows: "Few usable rows", empty_split: "The test split is empty: raise the test ratio",
     invalid_split: "Invalid split ratios", missing_column: "Column '{{column}}' is missing",
     labeling_run_not_found: "Labeling run not found or not visible to you", labeling_run_not_succeeded: "The labeling run has not succeeded; it cannot be distilled yet",
-    labeling_run_not_classify: "Only classify labeling runs can be distilled", labeling_run_text_columns: "The run labeled several text columns; a text classifier reads one",
+    labeling_run_not_classify: "Only classify labeling runs can be distilled", labeling_run_text_columns: "The run labeled several text columns; the student reads one", no_labeled_rows: "The teacher labeled no row: the student has nothing to learn",
     currency_mismatch: "The run's currency differs from the CPU-hour price's; costs cannot be compared", gold_column_missing: "The gold set has no column \"{{column}}\"",
     distillation_not_found: "Distillation not found or not visible to you", report_not_ready: "The report is not ready yet", output_deleted: "The labeling run's output dataset was deleted",
     model_not_found: "Model not found or not visible to you", model_name_taken: "This model name is taken",

@@ -147,6 +147,11 @@ const zh = {
     detail: "标注任务详情", params: "参数", createdAt: "创建时间", pendingHint: "等待执行",
   },
   distill: {
+    studentKind: "学生类型", kinds: { classifier: "文本分类器", llm: "大模型微调（LoRA）", llm_sft: "大模型微调（LoRA）", text_classification: "文本分类器" },
+    classifierHelp: "在教师的标签上训练一个轻量文本分类器：最快、最便宜。",
+    llmHelp: "在本地基础模型上用 LoRA 微调：提示为列出类别的指令加文本，回答为教师的标签；评估时回答须与某个类别完全一致。",
+    baseModel: "基础模型", baseModelHelp: "MODEL_STORAGE_PATH/base/ 下已登记的大语言模型。",
+    unparsed: "{{n}} / {{total}} 条回答不是任何类别（记为错误）", instruction: "指令",
     title: "蒸馏", create: "新建蒸馏", name: "名称", run: "标注任务 ID", runHelp: "已成功的分类标注任务（教师的标注）",
     gold: "金标准数据集", goldText: "文本列", goldLabel: "真实标签列", trainer: "学生训练器",
     status: { training: "学生训练中", evaluating: "评估中", succeeded: "已完成", failed: "失败" },

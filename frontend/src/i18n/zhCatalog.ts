@@ -40,7 +40,7 @@ export const zhCatalog = {
     too_few_rows: "可用的数据行太少", few_rows: "可用的数据行较少", empty_split: "测试集为空，请调大测试集比例",
     invalid_split: "数据划分比例有误", missing_column: "缺少列「{{column}}」",
     labeling_run_not_found: "标注任务不存在或无权访问", labeling_run_not_succeeded: "标注任务尚未成功完成，不能蒸馏",
-    labeling_run_not_classify: "只能蒸馏分类标注任务", labeling_run_text_columns: "标注任务使用了多个文本列，文本分类学生只能读取一列",
+    labeling_run_not_classify: "只能蒸馏分类标注任务", labeling_run_text_columns: "标注任务使用了多个文本列，学生只能读取一列", no_labeled_rows: "教师没有标注任何行，学生无从学习",
     currency_mismatch: "标注任务的币种与 CPU 单价的币种不同，无法比较成本", gold_column_missing: "金标准数据集中没有列「{{column}}」",
     distillation_not_found: "蒸馏不存在或无权访问", report_not_ready: "报告尚未生成", output_deleted: "标注任务的输出数据集已删除",
     model_not_found: "模型不存在或无权访问", model_name_taken: "模型名称已被使用",
