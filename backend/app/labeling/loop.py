@@ -107,7 +107,10 @@ class Labeler:
         self.writer = writer
         todo = iter([i for i in range(len(self.state.rows)) if i not in self.state.done])
         self.rows_done = len(self.state.done)
-        workers = max(1, min(MAX_WORKERS, sum(t.setup.config.concurrency for t in self.teachers)))
+        workers = max(
+            1,
+            min(MAX_WORKERS, sum(t.setup.config.concurrency or MAX_WORKERS for t in self.teachers)),
+        )
         writing = asyncio.create_task(writer.run())
         try:
             await asyncio.gather(

@@ -30,7 +30,7 @@ class ProviderConfig:
     kind: ProviderKind
     base_url: str
     api_key: str = field(repr=False)
-    concurrency: int = 4
+    concurrency: int | None = 4
     rpm: int | None = None
     tpm: int | None = None
 
@@ -164,7 +164,7 @@ class TeacherClient:
         for attempt in range(self.retry.attempts):
             retry_after: float | None = None
             try:
-                async with self.pacer.slots:
+                async with self.pacer.slot():
                     await self.pacer.admit(estimated_tokens)
                     started = time.perf_counter()
                     # Sent as built: `chat.completions.create` walks every message through the

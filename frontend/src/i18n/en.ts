@@ -133,6 +133,9 @@ const en: Messages = {
     test: "Test connection", testing: "Testing…", testOk: "Connected ({{ms}} ms)", testFailed: "Connection failed",
     testModels: "Models offered: {{models}}", deleteConfirm: "Delete teacher provider \"{{name}}\"? Its prices and cached answers go with it.",
     empty: "No teacher providers yet: add a Qwen, DeepSeek, Doubao or OpenAI-compatible endpoint", saved: "Saved", limits: "Limits",
+    limitRequired: "Enter a number, or tick \"Unlimited\"", editPrice: "Edit price", deletePrice: "Delete price", priceDeleted: "Price deleted",
+    editPriceHint: "A change applies to later calls only: finished calls and labeling runs keep the cost recorded with them.",
+    deletePriceConfirm: "Delete the price of {{model}} from {{date}}? Finished labeling runs keep the cost recorded with them; a model with no price in force cannot be used by new runs.",
     kinds: { qwen: "Qwen", deepseek: "DeepSeek", doubao: "Doubao", openai_compatible: "OpenAI-compatible" },
   },
   labeling: {
@@ -155,6 +158,9 @@ const en: Messages = {
     resumeHint: "Paid answers are reused; only unfinished rows are paid for.", newBudget: "New budget (blank: unchanged)", job: "Open its job",
     labeledRows: "Labeled rows", row: "Row", answer: "Answer", agreement: "Agreement", confidence: "Confidence",
     detail: "Labeling run", params: "Parameters", createdAt: "Created", pendingHint: "Waiting to run",
+    askTeachers: "Ask teachers", askCost: "Costs at most {{cost}} (each teacher answers the first {{count}} prompts once; cached answers are free, and the budget caps it)",
+    teacherAnswers: "Teachers' answers", voted: "Vote", noAnswer: "No result", askedHint: "The answers are paid and cached: the run will not pay for these rows again.",
+    live: "Live", polling: "Live connection lost; refreshing every 2 s",
   },
   distill: {
     studentKind: "Student", kinds: { classifier: "Text classifier", llm: "LLM fine-tune (LoRA)", llm_sft: "LLM fine-tune (LoRA)", text_classification: "Text classifier" },

@@ -123,6 +123,9 @@ const zh = {
     test: "测试连接", testing: "正在测试…", testOk: "连接成功（{{ms}} ms）", testFailed: "连接失败",
     testModels: "可用模型：{{models}}", deleteConfirm: "删除教师模型「{{name}}」？它的价格和缓存的回答会一并删除。",
     empty: "还没有教师模型：添加一个千问、DeepSeek、豆包或 OpenAI 兼容的接口", saved: "已保存", limits: "限流",
+    limitRequired: "请输入数值，或勾选「不限」", editPrice: "修改价格", deletePrice: "删除价格", priceDeleted: "价格已删除",
+    editPriceHint: "修改只影响之后的调用：已完成的调用和标注任务保留当时记录的费用。",
+    deletePriceConfirm: "删除 {{model}} 自 {{date}} 起的价格？已完成的标注任务保留当时记录的费用；没有生效价格的模型将无法用于新的标注。",
     kinds: { qwen: "通义千问", deepseek: "DeepSeek", doubao: "豆包", openai_compatible: "OpenAI 兼容" },
   },
   labeling: {
@@ -145,6 +148,9 @@ const zh = {
     resumeHint: "已付费的回答会复用，只为未完成的行付费。", newBudget: "新预算（留空则不变）", job: "查看执行任务",
     labeledRows: "已标注的行", row: "行号", answer: "结果", agreement: "一致率", confidence: "置信度",
     detail: "标注任务详情", params: "参数", createdAt: "创建时间", pendingHint: "等待执行",
+    askTeachers: "询问教师", askCost: "最多花费 {{cost}}（每位教师回答前 {{count}} 条提示各一次；已缓存的回答不再付费，且不超过预算）",
+    teacherAnswers: "教师的回答", voted: "投票结果", noAnswer: "无结果", askedHint: "回答已付费并缓存：开始标注时这些行不再付费。",
+    live: "实时更新", polling: "实时连接中断，每 2 秒刷新",
   },
   distill: {
     studentKind: "学生类型", kinds: { classifier: "文本分类器", llm: "大模型微调（LoRA）", llm_sft: "大模型微调（LoRA）", text_classification: "文本分类器" },
