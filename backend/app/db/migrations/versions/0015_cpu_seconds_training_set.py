@@ -1,7 +1,7 @@
 """CPU-seconds of a job's child processes; a distillation's training-set counts
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0017
 Create Date: 2026-12-04 20:40:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0013"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
