@@ -87,7 +87,13 @@ class SFTRun:
         config = sft_config(ctx, p, self.device, self.precision, self.eval_set is not None)
         callbacks = make_callbacks(ctx, p.checkpoint_every_minutes * 60)
         self.trainer = build_trainer(
-            self.model, self.tokenizer, config, self.train_set, self.eval_set, callbacks
+            self.model,
+            self.tokenizer,
+            config,
+            self.train_set,
+            self.eval_set,
+            callbacks,
+            self.device,
         )
         resume = last_checkpoint(ctx.checkpoint_dir)
         self.resumed_from = resume.name if resume else None
