@@ -54,7 +54,7 @@ PASSWORD = "Correct-Horse-Battery-9"
 LATENCY = 0.2
 CONCURRENCY = 16
 TASK = {"kind": "classify", "labels": [{"name": "正面"}, {"name": "负面"}]}
-STORE_CALLS = ("cached_answer", "record_calls", "save_row")
+STORE_CALLS = ("cached_answers", "cached_answer", "record_calls", "save_batch")
 WORDS = ["好吃", "难吃", "喜欢", "太差", "实惠", "排队", "环境", "服务", "包装", "味道"]
 
 
@@ -259,22 +259,34 @@ def postgres(admin_url: str) -> Iterator[str]:
 
 def report(results: dict[str, dict[str, Any]]) -> str:
     """The Markdown section."""
+    floor = max(r["raw_per_s"] / r["ideal_per_s"] for r in results.values())
     lines = [
         "## Labeling throughput and database cost per row (`bench/bench_labeling.py`)",
         "",
         f"One teacher (the local test server, every answer delayed {LATENCY * 1000:.0f} ms) at concurrency "
         f"{CONCURRENCY} labels {next(iter(results.values()))['rows']} distinct rows through `run_labeling` "
-        "(cache lookup, paid call recorded and cached, row committed). Ideal bound = concurrency ÷ latency; "
+        "(cache read, paid call recorded and cached, row committed). Ideal bound = concurrency ÷ latency; "
         "the bare `openai` client row is the same 16-way load with no cache and no database, measured in "
         "the same run. Store time = wall time inside the store calls (worker threads), per labeled row; "
         "baseline = one single-row INSERT + commit per row on the same database.",
         "",
-        f"Load average on the shared 2-core machine at the end of the run: {os.getloadavg()[0]:.1f} — even the bare "
-        "client misses the ideal bound, so compare the loop with it too. Store time is wall time in worker threads under "
-        "16-way concurrency (GIL and lock waits included): every row's commit also updates the run's counters, one row of "
-        "`labeling_runs`, so concurrent commits queue on that row's lock, most visibly on PostgreSQL; batching those "
-        "counters is the next step if the database becomes the limit. With one teacher each row is one write "
-        "(`save_row` carries the paid call, so `record_calls` stays at 0 here).",
+        f"Load average on the shared 2-core machine at the end of the run: {os.getloadavg()[0]:.1f}. "
+        f"The bare client itself reaches at best {floor:.2f} of the ideal bound here"
+        + (
+            " — below the 0.9 target, which this machine cannot show for any loop: the loop is judged "
+            "against the bare client (loop ÷ bare client), the floor recorded as measured. "
+            if floor < 0.9
+            else ". "
+        )
+        + "Rows and paid calls go to one writer that commits whatever waits in one transaction (group "
+        "commit: calls/row below 1 means several rows per commit), so no row waits for another's commit; "
+        "the run's counters (rows done, tokens, cost) ride along at most once a second and are recounted "
+        "from the stored rows and calls when a run starts or ends, instead of one UPDATE of the same "
+        "`labeling_runs` row per labeled row, which made concurrent commits queue on its lock. The cache is "
+        "read in one query per chunk of rows (`cached_answers`), and the teacher client posts the body "
+        "as built (the SDK's typed-parameter transform cost 1–2 ms of CPU per call; the bare client still "
+        "pays it through `chat.completions.create`, so the loop can beat it). Store time is wall time "
+        "in the writer's thread (GIL waits included) and no longer lies on a row's path.",
         "",
         "| database | loop rows/s | ideal rows/s | loop ÷ ideal (target ≥ 0.9) | bare client req/s | loop ÷ bare client | store ms/row (calls/row) | INSERT+commit ms/row | store ÷ INSERT |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -285,7 +297,7 @@ def report(results: dict[str, dict[str, Any]]) -> str:
         lines.append(
             f"| {name} | {r['rows_per_s']:.1f} | {r['ideal_per_s']:.0f} | **{ratio:.2f}** ({met}) | "
             f"{r['raw_per_s']:.1f} | {r['rows_per_s'] / r['raw_per_s']:.2f} | "
-            f"{r['store_ms_per_row']:.2f} ({r['store_calls_per_row']:.0f}) | {r['insert_ms_per_row']:.2f} | "
+            f"{r['store_ms_per_row']:.2f} ({r['store_calls_per_row']:.2f}) | {r['insert_ms_per_row']:.2f} | "
             f"{r['store_ms_per_row'] / r['insert_ms_per_row']:.1f}× |"
         )
     return "\n".join(lines)

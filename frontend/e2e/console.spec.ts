@@ -306,6 +306,36 @@ test("teacher providers: the preset fills the URL, the key is never shown, a fai
   await shot(page, "19b-teachers");
 });
 
+test("teacher providers: a price is added, corrected and deleted; a limit goes back to unlimited", async () => {
+  const row = page.getByRole("row").filter({ hasText: "本地教师" });
+  await row.getByRole("button", { name: /^编\s*辑$/ }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.getByTestId("add-price").click();
+  await dialog.getByTestId("price-model").click();
+  await page.locator(".ant-select-dropdown:visible .ant-select-item-option", { hasText: "local-model" }).first().click();
+  await dialog.getByTestId("price-input").fill("0.8");
+  await dialog.getByTestId("price-output").fill("2");
+  await dialog.getByTestId("provider-concurrency-unlimited").check();
+  await page.getByTestId("save-provider").click();
+  await expect(dialog).toHaveCount(0);
+  await expect(row).toContainText("并发数 不限");
+
+  await row.getByRole("button", { name: /展开行/ }).click();
+  const prices = page.getByTestId("price-table");
+  await expect(prices).toContainText("¥0.80");
+  await prices.getByRole("button", { name: /^修改价格 local-model/ }).click();
+  const editor = page.getByRole("dialog");
+  await editor.getByTestId("price-input").fill("0.5");
+  await page.getByTestId("save-price").click();
+  await expect(editor).toHaveCount(0);
+  await expect(prices).toContainText("¥0.50");
+  await expect(prices).not.toContainText("¥0.80");
+  await prices.getByRole("button", { name: /^删除价格 local-model/ }).click();
+  await page.getByRole("button", { name: /^确\s*定$/ }).click();
+  await expect(page.getByText("还没有价格")).toBeVisible();
+  await shot(page, "19c-teacher-prices");
+});
+
 test("API keys: a new key is shown once with copyable snippets, listed, then revoked", async () => {
   await page.getByRole("menuitem", { name: "API 密钥" }).click();
   await page.getByTestId("api-key-name").fill("客服应用");

@@ -1,5 +1,6 @@
 /** The files the end-to-end test uploads, as users have them: Chinese text without any Latin letters
- * or digits, a table with Chinese values, a large table converted in the background. */
+ * or digits, a table with Chinese values, a large table converted in the background, Chinese chat
+ * data for fine-tuning (and a chat file with a bad row). */
 
 /** Three well-separated classes, a categorical column and a few blanks: 240 rows. */
 export function irisCsv(): string {
@@ -44,4 +45,38 @@ export function salesCsv({ ragged = false } = {}): string {
   }
   if (ragged) lines[3001] += ",多余";
   return lines.join("\n") + "\n";
+}
+
+const PRODUCTS = ["保温杯", "蓝牙耳机", "电饭煲", "台灯", "双肩包"];
+const ANSWERS: [string, string][] = [
+  ["什么时候发货？", "您好，下单后两天内发货，发货后会短信通知您。"],
+  ["可以七天无理由退货吗？", "可以的，商品未使用、包装完好即可申请退货。"],
+  ["能开发票吗？", "可以开电子发票，请在订单页填写抬头。"],
+  ["保修多久？", "整机保修一年，保修期内免费维修。"],
+  ["怎么联系人工客服？", "工作日九点到十八点，在订单页点击联系客服即可。"],
+  ["有别的颜色吗？", "目前有黑色、白色和灰色，详情页可以选择。"],
+  ["包邮吗？", "全国包邮，偏远地区除外。"],
+  ["坏了怎么办？", "非常抱歉，请拍照发给我们，我们马上为您换新。"],
+];
+
+/** Customer-service answers in Chinese as alpaca JSONL (instruction, input, output): 40 rows. */
+export function alpacaJsonl(): string {
+  const rows = PRODUCTS.flatMap((product) =>
+    ANSWERS.map(([question, answer]) => ({
+      instruction: "你是网店客服，请礼貌地回答顾客的问题。",
+      input: `顾客：我买的${product}${question}`,
+      output: answer,
+    })),
+  );
+  return rows.map((row) => JSON.stringify(row)).join("\n") + "\n";
+}
+
+/** OpenAI `messages` JSONL whose third conversation has no assistant answer. */
+export function chatWithoutAnswerJsonl(): string {
+  const rows = ANSWERS.slice(0, 5).map(([question, answer], i) => ({
+    messages: i === 2
+      ? [{ role: "user", content: question }]
+      : [{ role: "user", content: question }, { role: "assistant", content: answer }],
+  }));
+  return rows.map((row) => JSON.stringify(row)).join("\n") + "\n";
 }

@@ -1,12 +1,13 @@
 // The backend the end-to-end test talks to: embedded mode (temporary SQLite, the local job runner,
-// the built console served at /), a fresh database and admin each run; removed again on SIGTERM.
+// the built console served at /), a fresh database and admin each run, a tiny LLM base model built
+// here (nothing downloaded); removed again on SIGTERM.
 // Env: PYTHON, E2E_PORT.
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ADMIN_PASSWORD, INLINE_MAX_BYTES } from "./settings.mjs";
+import { ADMIN_PASSWORD, INLINE_MAX_BYTES, TINY_BASE_MODEL } from "./settings.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, "../..");
@@ -34,9 +35,19 @@ const env = {
   ADMIN_PASSWORD,
   // The provider test points a teacher at a closed local port: allowed, and unreachable.
   LLM_PROVIDER_ALLOWED_HOSTS: "127.0.0.1",
+  HF_HUB_OFFLINE: "1",
+  HF_HUB_DISABLE_PROGRESS_BARS: "1",
+  TRANSFORMERS_VERBOSITY: "error",
 };
+// The base model is built beside the database set-up; the server starts once both are done.
+const baseModel = spawn(python, [join(here, "tiny_base.py"), join(env.MODEL_STORAGE_PATH, "base", TINY_BASE_MODEL)], {
+  cwd: backend, env: { ...env, PYTHONPATH: backend }, stdio: "inherit",
+});
+const baseModelBuilt = new Promise((done, fail) => baseModel.on("exit", (code) =>
+  code === 0 ? done() : fail(new Error(`building the tiny base model failed (exit ${code})`))));
 execFileSync(python, ["-m", "app.db.init_db"], { cwd: backend, env, stdio: "inherit" });
 execFileSync(python, ["-m", "app.scripts.create_admin"], { cwd: backend, env, stdio: "inherit" });
+await baseModelBuilt;
 const server = spawn(python, ["-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", port], {
   cwd: backend, env, stdio: ["ignore", "inherit", "inherit"],
 });

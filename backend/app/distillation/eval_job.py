@@ -74,6 +74,14 @@ def _training_seconds(job: TrainingJob | None) -> float:
     return max((job.finished_at - job.started_at).total_seconds(), 0.0)
 
 
+def _student_spec(student: dict[str, Any]) -> dict[str, Any]:
+    """What the child needs to ask the student: its kind and, for an LLM, the prompt."""
+    spec = {"task_type": student.get("task_type", "text_classification")}
+    if spec["task_type"] == "llm_sft":
+        spec |= {"instruction": student["instruction"], "labels": student["labels"]}
+    return spec
+
+
 class DistillEvalHandler:
     """Evaluates one distillation's student; the distillation row holds the report."""
 
@@ -103,12 +111,14 @@ class DistillEvalHandler:
         ] + (["labeling run"] if run is None else [])
         if version is None or gold is None or labeled is None or run is None:
             raise JobCannotStartError("inputs_gone", f"Deleted since: {', '.join(gone)}.")
-        text_column = version.columns["text"]
+        teacher_columns = distillation.student.get("teacher_columns") or version.columns
+        text_column = teacher_columns["text"]
         output = work_dir / "evaluation"
         spec = {
             "model_storage_path": str(self.settings.model_storage_path),
             "version": {"id": str(version.id), **{f: getattr(version, f) for f in VERSION_FIELDS}},
             "student_text_column": text_column,
+            "student": _student_spec(distillation.student),
             "gold": {
                 "path": str(canonical_path(self.settings, gold.project_id, gold.id)),
                 "text_column": distillation.gold_text_column,
@@ -117,7 +127,7 @@ class DistillEvalHandler:
             "teacher_data": {
                 "path": str(canonical_path(self.settings, labeled.project_id, labeled.id)),
                 "text_column": text_column,
-                "label_column": version.columns["label"],
+                "label_column": teacher_columns["label"],
             },
             "teacher": _teacher_usage(session, run),
             "training_seconds": _training_seconds(

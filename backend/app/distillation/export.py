@@ -13,6 +13,15 @@ def _number(value: float | None, digits: int = 4) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
 
+def _student(distillation: Distillation) -> str:
+    """The student's kind and trainer (and base model for an LLM)."""
+    student = distillation.student
+    if student.get("task_type") == "llm_sft":
+        base = student.get("params", {}).get("base_model")
+        return f"大模型微调 LLM fine-tune, {student.get('trainer')} on `{base}`"
+    return f"文本分类器 text classifier, {student.get('trainer')}"
+
+
 def rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per figure: section, metric, model, value, interval, unit."""
     out: list[dict[str, Any]] = []
@@ -52,6 +61,13 @@ def rows(report: dict[str, Any]) -> list[dict[str, Any]]:
             {"section": "cost", "metric": metric, "model": model, "value": cost[key]}
             | {"ci_low": None, "ci_high": None, "unit": currency}
         )
+    llm = report.get("llm_answers")
+    if llm:
+        out.append(
+            {"section": "quality", "metric": "unparsed_answers", "model": "student"}
+            | {"value": llm["unparsed"], "ci_low": None, "ci_high": None}
+            | {"unit": f"n={report['gold_rows']}"}
+        )
     out.append(
         {
             "section": "cost",
@@ -88,7 +104,7 @@ def to_markdown(distillation: Distillation) -> str:
         f"- 金标准集 Gold set: {report['gold_rows']} rows "
         f"(`{distillation.gold_text_column}` → `{distillation.gold_label_column}`), "
         f"{report['gold_rows_in_training']} of them also in the training data",
-        f"- 学生 Student: {distillation.student.get('trainer')} "
+        f"- 学生 Student: {_student(distillation)} "
         f"(model version `{distillation.model_version_id}`)",
         f"- 教师 Teacher: {', '.join(usage['models'])}",
         "",
@@ -108,6 +124,15 @@ def to_markdown(distillation: Distillation) -> str:
                 else f"{score['value']:.4f} [{score['ci_low']:.4f}, {score['ci_high']:.4f}]"
             )
         lines.append(f"| {label} | {scores['n']} | {cells[0]} | {cells[1]} |")
+    llm = report.get("llm_answers")
+    if llm:
+        lines += [
+            "",
+            f"学生的回答按类别名精确匹配（去除首尾空白）；{llm['unparsed']} 条回答不是任何类别，"
+            f"记为错误。 Answers are matched to a label exactly (trimmed); {llm['unparsed']} of "
+            f"{report['gold_rows']} named no label and count as wrong (greedy, at most "
+            f"{llm['max_new_tokens']} new tokens).",
+        ]
     lines += [
         "",
         "## 延迟 Latency (ms per prediction)",

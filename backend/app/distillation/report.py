@@ -14,13 +14,15 @@ BOOTSTRAP_SEED = 20261204
 CONFIDENCE = 0.95
 
 
-def _encode(truth: Sequence[str], predicted: Sequence[str]) -> tuple[np.ndarray, np.ndarray, int]:
-    """Both label lists as integer codes over their union."""
-    classes = sorted(set(truth) | set(predicted))
+def _encode(
+    truth: Sequence[str], predicted: Sequence[str | None]
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Both label lists as integer codes over their union; no label (None) is -1, no class."""
+    classes = sorted(set(truth) | {p for p in predicted if p is not None})
     code = {label: i for i, label in enumerate(classes)}
     return (
         np.array([code[t] for t in truth], dtype=np.int64),
-        np.array([code[p] for p in predicted], dtype=np.int64),
+        np.array([-1 if p is None else code[p] for p in predicted], dtype=np.int64),
         len(classes),
     )
 
@@ -49,12 +51,15 @@ def _scores(
 
 def quality(
     truth: Sequence[str],
-    predicted: Sequence[str],
+    predicted: Sequence[str | None],
     *,
     resamples: int = BOOTSTRAP_RESAMPLES,
     seed: int = BOOTSTRAP_SEED,
 ) -> dict[str, Any]:
-    """Accuracy and macro-F1 with percentile bootstrap 95 % intervals (rows resampled)."""
+    """Accuracy and macro-F1 with percentile bootstrap 95 % intervals (rows resampled).
+
+    A prediction of None (an answer naming no label) is wrong and counts for no class.
+    """
     if not truth:
         return {"n": 0, "accuracy": None, "macro_f1": None}
     true_codes, predicted_codes, classes = _encode(truth, predicted)

@@ -4,18 +4,33 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from app.core.schemas import InputModel, ReadModel
 
+STUDENT_TRAINERS = {"text_classification": "tfidf_linear", "llm_sft": "lora_sft"}
+
 
 class StudentSpec(InputModel):
-    """The student: a text classifier, its trainer and the trainer's params."""
+    """The student: a text classifier, or an LLM fine-tuned (LoRA) to answer with the label."""
 
-    task_type: Literal["text_classification"] = "text_classification"
-    trainer: str = Field("tfidf_linear", min_length=1, max_length=64)
-    params: dict[str, Any] = Field(default_factory=dict)
+    task_type: Literal["text_classification", "llm_sft"] = "text_classification"
+    trainer: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        description="Default: tfidf_linear for a text classifier, lora_sft for an LLM.",
+    )
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="The trainer's params (an LLM's include base_model)."
+    )
     seed: int = Field(42, ge=0, le=2**31 - 1)
+
+    @model_validator(mode="after")
+    def _default_trainer(self) -> "StudentSpec":
+        if self.trainer is None:
+            self.trainer = STUDENT_TRAINERS[self.task_type]
+        return self
 
 
 class DistillationCreate(InputModel):

@@ -11,7 +11,8 @@ from app.core.errors import Conflict, NotFound, UnprocessableInput
 from app.datasets import service as datasets_service
 from app.db.models import Dataset, Distillation, LabelingRun, LabelingStatus, User
 from app.db.pagination import SortOrder, Window, keyset_paginate
-from app.distillation.schemas import DistillationCreate
+from app.distillation import llm_student
+from app.distillation.schemas import STUDENT_TRAINERS, DistillationCreate
 from app.engine.context import JobEngine
 from app.labeling.output import OUTPUT_COLUMN, write_output
 from app.projects.access import scope_to_visible
@@ -21,7 +22,7 @@ from app.training.schemas import JobCreate
 DISTILLATION_ORDER = SortOrder("created_at", Distillation.created_at, Distillation.id)
 
 
-def _check_run(settings: Settings, run: LabelingRun) -> None:
+def _check_run(settings: Settings, run: LabelingRun, student: str) -> None:
     """A succeeded classify run over one text column, priced in the CPU-hour currency."""
     if run.status != LabelingStatus.succeeded:
         raise Conflict(
@@ -31,14 +32,14 @@ def _check_run(settings: Settings, run: LabelingRun) -> None:
         )
     if run.task.get("kind") != "classify":
         raise UnprocessableInput(
-            f"labeling_run_id: the run's task is {run.task.get('kind')}; a text classifier "
+            f"labeling_run_id: the run's task is {run.task.get('kind')}; {student} "
             "student needs a classify run.",
             code="labeling_run_not_classify",
         )
     if len(run.text_columns) != 1:
         raise UnprocessableInput(
             "labeling_run_id: the run labeled several text columns "
-            f"({', '.join(run.text_columns)}); a text classifier reads one.",
+            f"({', '.join(run.text_columns)}); {student} student reads one.",
             code="labeling_run_text_columns",
         )
     if run.currency != settings.student_cpu_hour_currency:
@@ -101,26 +102,41 @@ def create_distillation(
 ) -> Distillation:
     """Check the inputs, submit the student's train job, store the distillation."""
     settings = engine.settings
-    _check_run(settings, run)
-    gold = _gold(session, settings, run.project_id, data)
-    labeled = _labeled_dataset(session, engine, run)
     student = data.student
-    job = training_service.create_job(
-        session,
-        engine,
-        data=JobCreate(
-            project_id=run.project_id,
-            name=f"{data.name} · student"[:200],
-            task_type=student.task_type,
-            trainer=student.trainer,
-            dataset_id=labeled.id,
-            columns={"text": run.text_columns[0], "label": _label_column(labeled)},
-            params=student.params,
-            seed=student.seed,
-        ),
-        actor=actor,
-        ip=ip,
+    llm = student.task_type == "llm_sft"
+    _check_run(settings, run, "an LLM" if llm else "a text classifier")
+    gold = _gold(session, settings, run.project_id, data)
+    trainer = student.trainer or STUDENT_TRAINERS[student.task_type]
+    if llm:
+        llm_student.check_params(settings, trainer, student.params)
+    labeled = _labeled_dataset(session, engine, run)
+    teacher_columns = {"text": run.text_columns[0], "label": _label_column(labeled)}
+    taught = (
+        llm_student.training_data(session, settings, run, labeled, teacher_columns, actor.id)
+        if llm
+        else llm_student.StudentData(labeled, teacher_columns)
     )
+    try:
+        job = training_service.create_job(
+            session,
+            engine,
+            data=JobCreate(
+                project_id=run.project_id,
+                name=f"{data.name} · student"[:200],
+                task_type=student.task_type,
+                trainer=trainer,
+                dataset_id=taught.dataset.id,
+                columns=taught.columns,
+                params=student.params,
+                seed=student.seed,
+            ),
+            actor=actor,
+            ip=ip,
+        )
+    except BaseException:
+        if taught.dataset is not labeled:
+            llm_student.discard_files(settings, taught.dataset)
+        raise
     distillation = Distillation(
         project_id=run.project_id,
         name=data.name,
@@ -129,7 +145,12 @@ def create_distillation(
         gold_dataset_id=gold.id,
         gold_text_column=data.gold_text_column,
         gold_label_column=data.gold_label_column,
-        student={**student.model_dump(mode="json"), "trainer": job.trainer, "params": job.params},
+        student={
+            **student.model_dump(mode="json"),
+            "trainer": job.trainer,
+            "params": job.params,
+            **taught.stored,
+        },
         train_job_id=job.id,
         created_by_id=actor.id,
     )

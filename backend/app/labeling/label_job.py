@@ -17,6 +17,7 @@ from app.db.models import JobStatus, LabelingRun, LabelingStatus, TrainingJob
 from app.engine.context import JobEngine
 from app.engine.kinds import ChildSpec, Ending, JobCannotStartError, Queue
 from app.labeling.output import store_output
+from app.labeling.store import recount
 from app.trainers.base import STOP_FILE_NAME
 
 LABEL = "label"
@@ -98,6 +99,7 @@ class LabelHandler:
         run = session.get(LabelingRun, job.subject_id, with_for_update=True)
         if run is None:
             return ending
+        recount(session, run)  # a killed child's last counts may not have been written
         if ending.status == JobStatus.succeeded:
             return self._store(session, run, ending)
         if run.status in UNFINISHED:  # the child never said how the run ended

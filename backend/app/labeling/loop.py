@@ -1,34 +1,39 @@
 """The labeling loop: rows in parallel, each teacher paced per provider key, within budget.
 
-Every paid answer is committed to the cache as soon as it arrives and every finished row as
-soon as all its teachers answered, so a killed run resumes from the committed rows and takes
-the cached answers of the others: no prompt is paid twice.
+Every paid answer goes to the cache's writer as soon as it arrives and every finished row as
+soon as all its teachers answered; the writer commits whatever waits in one transaction, so a
+killed run resumes from the committed rows and takes the cached answers of the others: no
+prompt is paid twice.
 """
 
 import asyncio
 import time
 import uuid
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import islice
 from typing import Any
 
 from anyio import to_thread
 
 from app.core.config import Settings
-from app.db.models import LabelingRow, LabelingRun, LabelingStatus
+from app.db.models import LabelingRun, LabelingStatus
 from app.db.session import Database
 from app.labeling import store
 from app.labeling.prompts import PromptBuilder, message_tokens_bound
 from app.labeling.service import builder_for
 from app.labeling.tasks import InvalidAnswer
 from app.labeling.vote import Vote, decide
+from app.labeling.writer import Writer
 from app.llm_providers.adapters import Usage
 from app.llm_providers.client import ProviderError, ProviderStopped, TeacherClient
 from app.llm_providers.pricing import cost_of
 from app.llm_providers.service import allowlist
 
 MAX_WORKERS = 64
+ROWS_PER_LOOKUP = 4  # per worker: the cache is read for that many rows in one query
 Progress = Callable[[dict[str, Any]], None]
 StopCheck = Callable[[], bool]
 
@@ -81,6 +86,7 @@ class Labeler:
     budget: Budget
     on_progress: Progress | None
     should_stop: StopCheck | None = None
+    writer: Writer | None = None  # None: each call is committed before its answer is used
     params: dict[str, Any] = field(default_factory=dict)
     stop: dict[str, str] | None = None
     status: LabelingStatus = LabelingStatus.succeeded
@@ -88,60 +94,96 @@ class Labeler:
     usage: Usage = field(default_factory=Usage)
     started: float = field(default_factory=time.monotonic)
     locks: dict[str, asyncio.Lock] = field(default_factory=dict)
-    # Paid answers waiting to be committed with their row (a repeated prompt finds them here).
+    # Paid answers not committed yet (a repeated prompt finds them here).
     uncommitted: dict[str, store.CachedAnswer] = field(default_factory=dict)
+    # The rows taken next, their prompts, and what the cache held for them when read.
+    ready: deque[tuple[int, list[dict[str, str]]]] = field(default_factory=deque)
+    feeding: asyncio.Lock = field(default_factory=asyncio.Lock)
+    found: dict[str, store.CachedAnswer] = field(default_factory=dict)
+    missing: set[str] = field(default_factory=set)  # not cached, and not asked for since
 
-    async def run(self) -> None:
+    async def run(self, writer: Writer) -> None:
         """Label every row not committed yet, with as many workers as calls may run."""
+        self.writer = writer
         todo = iter([i for i in range(len(self.state.rows)) if i not in self.state.done])
         self.rows_done = len(self.state.done)
-        workers = min(MAX_WORKERS, sum(t.setup.config.concurrency for t in self.teachers))
-        await asyncio.gather(*(self._work(todo) for _ in range(max(1, workers))))
+        workers = max(
+            1,
+            min(MAX_WORKERS, sum(t.setup.config.concurrency or MAX_WORKERS for t in self.teachers)),
+        )
+        writing = asyncio.create_task(writer.run())
+        try:
+            await asyncio.gather(
+                *(self._work(todo, workers * ROWS_PER_LOOKUP, writer) for _ in range(workers))
+            )
+        finally:
+            writer.close()
+            await writing
 
-    async def _work(self, todo: Any) -> None:
-        for index in todo:
+    def committed(self, calls: list[store.PaidCall], stored: int) -> None:
+        """The writer committed these calls and `stored` rows: count them, report progress."""
+        self._forget(calls)
+        for _ in range(stored):
+            self.rows_done += 1
+            self._progress()
+
+    async def _work(self, todo: Iterator[int], chunk: int, writer: Writer) -> None:
+        while (taken := await self._take(todo, chunk)) is not None:
             if self.should_stop is not None and self.should_stop():
                 self._halt(LabelingStatus.cancelled, "cancelled", "The run was stopped.")
             if self.stop is not None:
                 return
-            await self._row(index)
+            writer.check()
+            await self._row(*taken, writer)
 
-    async def _row(self, index: int) -> None:
-        messages = self.builder.messages(index, self.state.rows[index])
+    async def _take(
+        self, todo: Iterator[int], chunk: int
+    ) -> tuple[int, list[dict[str, str]]] | None:
+        """The next row and its prompt; the cache is read for `chunk` rows at a time."""
+        async with self.feeding:
+            if not self.ready:
+                taken = [
+                    (i, self.builder.messages(i, self.state.rows[i])) for i in islice(todo, chunk)
+                ]
+                if not taken:
+                    return None
+                keys = {self._key(t, m)[0] for _, m in taken for t in self.teachers}
+                found = await to_thread.run_sync(store.cached_answers, self.db, keys)
+                # A key asked for while the cache was read may be paid and committed by now.
+                self.found, self.missing = found, keys - found.keys() - self.locks.keys()
+                self.ready.extend(taken)
+            return self.ready.popleft()
+
+    async def _row(self, index: int, messages: list[dict[str, str]], writer: Writer) -> None:
         # With one teacher its answer and the row are committed together (one write per row);
-        # with several, each answer is committed as it arrives so a stop loses none.
+        # with several, each answer is queued as it arrives so a stop loses none.
         pending: list[store.PaidCall] | None = [] if len(self.teachers) == 1 else None
         results = await self.ask_all(messages, pending)
         votes: list[Vote] = []
         for result in results:
             if isinstance(result, BaseException):
-                if pending:
-                    await to_thread.run_sync(store.record_calls, self.db, pending)
-                    self._forget(pending)
+                writer.put(pending or [])
                 self._halt_on(result)
                 return
             votes.append(result)
         verdict = decide(votes, majority=self.builder.kind.votes)
-        row = LabelingRow(
-            run_id=self.state.run.id,
-            row_index=index,
-            output=verdict.output,
-            votes=[v.as_dict() for v in votes],
-            agreement=verdict.agreement,
-            confidence=verdict.confidence,
-            error=verdict.error,
-        )
-        await to_thread.run_sync(store.save_row, self.db, self.state.run.id, row, pending)
-        self._forget(pending or [])
-        self.rows_done += 1
-        self._progress()
+        row = {
+            "run_id": self.state.run.id,
+            "row_index": index,
+            "output": verdict.output,
+            "votes": [v.as_dict() for v in votes],
+            "agreement": verdict.agreement,
+            "confidence": verdict.confidence,
+            "error": verdict.error,
+        }
+        writer.put(pending or [], row)
 
     async def ask_all(
         self, messages: list[dict[str, str]], pending: list[store.PaidCall] | None = None
     ) -> list[Vote | BaseException]:
         """Every teacher's vote on one prompt, or what stopped its call.
 
-        Paid calls are committed at once, or added to `pending` for the caller to commit.
+        Paid calls go to the writer at once, or to `pending` for the caller to put with its row.
         """
         # Every teacher's call is awaited even when another one stops the run: an answer in
         # flight is paid for, so it must reach the cache before the run ends.
@@ -175,14 +217,13 @@ class Labeler:
     async def _ask(
         self, teacher: Teacher, messages: list[dict[str, str]], pending: list[store.PaidCall] | None
     ) -> Vote:
-        setup = teacher.setup
-        request = {**self.params, **self.builder.kind.request(self.builder.task)}
-        key = store.cache_key(setup.config.id, setup.model, messages, request)
+        key, request = self._key(teacher, messages)
         async with self.locks.setdefault(key, asyncio.Lock()):
-            answer = self.uncommitted.get(key) or await to_thread.run_sync(
-                store.cached_answer, self.db, key
-            )
+            answer = self.uncommitted.get(key) or self.found.get(key)
+            if answer is None and key not in self.missing:
+                answer = await to_thread.run_sync(store.cached_answer, self.db, key)
             if answer is None:
+                self.missing.discard(key)
                 answer_or_vote = await self._pay(teacher, key, messages, request, pending)
                 if isinstance(answer_or_vote, Vote):
                     return answer_or_vote
@@ -193,11 +234,28 @@ class Labeler:
             return Vote(teacher.name, error={"code": "invalid_answer", "message": str(exc)})
         return Vote(teacher.name, value, None, answer.mean_logprob)
 
-    async def _store(self, call: store.PaidCall, pending: list[store.PaidCall] | None) -> None:
-        if pending is None:
-            await to_thread.run_sync(store.record_calls, self.db, [call])
-        else:
+    def _key(self, teacher: Teacher, messages: list[dict[str, str]]) -> tuple[str, dict[str, Any]]:
+        """The answer cache's key for this teacher and prompt, and the request's parameters."""
+        request = {**self.params, **self.builder.kind.request(self.builder.task)}
+        return store.cache_key(
+            teacher.setup.config.id, teacher.setup.model, messages, request
+        ), request
+
+    async def _store(
+        self,
+        call: store.PaidCall,
+        answer: store.CachedAnswer | None,
+        pending: list[store.PaidCall] | None,
+    ) -> None:
+        if answer is not None:
+            self.uncommitted[call.key] = answer
+        if pending is not None:
             pending.append(call)
+        elif self.writer is not None:
+            self.writer.put([call])
+        else:
+            await to_thread.run_sync(store.record_calls, self.db, [call])
+            self._forget([call])
 
     async def _pay(
         self,
@@ -225,7 +283,7 @@ class Labeler:
             self.budget.settle(reserved, cost)
             self.usage = self.usage + exc.usage
             failed = store.PaidCall(run_id, setup, key, exc.usage, 0, cost, exc.code, None)
-            await self._store(failed, pending)
+            await self._store(failed, None, pending)
             if isinstance(exc, ProviderStopped):
                 raise
             return Vote(teacher.name, error={"code": exc.code, "message": exc.message})
@@ -235,9 +293,7 @@ class Labeler:
         answer = store.CachedAnswer(done.content, done.mean_logprob)
         content = (done.content, done.finish_reason, done.mean_logprob)
         paid = store.PaidCall(run_id, setup, key, done.usage, done.latency_ms, cost, "ok", content)
-        if pending is not None:
-            self.uncommitted[key] = answer
-        await self._store(paid, pending)
+        await self._store(paid, answer, pending)
         return answer
 
     def _progress(self) -> None:
@@ -348,7 +404,7 @@ async def run_labeling(
         params=request_params(state.run.params),
     )
     try:
-        await labeler.run()
+        await labeler.run(Writer(db, run_id, labeler.committed))
     except BaseException:
         labeler.status = LabelingStatus.failed
         labeler.stop = {"code": "interrupted", "message": "The run was interrupted; resume it."}

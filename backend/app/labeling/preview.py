@@ -41,4 +41,9 @@ def preview_with_answers(
                 error=verdict.error,
             )
         )
-    return LabelingPreview(prompts=prompts, estimate=estimate, answers=items)
+    return LabelingPreview(
+        prompts=prompts,
+        estimate=estimate,
+        ask_cost=service.ask_cost(session, data, prompts),
+        answers=items,
+    )

@@ -52,7 +52,9 @@ def preview_run(
     if ask_teachers:
         return preview_with_answers(session, db, settings, dataset, data, user)
     prompts, estimate = service.preview_and_estimate(session, settings, dataset, data)
-    return LabelingPreview(prompts=prompts, estimate=estimate)
+    return LabelingPreview(
+        prompts=prompts, estimate=estimate, ask_cost=service.ask_cost(session, data, prompts)
+    )
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, operation_id="create_labeling_run")

@@ -130,6 +130,10 @@ class LabelingPreview(BaseModel):
 
     prompts: list[PromptPreview]
     estimate: Estimate
+    ask_cost: Decimal = Field(
+        description="At most what asking every teacher these prompts costs, one attempt each "
+        "(cached answers are free; the budget caps it in any case)."
+    )
     answers: list[PreviewAnswer] | None = Field(
         None, description="Only when asked: each teacher's parsed answer (paid, then cached)."
     )

@@ -13,7 +13,7 @@ from app.core.config import Settings
 from app.core.errors import UnprocessableInput
 from app.datasets.service import load_frame, require_ready
 from app.db.models import Dataset, LabelingRun, LLMPrice, LLMProvider, User
-from app.labeling.prompts import PromptBuilder, message_tokens
+from app.labeling.prompts import PromptBuilder, message_tokens, message_tokens_bound
 from app.labeling.schemas import (
     Estimate,
     LabelingRunCreate,
@@ -112,7 +112,7 @@ def preview_and_estimate(
     teachers = []
     for teacher in data.teachers:
         _, price = teacher_price(session, teacher, data.currency)
-        cost = (input_tokens * price.input_per_m + output_tokens * price.output_per_m) / MILLION
+        cost = _upper_cost(price, input_tokens, output_tokens)
         teachers.append(
             TeacherEstimate(
                 provider_id=teacher.provider_id,
@@ -134,6 +134,25 @@ def preview_and_estimate(
         PromptPreview(row_index=i, messages=m) for i, m in enumerate(prompts[:PREVIEW_ROWS])
     ]
     return previews, estimate
+
+
+def _upper_cost(price: LLMPrice, input_tokens: int, output_tokens: int) -> Decimal:
+    """Cost of the tokens at full input price (no cache discount)."""
+    return (input_tokens * price.input_per_m + output_tokens * price.output_per_m) / MILLION
+
+
+def ask_cost(session: Session, data: LabelingRunCreate, previews: list[PromptPreview]) -> Decimal:
+    """What asking every teacher the previewed prompts costs at most, one attempt each: the
+    bound the budget reserves per call (cached answers are free)."""
+    input_tokens = sum(message_tokens_bound(p.messages) for p in previews)
+    output_tokens = data.params.max_tokens * len(previews)
+    return sum(
+        (
+            _upper_cost(teacher_price(session, t, data.currency)[1], input_tokens, output_tokens)
+            for t in data.teachers
+        ),
+        Decimal(0),
+    )
 
 
 def create_run(

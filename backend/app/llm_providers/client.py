@@ -5,10 +5,11 @@ import email.utils
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import httpx2
 import openai
+from openai.types.chat import ChatCompletion
 
 from app.db.models import ProviderKind
 from app.llm_providers.adapters import ADAPTERS, Usage
@@ -29,7 +30,7 @@ class ProviderConfig:
     kind: ProviderKind
     base_url: str
     api_key: str = field(repr=False)
-    concurrency: int = 4
+    concurrency: int | None = 4
     rpm: int | None = None
     tpm: int | None = None
 
@@ -163,13 +164,17 @@ class TeacherClient:
         for attempt in range(self.retry.attempts):
             retry_after: float | None = None
             try:
-                async with self.pacer.slots:
+                async with self.pacer.slot():
                     await self.pacer.admit(estimated_tokens)
                     started = time.perf_counter()
-                    response = await self.sdk.chat.completions.create(
-                        model=model,
-                        messages=cast(Any, messages),
-                        **params,
+                    # Sent as built: `chat.completions.create` walks every message through the
+                    # SDK's typed-parameter transform (1-2 ms of CPU a call for a labeling
+                    # prompt), which leaves plain text messages as they are.
+                    response = await self.sdk.post(
+                        "/chat/completions",
+                        body={"model": model, "messages": messages, **params},
+                        cast_to=ChatCompletion,
+                        options={"security": {"bearer_auth": True}},
                     )
                     latency_ms = round((time.perf_counter() - started) * 1000)
             except openai.APIStatusError as exc:

@@ -2,6 +2,7 @@
 
 import asyncio
 import time
+from contextlib import AbstractAsyncContextManager, nullcontext
 
 
 class TokenBucket:
@@ -29,12 +30,16 @@ class TokenBucket:
 
 
 class Pacer:
-    """Concurrency, requests per minute and tokens per minute of one provider key."""
+    """Concurrency, requests and tokens per minute of one provider key (None: unlimited)."""
 
-    def __init__(self, *, concurrency: int, rpm: int | None, tpm: int | None) -> None:
-        self.slots = asyncio.Semaphore(max(1, concurrency))
+    def __init__(self, *, concurrency: int | None, rpm: int | None, tpm: int | None) -> None:
+        self.slots = asyncio.Semaphore(max(1, concurrency)) if concurrency else None
         self.requests = TokenBucket(rpm) if rpm else None
         self.tokens = TokenBucket(tpm) if tpm else None
+
+    def slot(self) -> AbstractAsyncContextManager[object]:
+        """Hold one of the key's concurrent calls (no wait when concurrency is unlimited)."""
+        return self.slots if self.slots is not None else nullcontext()
 
     async def admit(self, estimated_tokens: int) -> None:
         """Wait for the request and token budgets of one call."""

@@ -6,11 +6,12 @@ from fastapi import APIRouter, status
 
 from app.api.deps import AdminUser, ClientIP, CurrentUser, SessionDep, SettingsDep
 from app.llm_providers import service
-from app.llm_providers.dependencies import CurrentProvider
+from app.llm_providers.dependencies import CurrentPrice, CurrentProvider
 from app.llm_providers.schemas import (
     ConnectionTest,
     PriceCreate,
     PriceRead,
+    PriceUpdate,
     ProviderCreate,
     ProviderRead,
     ProviderUpdate,
@@ -93,6 +94,37 @@ def add_price(
     return PriceRead.model_validate(
         service.add_price(session, provider, data=data, actor=admin, ip=ip)
     )
+
+
+@router.patch("/{provider_id}/prices/{price_id}", operation_id="update_llm_provider_price")
+def update_price(
+    data: PriceUpdate,
+    provider: CurrentProvider,
+    price: CurrentPrice,
+    session: SessionDep,
+    admin: AdminUser,
+    ip: ClientIP,
+) -> PriceRead:
+    """Correct a price; calls already made keep the cost recorded with them (admin)."""
+    return PriceRead.model_validate(
+        service.update_price(session, provider, price, data=data, actor=admin, ip=ip)
+    )
+
+
+@router.delete(
+    "/{provider_id}/prices/{price_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    operation_id="delete_llm_provider_price",
+)
+def delete_price(
+    provider: CurrentProvider,
+    price: CurrentPrice,
+    session: SessionDep,
+    admin: AdminUser,
+    ip: ClientIP,
+) -> None:
+    """Remove a price; runs and calls keep the cost recorded with them (admin)."""
+    service.delete_price(session, provider, price, actor=admin, ip=ip)
 
 
 @router.post("/{provider_id}/test", operation_id="test_llm_provider")

@@ -22,6 +22,7 @@ from app.llm_providers.schemas import (
     ConnectionTest,
     PriceCreate,
     PriceRead,
+    PriceUpdate,
     ProviderCreate,
     ProviderRead,
     ProviderUpdate,
@@ -96,29 +97,45 @@ def _set_key(settings: Settings, provider: LLMProvider, key: str) -> None:
     provider.api_key_last4 = key[-4:] if len(key) >= 12 else None
 
 
-def _price(provider: LLMProvider, data: PriceCreate) -> LLMPrice:
-    if data.model not in provider.models:
+def _check_price(
+    provider: LLMProvider, model: str, effective_from: date, own: LLMPrice | None = None
+) -> None:
+    """The model is one the provider lists and has no other price from that day."""
+    if model not in provider.models:
         raise UnprocessableInput(
-            f"Price for model {data.model!r}, which the provider does not list "
+            f"Price for model {model!r}, which the provider does not list "
             f"({', '.join(provider.models)}).",
             code="price_unknown_model",
-            details={"field": "model", "model": data.model},
+            details={"field": "model", "model": model},
         )
     clash = [
         p
         for p in provider.prices
-        if p.model == data.model and p.effective_from == data.effective_from
+        if p is not own and p.model == model and p.effective_from == effective_from
     ]
     if clash:
-        raise Conflict(
-            f"{data.model} already has a price from {data.effective_from}.",
-            code="price_exists",
-        )
+        raise Conflict(f"{model} already has a price from {effective_from}.", code="price_exists")
+
+
+def _price(provider: LLMProvider, data: PriceCreate) -> LLMPrice:
+    _check_price(provider, data.model, data.effective_from)
     values = data.model_dump()
     values["cached_input_per_m"] = data.cached_input_per_m
     if values["cached_input_per_m"] is None:
         values["cached_input_per_m"] = data.input_per_m
     return LLMPrice(**values)
+
+
+def _price_details(price: LLMPrice) -> dict[str, Any]:
+    """A price as the audit log keeps it (amounts as text: exact and JSON-safe)."""
+    return {
+        "model": price.model,
+        "input_per_m": str(price.input_per_m),
+        "cached_input_per_m": str(price.cached_input_per_m),
+        "output_per_m": str(price.output_per_m),
+        "currency": price.currency,
+        "effective_from": price.effective_from.isoformat(),
+    }
 
 
 def _audit_details(provider: LLMProvider, **extra: Any) -> dict[str, Any]:
@@ -253,6 +270,55 @@ def add_price(
         details={"model": data.model, "effective_from": data.effective_from.isoformat()},
     )
     return price
+
+
+def update_price(
+    session: Session,
+    provider: LLMProvider,
+    price: LLMPrice,
+    *,
+    data: PriceUpdate,
+    actor: User,
+    ip: str | None,
+) -> LLMPrice:
+    """Change a price row; calls already made keep the cost recorded with them."""
+    changes = data.model_dump(exclude_unset=True)
+    model = changes.get("model", price.model)
+    effective_from = changes.get("effective_from", price.effective_from)
+    _check_price(provider, model, effective_from, own=price)
+    before = _price_details(price)
+    if "cached_input_per_m" in changes and changes["cached_input_per_m"] is None:
+        changes["cached_input_per_m"] = changes.get("input_per_m", price.input_per_m)
+    for name, value in changes.items():
+        setattr(price, name, value)
+    session.flush()
+    audit.record(
+        session,
+        action="llm_provider.price_update",
+        actor=actor,
+        object_type="llm_provider",
+        object_id=provider.id,
+        ip=ip,
+        details={"price_id": str(price.id), "before": before, "after": _price_details(price)},
+    )
+    return price
+
+
+def delete_price(
+    session: Session, provider: LLMProvider, price: LLMPrice, *, actor: User, ip: str | None
+) -> None:
+    """Remove a price row; runs and calls keep the cost recorded with them."""
+    audit.record(
+        session,
+        action="llm_provider.price_delete",
+        actor=actor,
+        object_type="llm_provider",
+        object_id=provider.id,
+        ip=ip,
+        details={"price_id": str(price.id), **_price_details(price)},
+    )
+    provider.prices.remove(price)
+    session.flush()
 
 
 async def test_connection(settings: Settings, provider: LLMProvider) -> ConnectionTest:

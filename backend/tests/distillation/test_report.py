@@ -32,6 +32,24 @@ def test_point_estimates_match_scikit_learn_and_lie_in_their_interval(
     assert quality(truth, predicted) == scores  # the seed is fixed
 
 
+@pytest.mark.parametrize("seed", [5, 6])
+def test_answers_naming_no_label_are_wrong_and_count_for_no_class(seed: int) -> None:
+    truth, predicted = _labels(seed, 60, 0.3)
+    rng = random.Random(seed)
+    answers: list[str | None] = [None if rng.random() < 0.2 else p for p in predicted]
+    scores = quality(truth, answers)
+    as_text = [p if p is not None else "unparsed" for p in answers]
+    classes = sorted(set(truth) | {p for p in answers if p is not None})
+    assert None in answers
+    assert scores["accuracy"]["value"] == pytest.approx(accuracy_score(truth, as_text))
+    assert scores["macro_f1"]["value"] == pytest.approx(
+        f1_score(truth, as_text, labels=classes, average="macro", zero_division=0)
+    )
+    assert scores["macro_f1"]["value"] > f1_score(
+        truth, as_text, average="macro", zero_division=0
+    )  # an "unparsed" class would have pulled the average down
+
+
 def test_interval_narrows_with_more_rows() -> None:
     small = quality(*_labels(4, 30, 0.2))["accuracy"]
     large = quality(*_labels(4, 3000, 0.2))["accuracy"]

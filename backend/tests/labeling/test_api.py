@@ -1,10 +1,12 @@
 """Labeling run routes: preview, create (estimate vs budget), read; project access."""
 
 from collections.abc import Callable
+from decimal import Decimal
 
 from fastapi.testclient import TestClient
 
 from app.db.models import User
+from app.labeling.prompts import message_tokens_bound
 from tests.conftest import login
 from tests.labeling.conftest import REVIEWS, Setup
 from tests.labeling.test_loop import TASK
@@ -38,6 +40,11 @@ def test_preview_create_and_read(
     body = preview.json()
     assert len(body["prompts"]) == 5 and body["estimate"]["rows"] == len(REVIEWS)
     assert teacher.requests == 0
+    asked_in = sum(message_tokens_bound(p["messages"]) for p in body["prompts"])
+    asked_out = 256 * 5  # max_tokens for each previewed prompt
+    # qwen-plus costs 2 per 1M input tokens and 8 per 1M output tokens
+    expected = (asked_in * 2 + asked_out * 8) / Decimal(1_000_000)
+    assert Decimal(body["ask_cost"]) == expected > 0
 
     over = client.post(URL, json=_body(setup, budget="0.000001"), headers=admin_headers)
     assert over.status_code == 422 and over.json()["error"]["code"] == "over_budget"

@@ -282,6 +282,9 @@ def test_preview_asks_the_teachers_and_the_run_reuses_their_answers(
     assert [a["output"] for a in answers] == [_expected(text) for text in REVIEWS[:5]]
     assert all(len(a["votes"]) == 2 and a["agreement"] == 1.0 for a in answers)
     assert len(teacher.paid) == _recorded(db) == 10
+    with db.session_scope() as session:
+        paid = session.scalar(select(func.sum(LLMCall.cost)))
+    assert 0 < paid <= Decimal(asked.json()["ask_cost"])  # the cost shown before asking bounds it
 
     run = client.post(URL, json=_two_teachers(jobs), headers=admin_headers).json()
     done = _wait(client, admin_headers, run["id"], lambda r: r["output_dataset_id"] is not None)

@@ -15,6 +15,7 @@ from app.db.models import LabelingStatus, LLMCall
 from app.db.session import Database
 from app.labeling.loop import run_labeling
 from tests.labeling.conftest import REVIEWS, Setup
+from tests.labeling.test_counters import _counters, _truth
 from tests.labeling.test_loop import _create, _never_paid_twice, _rows
 from tests.llm_providers.teacher_server import TeacherServer
 
@@ -64,3 +65,6 @@ def test_killed_run_resumes_and_pays_nothing_twice(
     assert len(_rows(db, run_id)) == len(REVIEWS)
     _never_paid_twice(teacher)
     assert _recorded(db) == len(teacher.paid)
+    # The killed child's last counts were never written: the resumed run recounted them.
+    assert _counters(db, run_id) == _truth(db, run_id)
+    assert _counters(db, run_id)[0] == len(REVIEWS)

@@ -147,15 +147,20 @@ def test_stopped_run_resumes_without_paying_twice(
 ) -> None:
     run_id = _create(db, settings, setup)
     seen: list[int] = []
+    # A worker starts its next row without waiting for its last one's commit (progress reports
+    # commits), so the stop is raised by the answers paid, as a stop request lands mid-run.
     status = _run(
         db,
         settings,
         run_id,
         on_progress=lambda p: seen.append(p["rows_done"]),
-        should_stop=lambda: len(seen) >= 3,
+        should_stop=lambda: len(teacher.paid) >= 3,
     )
     assert status == LabelingStatus.cancelled
-    assert 3 <= len(_rows(db, run_id)) < len(REVIEWS)
+    stored = len(_rows(db, run_id))
+    assert 1 <= stored < len(REVIEWS)
+    assert seen == list(range(1, stored + 1))
+    assert _run_row(db, run_id).rows_done == stored
     assert _run(db, settings, run_id) == LabelingStatus.succeeded
     assert len(_rows(db, run_id)) == len(REVIEWS)
     _never_paid_twice(teacher)

@@ -61,8 +61,21 @@ export interface Latency {
   p95_ms: number | null;
 }
 
+/** What an LLM student answered on the gold set (answers are matched to a label exactly). */
+export interface LlmAnswers {
+  instruction: string;
+  labels: string[];
+  max_new_tokens: number;
+  unparsed: number;
+  answers: string[];
+}
+
 /** The report a distillation stores once its student is evaluated (`DistillationRead.report`). */
 export interface DistillationReport {
+  /** The student's task type: `text_classification` or `llm_sft` (absent in older reports). */
+  student_task_type?: string;
+  /** An LLM student's answers to the gold rows, the prompt and how many named no label. */
+  llm_answers?: LlmAnswers | null;
   gold_rows: number;
   /** Gold texts the student also trained on (its scores on them are not on unseen data). */
   gold_rows_in_training: number;

@@ -44,10 +44,12 @@ export function codeText(code: string | null | undefined, message: string, lang 
   return message;
 }
 
-/** A validation issue `{code, message, column, count}` in `lang`. */
+/** A validation issue `{code, message, column, count}` or a chat row problem `{code, message, row}`
+ * in `lang`; an issue listing its `rows` is named by the first. */
 export function issueText(issue: Record<string, unknown>, lang = i18n.language): string {
   const template = typeof issue.code === "string" ? lookup(lang, "validationCodes", issue.code) : undefined;
-  return template ? fill(template, issue) : String(issue.message ?? issue.code ?? "");
+  const row = issue.row ?? (Array.isArray(issue.rows) ? issue.rows[0] : undefined);
+  return template ? fill(template, { ...issue, row }) : String(issue.message ?? issue.code ?? "");
 }
 
 /** What to show for `error` in the current language. */

@@ -909,6 +909,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/llm-providers/{provider_id}/prices/{price_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Price
+         * @description Remove a price; runs and calls keep the cost recorded with them (admin).
+         */
+        delete: operations["delete_llm_provider_price"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Price
+         * @description Correct a price; calls already made keep the cost recorded with them (admin).
+         */
+        patch: operations["update_llm_provider_price"];
+        trace?: never;
+    };
     "/api/v1/llm-providers/{provider_id}/test": {
         parameters: {
             query?: never;
@@ -2509,6 +2533,11 @@ export interface components {
              * @description Only when asked: each teacher's parsed answer (paid, then cached).
              */
             answers?: components["schemas"]["PreviewAnswer"][] | null;
+            /**
+             * Ask Cost
+             * @description At most what asking every teacher these prompts costs, one attempt each (cached answers are free; the budget caps it in any case).
+             */
+            ask_cost: string;
             estimate: components["schemas"]["Estimate"];
             /** Prompts */
             prompts: components["schemas"]["PromptPreview"][];
@@ -3321,6 +3350,30 @@ export interface components {
             output_per_m: string;
         };
         /**
+         * PriceUpdate
+         * @description Changes to a price; unset fields stay. A null cached price means the input price.
+         */
+        PriceUpdate: {
+            /**
+             * Cached Input Per M
+             * @description null: the input price
+             */
+            cached_input_per_m?: number | string | null;
+            /**
+             * Currency
+             * @description ISO 4217
+             */
+            currency?: string | null;
+            /** Effective From */
+            effective_from?: string | null;
+            /** Input Per M */
+            input_per_m?: number | string | null;
+            /** Model */
+            model?: string | null;
+            /** Output Per M */
+            output_per_m?: number | string | null;
+        };
+        /**
          * ProjectCreate
          * @description A new team project; the creator becomes its owner.
          */
@@ -3398,9 +3451,10 @@ export interface components {
             base_url?: string | null;
             /**
              * Concurrency
+             * @description null: unlimited
              * @default 4
              */
-            concurrency?: number;
+            concurrency?: number | null;
             kind: components["schemas"]["ProviderKind"];
             /** Models */
             models: string[];
@@ -3408,9 +3462,15 @@ export interface components {
             name: string;
             /** Prices */
             prices?: components["schemas"]["PriceCreate"][];
-            /** Rpm Limit */
+            /**
+             * Rpm Limit
+             * @description null: unlimited
+             */
             rpm_limit?: number | null;
-            /** Tpm Limit */
+            /**
+             * Tpm Limit
+             * @description null: unlimited
+             */
             tpm_limit?: number | null;
         };
         /**
@@ -3427,7 +3487,7 @@ export interface components {
             /** Base Url */
             base_url: string;
             /** Concurrency */
-            concurrency: number;
+            concurrency: number | null;
             /**
              * Created At
              * Format: date-time
@@ -3463,7 +3523,8 @@ export interface components {
         };
         /**
          * ProviderUpdate
-         * @description Changes; unset fields stay. `clear_api_key` falls back to the setting's key.
+         * @description Changes; unset fields stay. Null limits mean unlimited, a null base URL the kind's
+         *     preset; `clear_api_key` falls back to the setting's key.
          */
         ProviderUpdate: {
             /** Api Key */
@@ -3475,15 +3536,24 @@ export interface components {
              * @default false
              */
             clear_api_key?: boolean;
-            /** Concurrency */
+            /**
+             * Concurrency
+             * @description null: unlimited
+             */
             concurrency?: number | null;
             /** Models */
             models?: string[] | null;
             /** Name */
             name?: string | null;
-            /** Rpm Limit */
+            /**
+             * Rpm Limit
+             * @description null: unlimited
+             */
             rpm_limit?: number | null;
-            /** Tpm Limit */
+            /**
+             * Tpm Limit
+             * @description null: unlimited
+             */
             tpm_limit?: number | null;
         };
         /**
@@ -3707,10 +3777,13 @@ export interface components {
         };
         /**
          * StudentSpec
-         * @description The student: a text classifier, its trainer and the trainer's params.
+         * @description The student: a text classifier, or an LLM fine-tuned (LoRA) to answer with the label.
          */
         StudentSpec: {
-            /** Params */
+            /**
+             * Params
+             * @description The trainer's params (an LLM's include base_model).
+             */
             params?: {
                 [key: string]: unknown;
             };
@@ -3722,14 +3795,14 @@ export interface components {
             /**
              * Task Type
              * @default text_classification
-             * @constant
+             * @enum {string}
              */
-            task_type?: "text_classification";
+            task_type?: "text_classification" | "llm_sft";
             /**
              * Trainer
-             * @default tfidf_linear
+             * @description Default: tfidf_linear for a text classifier, lora_sft for an LLM.
              */
-            trainer?: string;
+            trainer?: string | null;
         };
         /**
          * TaskTypeInfo
@@ -7251,6 +7324,144 @@ export interface operations {
         responses: {
             /** @description Successful Response */
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PriceRead"];
+                };
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated but not allowed (role too weak, admin required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the object's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    delete_llm_provider_price: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                price_id: string;
+                provider_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated: missing, invalid or expired token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authenticated but not allowed (role too weak, admin required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the object's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Invalid input; `details` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    update_llm_provider_price: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                price_id: string;
+                provider_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PriceUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };

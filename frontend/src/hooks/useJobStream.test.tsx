@@ -1,32 +1,8 @@
 import { act, renderHook } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { tokenStore } from "../api/tokens";
+import { FakeSocket } from "../test/fakeSocket";
 import { useJobStream } from "./useJobStream";
-
-/** A stand-in for the browser's WebSocket that the test drives. */
-class FakeSocket {
-  static all: FakeSocket[] = [];
-  sent: string[] = [];
-  onopen: (() => void) | null = null;
-  onmessage: ((e: { data: string }) => void) | null = null;
-  onclose: ((e: { code: number }) => void) | null = null;
-  constructor(public url: string) {
-    FakeSocket.all.push(this);
-  }
-  send(data: string) {
-    this.sent.push(data);
-  }
-  close() {}
-  open() {
-    this.onopen?.();
-  }
-  receive(message: unknown) {
-    this.onmessage?.({ data: JSON.stringify(message) });
-  }
-  drop(code = 1006) {
-    this.onclose?.({ code });
-  }
-}
 
 const job = { id: "j1", status: "running", progress: 0.1 };
 const metrics = (id: number, step: number, loss: number) => ({
@@ -83,5 +59,25 @@ describe("useJobStream", () => {
     expect(result.current.connection).toBe("closed");
     vi.advanceTimersByTime(20_000);
     expect(FakeSocket.all).toHaveLength(1);
+  });
+
+  it("connects to nothing without a job, and starts afresh when the job changes", () => {
+    const { result, rerender } = renderHook(({ id }: { id: string | null }) => useJobStream(id), {
+      initialProps: { id: null as string | null },
+    });
+    expect(FakeSocket.all).toHaveLength(0);
+    expect(result.current.connection).toBe("closed");
+    rerender({ id: "j1" });
+    act(() => {
+      FakeSocket.all[0].open();
+      FakeSocket.all[0].receive({ type: "snapshot", job });
+      FakeSocket.all[0].receive(metrics(7, 1, 0.9));
+    });
+    expect(result.current.lastEventId).toBe(7);
+    rerender({ id: "j2" });
+    expect(result.current.lastEventId).toBe(0);
+    expect(result.current.job).toBeNull();
+    expect(result.current.connection).toBe("connecting");
+    expect(FakeSocket.all[1].url).toMatch(/\/ws\/jobs\/j2\?last_event_id=0$/);
   });
 });

@@ -7,14 +7,29 @@ import { initialStream, isFinished, reduceStream, type StreamState } from "../li
 export type Connection = "connecting" | "open" | "reconnecting" | "closed";
 const MAX_BACKOFF_MS = 10_000;
 
+type Action = Parameters<typeof reduceStream>[1] | { type: "reset" };
+
+/** The stream's state, or a fresh one when another job is followed. */
+function reduce(state: StreamState, action: Action): StreamState {
+  return action.type === "reset" ? initialStream : reduceStream(state, action);
+}
+
 function socketUrl(jobId: string, lastEventId: number): string {
   const proto = location.protocol === "https:" ? "wss:" : "ws:";
   return `${proto}//${location.host}/ws/jobs/${jobId}?last_event_id=${lastEventId}`;
 }
 
-export function useJobStream(jobId: string): StreamState & { connection: Connection } {
-  const [state, dispatch] = useReducer(reduceStream, initialStream);
+/** Follow a job; with no job id nothing connects and the connection reads "closed". */
+export function useJobStream(jobId: string | null | undefined): StreamState & { connection: Connection } {
+  const [state, dispatch] = useReducer(reduce, initialStream);
   const [connection, setConnection] = useState<Connection>("connecting");
+  const [followed, setFollowed] = useState(jobId);
+  if (followed !== jobId) {
+    // another job (a resumed run's new one): its events start from scratch
+    setFollowed(jobId);
+    setConnection("connecting");
+    dispatch({ type: "reset" });
+  }
   const cursor = useRef(0);
   const finished = useRef(false);
 
@@ -24,6 +39,7 @@ export function useJobStream(jobId: string): StreamState & { connection: Connect
   }, [state.lastEventId, state.job?.status]);
 
   useEffect(() => {
+    if (!jobId) return;
     let socket: WebSocket | null = null;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let attempt = 0;
@@ -63,5 +79,5 @@ export function useJobStream(jobId: string): StreamState & { connection: Connect
     };
   }, [jobId]);
 
-  return { ...state, connection };
+  return { ...state, connection: jobId ? connection : "closed" };
 }

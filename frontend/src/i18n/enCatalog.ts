@@ -43,7 +43,7 @@ export const enCatalog: Catalog = {
     too_few_rows: "Too few usable rows", few_rows: "Few usable rows", empty_split: "The test split is empty: raise the test ratio",
     invalid_split: "Invalid split ratios", missing_column: "Column '{{column}}' is missing",
     labeling_run_not_found: "Labeling run not found or not visible to you", labeling_run_not_succeeded: "The labeling run has not succeeded; it cannot be distilled yet",
-    labeling_run_not_classify: "Only classify labeling runs can be distilled", labeling_run_text_columns: "The run labeled several text columns; a text classifier reads one",
+    labeling_run_not_classify: "Only classify labeling runs can be distilled", labeling_run_text_columns: "The run labeled several text columns; the student reads one", no_labeled_rows: "The teacher labeled no row: the student has nothing to learn",
     currency_mismatch: "The run's currency differs from the CPU-hour price's; costs cannot be compared", gold_column_missing: "The gold set has no column \"{{column}}\"",
     distillation_not_found: "Distillation not found or not visible to you", report_not_ready: "The report is not ready yet", output_deleted: "The labeling run's output dataset was deleted",
     model_not_found: "Model not found or not visible to you", model_name_taken: "This model name is taken",
@@ -53,7 +53,7 @@ export const enCatalog: Catalog = {
     log_not_found: "No log yet", metrics_disabled: "Metrics are disabled", asset_not_found: "No such asset",
     provider_not_found: "Teacher provider not found", provider_name_taken: "A teacher provider with this name exists already", base_url_required: "An OpenAI-compatible provider needs a base URL",
     unsafe_provider_url: "Base URL not allowed: it must be public https; private addresses need the administrator's allowlist",
-    price_unknown_model: "The price's model \"{{model}}\" is not in the provider's model list", price_exists: "This model has a price on that date already",
+    price_unknown_model: "The price's model \"{{model}}\" is not in the provider's model list", price_exists: "This model has a price on that date already", price_not_found: "Price not found",
     provider_key_unreadable: "The stored API key cannot be decrypted (the server key changed); enter the key again",
     provider_unreachable: "Cannot reach the base URL", provider_http: "The endpoint answered HTTP {{status}}",
     provider_http_401: "Invalid API key (HTTP 401)", provider_http_402: "Insufficient balance (HTTP 402)",
@@ -90,6 +90,11 @@ export const enCatalog: Catalog = {
     rare_classes: "{{count}} classes have fewer than 2 rows and cannot be stratified", target_looks_continuous: "'{{column}}' looks continuous: did you mean regression?",
     duplicate_rows: "{{count}} rows repeat an earlier row", conflicting_labels: "{{count}} inputs appear with different labels",
     too_few_rows: "Too few usable rows", few_rows: "Few usable rows", unknown_task_type: "Unknown task type",
+    chat_format_unknown: "No chat data found: expected messages, conversations, instruction + output, or chosen prompt and response columns",
+    invalid_json: "Row {{row}}: not valid JSON", invalid_messages: "Row {{row}}: the messages are malformed (expected a list of role and content)",
+    empty_content: "Row {{row}}: a message is empty", non_string_content: "Row {{row}}: a message's content is not text",
+    unknown_role: "Row {{row}}: a message's role is not system, user or assistant", no_assistant_turn: "Row {{row}}: the conversation has no assistant answer",
+    wrong_turn_order: "Row {{row}}: wrong turn order (user and assistant alternate, ending with the assistant's answer)",
   },
   auditActions: {
     "auth.login": "Sign in", "auth.login_failed": "Failed sign-in", "auth.token_family_revoked": "Session revoked",
@@ -166,6 +171,10 @@ export const enCatalog: Catalog = {
     export_onnx: "Export ONNX",
     onnx_int8: "ONNX INT8",
     eval_batch_size: "Eval batch size",
+    max_seq_length: "Max sequence length", max_steps: "Max steps", lr_scheduler: "LR schedule", packing: "Packing",
+    gradient_checkpointing: "Gradient checkpointing", quantization: "Quantization (QLoRA)", precision: "Precision", eval_every_steps: "Eval every N steps",
+    logging_every_steps: "Log every N steps", checkpoint_every_minutes: "Checkpoint every N minutes", eval_samples: "Eval samples",
+    eval_max_new_tokens: "Eval max new tokens", compare_base: "Compare with base",
   },
   trainers: {
     lora_sft: "LoRA SFT (TRL)",
@@ -200,5 +209,7 @@ export const enCatalog: Catalog = {
     train: "train",
     validation: "validation",
     test: "test",
+    // Not a split: the prefix of a fine-tuned model's scores measured on its base model.
+    base: "base model",
   },
 };

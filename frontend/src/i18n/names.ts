@@ -43,9 +43,9 @@ export function fieldErrorText(type: string | undefined, message: string, lang =
   return vars ? fill(template, vars) : template;
 }
 
-/** A metric key ("accuracy", "validation/log_loss", "test_rmse") in the UI's language. */
+/** A metric key ("accuracy", "validation/log_loss", "test_rmse", "base_accuracy") in the UI's language. */
 export function metricName(name: ReturnType<typeof useNames>, key: string): string {
-  const match = /^(train|validation|test)[/_](.+)$/.exec(key);
+  const match = /^(train|validation|test|base)[/_](.+)$/.exec(key);
   if (!match) return name("metrics", key);
   return `${name("splits", match[1])} · ${name("metrics", match[2])}`;
 }

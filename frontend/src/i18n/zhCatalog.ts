@@ -40,7 +40,7 @@ export const zhCatalog = {
     too_few_rows: "可用的数据行太少", few_rows: "可用的数据行较少", empty_split: "测试集为空，请调大测试集比例",
     invalid_split: "数据划分比例有误", missing_column: "缺少列「{{column}}」",
     labeling_run_not_found: "标注任务不存在或无权访问", labeling_run_not_succeeded: "标注任务尚未成功完成，不能蒸馏",
-    labeling_run_not_classify: "只能蒸馏分类标注任务", labeling_run_text_columns: "标注任务使用了多个文本列，文本分类学生只能读取一列",
+    labeling_run_not_classify: "只能蒸馏分类标注任务", labeling_run_text_columns: "标注任务使用了多个文本列，学生只能读取一列", no_labeled_rows: "教师没有标注任何行，学生无从学习",
     currency_mismatch: "标注任务的币种与 CPU 单价的币种不同，无法比较成本", gold_column_missing: "金标准数据集中没有列「{{column}}」",
     distillation_not_found: "蒸馏不存在或无权访问", report_not_ready: "报告尚未生成", output_deleted: "标注任务的输出数据集已删除",
     model_not_found: "模型不存在或无权访问", model_name_taken: "模型名称已被使用",
@@ -50,7 +50,7 @@ export const zhCatalog = {
     log_not_found: "还没有日志", metrics_disabled: "指标未启用", asset_not_found: "资源不存在",
     provider_not_found: "教师模型不存在", provider_name_taken: "已有同名的教师模型", base_url_required: "OpenAI 兼容类型需要填写接口地址",
     unsafe_provider_url: "接口地址不允许：必须是 https 的公网地址，内网地址需管理员加入允许列表",
-    price_unknown_model: "价格中的模型「{{model}}」不在该教师模型的模型列表中", price_exists: "该模型在这一天已有价格",
+    price_unknown_model: "价格中的模型「{{model}}」不在该教师模型的模型列表中", price_exists: "该模型在这一天已有价格", price_not_found: "价格不存在",
     provider_key_unreadable: "保存的 API 密钥无法解密（服务器密钥已更换），请重新输入密钥",
     provider_unreachable: "无法连接到接口地址", provider_http: "接口返回 HTTP {{status}}",
     provider_http_401: "API 密钥无效（HTTP 401）", provider_http_402: "账户余额不足（HTTP 402）",
@@ -87,6 +87,11 @@ export const zhCatalog = {
     rare_classes: "{{count}} 个类别少于 2 行，无法分层划分", target_looks_continuous: "「{{column}}」像连续数值，是否应选回归？",
     duplicate_rows: "{{count}} 行与前面的行完全重复", conflicting_labels: "{{count}} 组相同输入有不同标签",
     too_few_rows: "可用的数据行太少", few_rows: "可用的数据行较少", unknown_task_type: "未知的任务类型",
+    chat_format_unknown: "没有识别出对话数据：需要 messages、conversations、instruction+output 列，或选择提示列和回答列",
+    invalid_json: "第 {{row}} 行：内容不是有效的 JSON", invalid_messages: "第 {{row}} 行：消息格式有误（应为由 role 和 content 组成的列表）",
+    empty_content: "第 {{row}} 行：有内容为空的消息", non_string_content: "第 {{row}} 行：消息内容不是文本",
+    unknown_role: "第 {{row}} 行：消息的角色应为 system、user 或 assistant", no_assistant_turn: "第 {{row}} 行：对话中没有助手的回答",
+    wrong_turn_order: "第 {{row}} 行：对话轮次顺序有误（用户与助手应交替出现，并以助手的回答结尾）",
   },
   auditActions: {
     "auth.login": "登录", "auth.login_failed": "登录失败", "auth.token_family_revoked": "登录凭证被吊销",
@@ -163,6 +168,10 @@ export const zhCatalog = {
     export_onnx: "导出 ONNX",
     onnx_int8: "ONNX INT8 量化",
     eval_batch_size: "评估批大小",
+    max_seq_length: "最大序列长度", max_steps: "最大步数", lr_scheduler: "学习率调度", packing: "序列打包",
+    gradient_checkpointing: "梯度检查点", quantization: "量化（QLoRA）", precision: "精度", eval_every_steps: "评估间隔步数",
+    logging_every_steps: "日志间隔步数", checkpoint_every_minutes: "检查点间隔分钟", eval_samples: "评估样本数",
+    eval_max_new_tokens: "评估生成词元数", compare_base: "与基础模型对比",
   },
   trainers: {
     lora_sft: "LoRA 监督微调（TRL）",
@@ -197,5 +206,7 @@ export const zhCatalog = {
     train: "训练集",
     validation: "验证集",
     test: "测试集",
+    // Not a split: the prefix of a fine-tuned model's scores measured on its base model.
+    base: "基础模型",
   },
 };

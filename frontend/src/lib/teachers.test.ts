@@ -4,8 +4,9 @@ import { codeText } from "../api/errorText";
 import { ApiError } from "../api/errors";
 import { errorText } from "../api/errorText";
 import {
-  budgetPercent, formatMoney, formatTokens, parseSchema, priceBody, providerCreateBody, providerUpdateBody, rowsPerSecond,
-  runBody, teacherKey, type ProviderValues, type RunValues,
+  budgetPercent, formatMoney, formatTokens, latestRunProgress, parseSchema, priceBody, priceValues, providerCreateBody,
+  providerUpdateBody, rowsPerSecond, runBody, runPollMs, teacherKey, withLiveProgress, type LabelingRun, type ProviderValues,
+  type RunValues,
 } from "./teachers";
 
 const provider: ProviderValues = {
@@ -23,8 +24,13 @@ describe("provider bodies", () => {
     });
   });
 
-  it("update: the key is sent only when typed, blank limits are left out, clearing is explicit", () => {
-    expect(providerUpdateBody(provider)).toEqual({ name: "千问", models: ["qwen-plus"], concurrency: 4, tpm_limit: 100000 });
+  it("update: the key is sent only when typed, limits always (null: unlimited), clearing is explicit", () => {
+    expect(providerUpdateBody(provider)).toEqual({
+      name: "千问", models: ["qwen-plus"], concurrency: 4, rpm_limit: null, tpm_limit: 100000,
+    });
+    expect(providerUpdateBody({ ...provider, concurrency: null, tpm_limit: null })).toMatchObject({
+      concurrency: null, rpm_limit: null, tpm_limit: null,
+    });
     expect(providerUpdateBody({ ...provider, api_key: "sk-new", clear_api_key: true })).toMatchObject({ api_key: "sk-new" });
     expect(providerUpdateBody({ ...provider, api_key: "sk-new", clear_api_key: true })).not.toHaveProperty("clear_api_key");
     expect(providerUpdateBody({ ...provider, clear_api_key: true })).toMatchObject({ clear_api_key: true });
@@ -107,5 +113,44 @@ describe("error texts", () => {
   it("a field error fills its template from the details", () => {
     const err = new ApiError(422, "teacher_price_missing", "x", { field: "teachers", model: "qwen-max" });
     expect(err.fieldErrors().teachers).toContain("qwen-max");
+  });
+});
+
+describe("price form", () => {
+  it("a stored price fills the form and goes back as the same body", () => {
+    const stored = { id: "x", model: "qwen-plus", input_per_m: "0.8", cached_input_per_m: "0.2", output_per_m: "2", currency: "CNY", effective_from: "2026-03-01" };
+    expect(priceBody(priceValues(stored))).toEqual({
+      model: "qwen-plus", input_per_m: "0.8", cached_input_per_m: "0.2", output_per_m: "2", currency: "CNY", effective_from: "2026-03-01",
+    });
+    const same = { ...stored, input_per_m: "0.80000000", cached_input_per_m: "0.8" };
+    expect(priceValues(same).cached_input_per_m).toBeNull();
+  });
+});
+
+describe("following a run", () => {
+  const running = { status: "running", rows_done: 50, rows_total: 200, input_tokens: 10, output_tokens: 5, cost: "2" } as LabelingRun;
+  const progress = { rows_done: 120, rows_total: 200, rows_per_s: 3, input_tokens: 30, output_tokens: 9, cost: "4.8" };
+
+  it("polls only a moving run whose live stream is down", () => {
+    expect(runPollMs("running", false)).toBe(2000);
+    expect(runPollMs("pending", false)).toBe(2000);
+    expect(runPollMs("running", true)).toBe(false);
+    expect(runPollMs("succeeded", false)).toBe(false);
+    expect(runPollMs(undefined, false)).toBe(false);
+  });
+
+  it("takes the newest progress event and lays it over a moving run, never backwards", () => {
+    const timeline = [
+      { type: "progress", data: { rows_done: 10, cost: "1" } },
+      { type: "progress", data: progress },
+      { type: "status", data: { status: "running" } },
+      { type: "progress", data: { fraction: 0.5 } },
+    ];
+    expect(latestRunProgress(timeline)).toBe(progress);
+    expect(latestRunProgress([])).toBeNull();
+    expect(withLiveProgress(running, progress)).toMatchObject({ rows_done: 120, cost: "4.8", input_tokens: 30 });
+    expect(withLiveProgress({ ...running, rows_done: 130 }, progress).rows_done).toBe(130);
+    expect(withLiveProgress({ ...running, status: "succeeded" }, progress)).toMatchObject({ rows_done: 50 });
+    expect(withLiveProgress(running, null)).toBe(running);
   });
 });

@@ -1,10 +1,11 @@
 /** Teacher providers and labeling runs: form values → request bodies, money and progress display. */
-import type { Dayjs } from "dayjs";
+import dayjs, { type Dayjs } from "dayjs";
 import type { components } from "../api/schema";
 
 type S = components["schemas"];
 export type ProviderKind = S["ProviderKind"];
 export type Provider = S["ProviderRead"];
+export type Price = S["PriceRead"];
 export type TeacherOption = S["TeacherOption"];
 export type LabelingRun = S["LabelingRunRead"];
 export type LabelingPreview = S["LabelingPreview"];
@@ -36,9 +37,10 @@ export interface ProviderValues {
   models: string[];
   api_key?: string;
   clear_api_key?: boolean;
+  /** null: unlimited */
   rpm_limit?: number | null;
   tpm_limit?: number | null;
-  concurrency: number;
+  concurrency?: number | null;
   prices?: PriceValues[];
 }
 
@@ -66,23 +68,23 @@ export function providerCreateBody(values: ProviderValues): S["ProviderCreate"] 
     api_key: blank(values.api_key),
     rpm_limit: values.rpm_limit ?? null,
     tpm_limit: values.tpm_limit ?? null,
-    concurrency: values.concurrency,
+    concurrency: values.concurrency ?? null,
     prices: (values.prices ?? []).map(priceBody),
   };
 }
 
 /** The update body: only a newly typed key is sent (the stored one is never read back);
- * blank limits are omitted because a PATCH cannot set a field to null. */
+ * the limits are always sent, null meaning unlimited. */
 export function providerUpdateBody(values: ProviderValues): S["ProviderUpdate"] {
   const body: S["ProviderUpdate"] = {
     name: values.name.trim(),
     models: values.models.map((m) => m.trim()).filter(Boolean),
-    concurrency: values.concurrency,
+    rpm_limit: values.rpm_limit ?? null,
+    tpm_limit: values.tpm_limit ?? null,
+    concurrency: values.concurrency ?? null,
   };
   const baseUrl = blank(values.base_url);
   if (baseUrl) body.base_url = baseUrl;
-  if (values.rpm_limit) body.rpm_limit = values.rpm_limit;
-  if (values.tpm_limit) body.tpm_limit = values.tpm_limit;
   const key = blank(values.api_key);
   if (key) body.api_key = key;
   else if (values.clear_api_key) body.clear_api_key = true;
@@ -100,6 +102,19 @@ export function providerValues(provider: Provider): ProviderValues {
     tpm_limit: provider.tpm_limit,
     concurrency: provider.concurrency,
     prices: [],
+  };
+}
+
+/** A stored price as the price form starts; a cached price equal to the input price shows blank
+ * ("same as input"), so correcting the input price corrects both. */
+export function priceValues(price: Price): PriceValues {
+  return {
+    model: price.model,
+    input_per_m: price.input_per_m,
+    cached_input_per_m: Number(price.cached_input_per_m) === Number(price.input_per_m) ? null : price.cached_input_per_m,
+    output_per_m: price.output_per_m,
+    currency: price.currency,
+    effective_from: dayjs(price.effective_from),
   };
 }
 
@@ -210,7 +225,40 @@ export function rowsPerSecond(
   return (now.rows - before.rows) / ((now.at - before.at) / 1000);
 }
 
-/** Runs still moving: their detail and list pages poll, and they can be stopped. */
+/** Runs still moving: their detail and list pages follow them, and they can be stopped. */
 export const ACTIVE_RUN_STATUSES = new Set(["pending", "running"]);
+
+/** Poll a run only while it moves and its job's live stream is down. */
+export function runPollMs(status: string | undefined, live: boolean, every = 2000): number | false {
+  return status !== undefined && ACTIVE_RUN_STATUSES.has(status) && !live ? every : false;
+}
+
+/** What a `label` job's progress event carries (see the labeling child's progress lines). */
+export interface RunProgress {
+  rows_done: number;
+  rows_total: number;
+  rows_per_s: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost: string;
+}
+
+/** The newest progress event of the stream's timeline, if it is a labeling run's. */
+export function latestRunProgress(timeline: { type: string; data?: Record<string, unknown> | null }[]): RunProgress | null {
+  for (let i = timeline.length - 1; i >= 0; i -= 1) {
+    const { type, data } = timeline[i];
+    if (type === "progress" && data && typeof data.rows_done === "number" && typeof data.cost === "string") {
+      return data as unknown as RunProgress;
+    }
+  }
+  return null;
+}
+
+/** The run with its live progress laid over, while it moves and the progress is not behind it. */
+export function withLiveProgress<R extends LabelingRun>(run: R, progress: RunProgress | null): R {
+  if (!progress || !ACTIVE_RUN_STATUSES.has(run.status) || progress.rows_done < run.rows_done) return run;
+  const { rows_done, rows_total, input_tokens, output_tokens, cost } = progress;
+  return { ...run, rows_done, rows_total, input_tokens, output_tokens, cost };
+}
 /** Runs that can be queued again (answers already paid are reused). */
 export const RESUMABLE_RUN_STATUSES = new Set(["stopped_budget", "cancelled", "failed"]);

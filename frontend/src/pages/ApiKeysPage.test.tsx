@@ -47,4 +47,20 @@ describe("ApiKeysPage", () => {
     await waitFor(() => expect(screen.getAllByTestId("snippet-curl").some((s) => s.textContent?.includes("Bearer tp-secret0123"))).toBe(true), { timeout: 10_000 });
     expect(await screen.findByText("批处理", {}, { timeout: 10_000 })).toBeTruthy();
   });
+
+  it("removes the secret from the page once its dialog is closed, not merely hides it", async () => {
+    stubApi({
+      "GET /api/v1/projects": () => json(page([PROJECT])),
+      "GET /api/v1/projects/p1/api-keys": () => json([]),
+      "GET /api/v1/models": () => json(page([MODEL])),
+      "POST /api/v1/projects/p1/api-keys": () => json({ ...KEY, key: "tp-secret0123" }, 201),
+    });
+    renderWithProviders(<ProjectProvider><ApiKeysPage /></ProjectProvider>);
+    const user = userEvent.setup();
+    await user.type(await screen.findByTestId("api-key-name", {}, { timeout: 10_000 }), "批处理");
+    await user.click(screen.getByTestId("api-key-create"));
+    await screen.findByTestId("api-key-secret", {}, { timeout: 10_000 });
+    await user.click(screen.getByRole("button", { name: /完\s*成/ }));
+    await waitFor(() => expect(document.body.textContent).not.toContain("tp-secret0123"), { timeout: 10_000 });
+  }, 60_000);
 });

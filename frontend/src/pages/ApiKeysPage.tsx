@@ -106,7 +106,8 @@ export function ApiKeysPage() {
           ]} />
       </Card>
       {projectId && <Card title={t("llm.howToCall")}><Snippets projectId={projectId} /></Card>}
-      <Modal open={created !== null} title={t("llm.keyCreated")} onCancel={() => setCreated(null)} footer={<Button type="primary" onClick={() => setCreated(null)}>{t("common.done")}</Button>} width={720}>
+      {/* Destroyed on close: a hidden dialog would keep the secret in the page. */}
+      <Modal open={created !== null} destroyOnHidden title={t("llm.keyCreated")} onCancel={() => setCreated(null)} footer={<Button type="primary" onClick={() => setCreated(null)}>{t("common.done")}</Button>} width={720}>
         <Alert type="warning" showIcon title={t("llm.keyOnce")} style={{ marginBottom: 12 }} />
         <Typography.Paragraph copyable={{ text: created ?? "", tooltips: [t("llm.copy"), t("llm.copied")] }} data-testid="api-key-secret">
           <Typography.Text code>{created}</Typography.Text>

@@ -45,6 +45,7 @@ describe("DistillationPage", () => {
     renderWithProviders(<DistillationPage />, { path: "/distillations/:id", route: "/distillations/x1" });
     expect(await screen.findByText("情感蒸馏")).toBeInTheDocument();
     expect(screen.getByText("已完成")).toBeInTheDocument();
+    expect(screen.getByText("文本分类器 · tfidf_linear")).toBeInTheDocument();
     for (const chart of ["quality-chart", "latency-chart", "cost-chart"]) expect(screen.getByTestId(chart)).toBeInTheDocument();
     expect(screen.getByText("盈亏平衡预测量")).toBeInTheDocument();
     expect(screen.getByText("40 行，其中 10 行也在训练数据中")).toBeInTheDocument();
@@ -52,6 +53,21 @@ describe("DistillationPage", () => {
     expect(screen.getByTestId("download-md")).toHaveTextContent("下载报告（Markdown）");
     const quality = options[0] as { series: { type: string; data: unknown[] }[] };
     expect(quality.series[1]).toMatchObject({ type: "custom", data: [[0, 0.85 - 0.04, 0.85 + 0.03], [1, 0.9 - 0.04, 0.9 + 0.03], [2, 0.84 - 0.04, 0.84 + 0.03], [3, 0.9 - 0.04, 0.9 + 0.03]] });
+  });
+
+  it("names an LLM student, its instruction and the answers that named no label", async () => {
+    const instruction = "请判断下面的文本属于哪一个类别，只回答类别名称，不要解释。类别：正面、负面。";
+    const llm = {
+      ...DISTILLATION,
+      student: { task_type: "llm_sft", trainer: "lora_sft", params: { base_model: "tiny-chat" }, instruction, labels: ["正面", "负面"] },
+      report: { ...REPORT, student_task_type: "llm_sft", llm_answers: { instruction, labels: ["正面", "负面"], max_new_tokens: 128, unparsed: 3, answers: [] } },
+    };
+    stubApi({ "GET /api/v1/distillations/x1": () => json(llm) });
+    renderWithProviders(<DistillationPage />, { path: "/distillations/:id", route: "/distillations/x1" });
+    expect(await screen.findByText("大模型微调（LoRA） · lora_sft · tiny-chat")).toBeInTheDocument();
+    expect(screen.getByText(instruction)).toBeInTheDocument();
+    expect(screen.getByTestId("llm-unparsed")).toHaveTextContent("3 / 40 条回答不是任何类别（记为错误）");
+    for (const chart of ["quality-chart", "latency-chart", "cost-chart"]) expect(screen.getByTestId(chart)).toBeInTheDocument();
   });
 
   it("says the report is on its way while the student trains", async () => {

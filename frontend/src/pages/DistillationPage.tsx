@@ -45,6 +45,11 @@ function Report({ id, report }: { id: string; report: DistillationReport }) {
             <Typography.Text type="secondary">
               {MODELS.map((m) => `${modelName[m]}: ${t("distill.rows", { n: report.quality[m].n })}`).join(" · ")}
             </Typography.Text>
+            {report.llm_answers && (
+              <Typography.Paragraph type="secondary" style={{ marginTop: 8, marginBottom: 0 }} data-testid="llm-unparsed">
+                {t("distill.unparsed", { n: report.llm_answers.unparsed, total: report.gold_rows })}
+              </Typography.Paragraph>
+            )}
           </Card>
         </Col>
         <Col xs={24} lg={12}>
@@ -91,6 +96,14 @@ function Report({ id, report }: { id: string; report: DistillationReport }) {
   );
 }
 
+/** The student's kind, trainer and (for an LLM) base model. */
+function studentText(t: (key: string) => string, student: Record<string, unknown>): string {
+  const task = typeof student.task_type === "string" ? student.task_type : "text_classification";
+  const params = (student.params ?? {}) as Record<string, unknown>;
+  const base = task === "llm_sft" && typeof params.base_model === "string" ? ` · ${params.base_model}` : "";
+  return `${t(`distill.kinds.${task}`)} · ${String(student.trainer ?? "")}${base}`;
+}
+
 export function DistillationPage() {
   const { t } = useTranslation();
   const { id = "" } = useParams();
@@ -108,6 +121,12 @@ export function DistillationPage() {
         <Descriptions.Item label={t("distill.trainJob")}>{d.train_job_id ? <Link to={`/jobs/${d.train_job_id}`}>{d.train_job_id.slice(0, 8)}</Link> : "—"}</Descriptions.Item>
         <Descriptions.Item label={t("distill.model")}>{d.model_version_id ? <Link to={`/models/${d.model_version_id}`}>{d.model_version_id.slice(0, 8)}</Link> : "—"}</Descriptions.Item>
         <Descriptions.Item label={t("common.createdAt")}>{formatTime(d.created_at)}</Descriptions.Item>
+        <Descriptions.Item label={t("distill.studentKind")}>{studentText(t, d.student)}</Descriptions.Item>
+        {typeof d.student.instruction === "string" && (
+          <Descriptions.Item label={t("distill.instruction")} span={2}>
+            <Typography.Text type="secondary">{d.student.instruction}</Typography.Text>
+          </Descriptions.Item>
+        )}
       </Descriptions>
       {d.error && <Alert type="error" showIcon title={d.error.code} description={d.error.message} style={{ marginBottom: 16 }} />}
       {d.report ? <Report id={d.id} report={d.report as unknown as DistillationReport} /> : !d.error && <Alert type="info" showIcon title={t("distill.waiting")} />}

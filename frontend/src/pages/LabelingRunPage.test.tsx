@@ -1,13 +1,18 @@
-import { screen, waitFor } from "@testing-library/react";
+import { act, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { tokenStore } from "../api/tokens";
 import type { LabelingRun } from "../lib/teachers";
 import { stubApi } from "../test/api";
+import { FakeSocket } from "../test/fakeSocket";
 import { json, renderWithProviders } from "../test/render";
 import { LabelingRunPage } from "./LabelingRunPage";
 
-beforeEach(() => tokenStore.set({ access: "A", refresh: "R" }));
+beforeEach(() => {
+  FakeSocket.all = [];
+  vi.stubGlobal("WebSocket", FakeSocket);
+  tokenStore.set({ access: "A", refresh: "R" });
+});
 afterEach(() => {
   vi.unstubAllGlobals();
   tokenStore.set(null);
@@ -74,4 +79,51 @@ describe("LabelingRunPage", () => {
     renderWithProviders(<LabelingRunPage />, { path: "/labeling/:id", route: "/labeling/r2" });
     expect(await screen.findByText("对象不存在或无权访问")).toBeInTheDocument();
   });
+
+  it("follows the run's job live and reads the run again when the job ends", async () => {
+    let run = labelingRun({ status: "running", error: null, output_dataset_id: null, cost: "2" });
+    stubApi({
+      "GET /api/v1/labeling-runs/r1": () => json(run),
+      "GET /api/v1/labeling-runs/r1/rows": () => json({ items: [], total: 0, limit: 20, offset: 0, next_cursor: null }),
+    });
+    renderWithProviders(<LabelingRunPage />, { path: "/labeling/:id", route: "/labeling/r1" });
+    expect(await screen.findByText("50 / 200")).toBeInTheDocument();
+    const socket = FakeSocket.all[0];
+    expect(socket.url).toMatch(/\/ws\/jobs\/j1\?last_event_id=0$/);
+    act(() => {
+      socket.open();
+      socket.receive({ type: "snapshot", job: { id: "j1", status: "running", progress: 0.25 } });
+      socket.receive({
+        id: 11, job_id: "j1", type: "progress", created_at: "",
+        data: { rows_done: 120, rows_total: 200, rows_per_s: 3.5, input_tokens: 30000, output_tokens: 1500, cost: "4.8", currency: "CNY", fraction: 0.6 },
+      });
+    });
+    expect(await screen.findByText("120 / 200")).toBeInTheDocument();
+    expect(screen.getByTestId("run-cost")).toHaveTextContent("¥4.80 / 预算 ¥10.00");
+    expect(screen.getByText("30,000")).toBeInTheDocument();
+    expect(screen.getByText("3.50 行/秒")).toBeInTheDocument();
+    expect(screen.getByTestId("run-live")).toHaveTextContent("实时更新");
+    expect(screen.queryByTestId("run-output")).toBeNull();
+
+    run = { ...run, status: "succeeded", rows_done: 200, cost: "8", output_dataset_id: "d9" };
+    act(() => socket.receive({ id: 12, job_id: "j1", type: "status", created_at: "", data: { status: "succeeded" } }));
+    expect(await screen.findByTestId("run-output")).toBeInTheDocument();
+    expect(screen.getByText("200 / 200")).toBeInTheDocument();
+    expect(screen.getByTestId("run-cost")).toHaveTextContent("¥8.00 / 预算 ¥10.00");
+    expect(screen.queryByTestId("run-live")).toBeNull();
+  });
+
+  it("falls back to polling while the live stream is down", async () => {
+    let run = labelingRun({ status: "running", error: null, output_dataset_id: null });
+    stubApi({
+      "GET /api/v1/labeling-runs/r1": () => json(run),
+      "GET /api/v1/labeling-runs/r1/rows": () => json({ items: [], total: 0, limit: 20, offset: 0, next_cursor: null }),
+    });
+    renderWithProviders(<LabelingRunPage />, { path: "/labeling/:id", route: "/labeling/r1" });
+    expect(await screen.findByText("50 / 200")).toBeInTheDocument();
+    act(() => FakeSocket.all[0].drop(1006));
+    expect(await screen.findByTestId("run-polling")).toHaveTextContent("实时连接中断");
+    run = { ...run, rows_done: 80 };
+    expect(await screen.findByText("80 / 200", {}, { timeout: 20_000 })).toBeInTheDocument();
+  }, 60_000);
 });

@@ -1,11 +1,12 @@
 /** One labeling run: progress, speed, tokens, cost against the budget, errors, stop and resume, the
- * labeled rows and the output dataset; polled while it is pending or running. */
+ * labeled rows and the output dataset; followed live over its job's WebSocket (polled while that is
+ * down) and read again whenever the job changes status. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import {
   Alert, App, Button, Card, Col, Descriptions, Form, InputNumber, Modal, Popconfirm, Progress, Row, Space, Statistic, Table,
   Tag, Typography,
 } from "antd";
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router-dom";
 import { api, unwrap } from "../api/client";
@@ -14,9 +15,11 @@ import type { components } from "../api/schema";
 import { PageSkeleton } from "../components/PageSkeleton";
 import { QueryError } from "../components/QueryError";
 import { StatusTag } from "../components/StatusTag";
+import { useJobStream } from "../hooks/useJobStream";
 import { formatTime } from "../lib/format";
 import {
-  ACTIVE_RUN_STATUSES, RESUMABLE_RUN_STATUSES, budgetPercent, formatMoney, formatTokens, rowsPerSecond, type LabelingRun,
+  ACTIVE_RUN_STATUSES, RESUMABLE_RUN_STATUSES, budgetPercent, formatMoney, formatTokens, latestRunProgress, rowsPerSecond,
+  runPollMs, withLiveProgress, type LabelingRun,
 } from "../lib/teachers";
 
 type LabelingRow = components["schemas"]["LabelingRowRead"];
@@ -86,10 +89,15 @@ function RunActions({ run }: { run: LabelingRun }) {
   );
 }
 
-/** The labeled rows: the voted output, agreement, confidence and any error. */
-function RowsTable({ runId, active }: { runId: string; active: boolean }) {
+/** The labeled rows: the voted output, agreement, confidence and any error; read again as rows get
+ * done (live) or polled while the run moves without a live stream. */
+function RowsTable({ runId, poll, rowsDone }: { runId: string; poll: number | false; rowsDone: number }) {
   const { t } = useTranslation();
+  const queryClient = useQueryClient();
   const [page, setPage] = useState(1);
+  useEffect(() => {
+    void queryClient.invalidateQueries({ queryKey: ["labeling-run", runId, "rows"] });
+  }, [rowsDone, runId, queryClient]);
   const rows = useQuery({
     queryKey: ["labeling-run", runId, "rows", page],
     queryFn: () =>
@@ -98,7 +106,7 @@ function RowsTable({ runId, active }: { runId: string; active: boolean }) {
           params: { path: { run_id: runId }, query: { limit: ROWS_PAGE, offset: (page - 1) * ROWS_PAGE } },
         }),
       ),
-    refetchInterval: active ? POLL_MS : false,
+    refetchInterval: poll,
   });
   const share = (v: number | null) => (v === null ? "—" : `${Math.round(v * 100)}%`);
   return (
@@ -133,7 +141,11 @@ function RowsTable({ runId, active }: { runId: string; active: boolean }) {
 export function LabelingRunPage() {
   const { t, i18n } = useTranslation();
   const { id = "" } = useParams();
+  const queryClient = useQueryClient();
   const first = useRef<Reading | null>(null);
+  const [jobId, setJobId] = useState<string | null>(null);
+  const stream = useJobStream(jobId);
+  const live = stream.connection === "open";
   const run = useQuery({
     queryKey: ["labeling-run", id],
     queryFn: async () => {
@@ -143,13 +155,23 @@ export function LabelingRunPage() {
       else if (!first.current || first.current.rows > now.rows) first.current = now;
       return { ...data, speed: rowsPerSecond(first.current, now) };
     },
-    refetchInterval: (query) => (query.state.data && ACTIVE_RUN_STATUSES.has(query.state.data.status) ? POLL_MS : false),
+    refetchInterval: (query) => runPollMs(query.state.data?.status, live, POLL_MS),
   });
+  const runJob = run.data?.job_id ?? null;
+  if (runJob !== jobId) setJobId(runJob); // a resumed run follows its new job
+  const jobStatus = stream.job?.status;
+  useEffect(() => {
+    // the job started, ended or was stopped: the run's own record has changed with it
+    if (jobStatus) void queryClient.invalidateQueries({ queryKey: ["labeling-run", id] });
+  }, [jobStatus, id, queryClient]);
+
   if (run.error) return <QueryError error={run.error} onRetry={() => void run.refetch()} />;
   if (!run.data) return <PageSkeleton />;
-  const r = run.data;
+  const progress = latestRunProgress(stream.timeline);
+  const r = withLiveProgress(run.data, progress);
+  const active = ACTIVE_RUN_STATUSES.has(r.status);
   const running = r.status === "running";
-  const speed = r.speed;
+  const speed = running && progress && r !== run.data ? progress.rows_per_s : r.speed;
   const percent = r.rows_total ? Math.floor((r.rows_done / r.rows_total) * 100) : 0;
   const money = (value: string) => formatMoney(value, r.currency, i18n.language);
   const error = r.error as { code?: string; message?: string } | null;
@@ -161,6 +183,10 @@ export function LabelingRunPage() {
           <Space>
             {r.name}
             <StatusTag status={r.status} />
+            {active && live && <Tag color="green" data-testid="run-live">{t("labeling.live")}</Tag>}
+            {active && r.job_id && (stream.connection === "reconnecting" || stream.connection === "closed") && (
+              <Tag color="orange" data-testid="run-polling">{t("labeling.polling")}</Tag>
+            )}
           </Space>
         }
         extra={
@@ -223,7 +249,7 @@ export function LabelingRunPage() {
           </Col>
         </Row>
       </Card>
-      <RowsTable runId={r.id} active={ACTIVE_RUN_STATUSES.has(r.status)} />
+      <RowsTable runId={r.id} poll={runPollMs(r.status, live, POLL_MS)} rowsDone={r.rows_done} />
       <Card title={t("labeling.params")}>
         <Descriptions column={1} size="small" bordered>
           <Descriptions.Item label={t("labeling.dataset")}>

@@ -152,7 +152,7 @@ export function NewJobPage() {
       onValuesChange={() => setMappingError(null)}
       onFinish={(v: MappingValues) => { if (isChat && !chosenBase) return; setMapping(v); goTo(3); }}>
       {mappingError && (
-        <Alert type="error" showIcon data-testid="mapping-error" title={mappingError} description={t("jobs.oneClassHint")} style={{ marginBottom: 16 }} />
+        <Alert type="error" showIcon data-testid="mapping-error" title={mappingError} description={isChat ? t("llm.fixRowsHint") : t("jobs.oneClassHint")} style={{ marginBottom: 16 }} />
       )}
       {isChat ? (
         <>

@@ -28,7 +28,25 @@ const PREVIEW: LabelingPreview = {
     rows: 3, input_tokens: 1500, output_tokens: 30, cost: "12.5", currency: "CNY",
     teachers: [{ provider_id: "t1", model: "qwen-plus", input_tokens: 1500, output_tokens: 30, cost: "12.5" }],
   },
+  ask_cost: "0.0031",
 };
+
+const ANSWERS: LabelingPreview["answers"] = [{
+  row_index: 0, output: "正面", agreement: 0.5, confidence: 0.5, error: null,
+  votes: [
+    { teacher: "千问/qwen-plus", value: "正面", error: null },
+    { teacher: "深度求索/deepseek-chat", value: null, error: { code: "content_filter", message: "blocked" } },
+  ],
+}];
+
+async function fillForm(user: ReturnType<typeof userEvent.setup>, budget: string) {
+  fireEvent.change(await screen.findByTestId("run-name"), { target: { value: "情感" } });
+  await choose(user, "run-dataset", "iris.csv");
+  await choose(user, "run-columns", "review · 文本");
+  fireEvent.change(screen.getByTestId("label-name"), { target: { value: "正面" } });
+  await choose(user, "run-teachers", "千问 / qwen-plus · ¥0.80 / ¥2.00");
+  fireEvent.change(screen.getByTestId("run-budget"), { target: { value: budget } });
+}
 
 async function choose(user: ReturnType<typeof userEvent.setup>, testId: string, title: string) {
   await user.click(within(screen.getByTestId(testId)).getByRole("combobox"));
@@ -50,12 +68,7 @@ describe("NewLabelingRunPage", () => {
     });
     const user = userEvent.setup();
     renderWithProviders(<ProjectProvider><NewLabelingRunPage /></ProjectProvider>);
-    fireEvent.change(await screen.findByTestId("run-name"), { target: { value: "情感" } });
-    await choose(user, "run-dataset", "iris.csv");
-    await choose(user, "run-columns", "review · 文本");
-    fireEvent.change(screen.getByTestId("label-name"), { target: { value: "正面" } });
-    await choose(user, "run-teachers", "千问 / qwen-plus · ¥0.80 / ¥2.00");
-    fireEvent.change(screen.getByTestId("run-budget"), { target: { value: "10" } });
+    await fillForm(user, "10");
     expect(screen.getByTestId("run-start")).toBeDisabled();
 
     await user.click(screen.getByTestId("run-preview"));
@@ -69,6 +82,38 @@ describe("NewLabelingRunPage", () => {
       task: { kind: "classify", labels: [{ name: "正面", description: "" }], examples: [] },
       teachers: [{ provider_id: "t1", model: "qwen-plus" }], budget: "10", currency: "CNY", template: null,
     });
+    expect(calls).not.toContain("POST /api/v1/labeling-runs");
+  }, 240_000);
+
+  it("shows what asking the teachers costs before asking, then each teacher's answer per prompt", async () => {
+    const asked: string[] = [];
+    const calls = stubApi({
+      "GET /api/v1/projects": () => json(page([PROJECT])),
+      "GET /api/v1/datasets": () =>
+        json(page([dataset({ columns: [{ name: "review", dtype: "string", inferred_type: "text" }] })])),
+      "GET /api/v1/llm-providers/teachers": () => json(TEACHERS),
+      "POST /api/v1/labeling-runs/preview": (url) => {
+        asked.push(url.search);
+        return json(url.searchParams.get("ask_teachers") === "true" ? { ...PREVIEW, answers: ANSWERS } : PREVIEW);
+      },
+    });
+    const user = userEvent.setup();
+    renderWithProviders(<ProjectProvider><NewLabelingRunPage /></ProjectProvider>);
+    await fillForm(user, "20");
+    await user.click(screen.getByTestId("run-preview"));
+    expect(await screen.findByTestId("ask-cost")).toHaveTextContent("最多花费 ¥0.0031（每位教师回答前 1 条提示各一次");
+    expect(screen.queryByTestId("answers-0")).toBeNull();
+    expect(asked).toEqual([""]);
+
+    await user.click(screen.getByTestId("run-ask"));
+    const answers = await screen.findByTestId("answers-0");
+    expect(asked).toEqual(["", "?ask_teachers=true"]);
+    expect(answers).toHaveTextContent("投票结果正面 · 一致率 50%");
+    expect(answers).toHaveTextContent("千问/qwen-plus正面");
+    expect(answers).toHaveTextContent("深度求索/deepseek-chat内容被教师模型的内容审核拦截");
+    expect(screen.getByTestId("ask-cost")).toHaveTextContent("回答已付费并缓存");
+    expect(screen.getByTestId("run-ask")).toBeDisabled();
+    expect(screen.getByTestId("run-start")).toBeEnabled();
     expect(calls).not.toContain("POST /api/v1/labeling-runs");
   }, 240_000);
 });

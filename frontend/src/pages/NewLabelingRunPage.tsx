@@ -1,15 +1,17 @@
 /** A new labeling run: dataset and columns, task, prompt template, teachers and budget; the first 5
- * rendered prompts and the token and cost estimate are shown before the run can start. */
+ * rendered prompts and the token and cost estimate are shown before the run can start, and the teachers
+ * can be asked those prompts (paid once, at a cost shown before asking). */
 import { DeleteOutlined, PlusOutlined } from "@ant-design/icons";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import {
-  Alert, App, Button, Card, Col, Collapse, Descriptions, Form, Input, InputNumber, Radio, Row, Select, Space, Table,
+  Alert, App, Button, Card, Col, Collapse, Descriptions, Form, Input, InputNumber, Radio, Row, Select, Space, Table, Tag,
   Typography,
 } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useNavigate } from "react-router-dom";
 import { api, unwrap } from "../api/client";
+import { codeText } from "../api/errorText";
 import type { components } from "../api/schema";
 import { ColumnSelect } from "../components/ColumnSelect";
 import { QueryError } from "../components/QueryError";
@@ -22,6 +24,13 @@ import {
 } from "../lib/teachers";
 
 type TeacherEstimate = components["schemas"]["TeacherEstimate"];
+type PreviewAnswer = components["schemas"]["PreviewAnswer"];
+
+interface PreviewVote {
+  teacher: string;
+  value: unknown;
+  error: { code?: string; message?: string } | null;
+}
 
 const DEFAULTS: Partial<RunValues> = {
   kind: "classify", labels: [{ name: "", description: "" }], examples: [], teachers: [], temperature: 0,
@@ -118,9 +127,43 @@ function TaskFields({ kind }: { kind: RunValues["kind"] }) {
   );
 }
 
-function PreviewPanel({ preview, budget, currency }: { preview: LabelingPreview; budget?: string; currency: string }) {
+/** An answer as text: labels as they are, extracted objects as JSON, nothing as a dash. */
+const answerText = (value: unknown): string =>
+  value === null || value === undefined ? "—" : typeof value === "string" ? value : JSON.stringify(value);
+
+/** The teachers' answers to one prompt: the vote, then each teacher's answer or error. */
+function PromptAnswers({ answer }: { answer: PreviewAnswer }) {
+  const { t } = useTranslation();
+  const votes = answer.votes as unknown as PreviewVote[];
+  const error = answer.error as PreviewVote["error"];
+  return (
+    <div data-testid={`answers-${answer.row_index}`} style={{ marginTop: 8 }}>
+      <Typography.Text strong>{t("labeling.teacherAnswers")}</Typography.Text>
+      <Descriptions size="small" column={1} bordered>
+        <Descriptions.Item label={t("labeling.voted")}>
+          {answer.output === null && error ? codeText(error.code, error.message ?? "") : answerText(answer.output)}
+          {answer.agreement !== null && ` · ${t("labeling.agreement")} ${Math.round(answer.agreement * 100)}%`}
+        </Descriptions.Item>
+        {votes.map((vote, i) => (
+          <Descriptions.Item key={i} label={vote.teacher}>
+            {vote.error ? (
+              <Typography.Text type="danger">{codeText(vote.error.code, vote.error.message ?? "")}</Typography.Text>
+            ) : (
+              answerText(vote.value)
+            )}
+          </Descriptions.Item>
+        ))}
+      </Descriptions>
+    </div>
+  );
+}
+
+function PreviewPanel({
+  preview, budget, currency, asking, onAsk,
+}: { preview: LabelingPreview; budget?: string; currency: string; asking: boolean; onAsk: () => void }) {
   const { t, i18n } = useTranslation();
   const { estimate } = preview;
+  const answers = new Map((preview.answers ?? []).map((a) => [a.row_index, a]));
   const over = budget !== undefined && Number(estimate.cost) > Number(budget);
   return (
     <Space direction="vertical" style={{ width: "100%" }} data-testid="labeling-preview">
@@ -146,18 +189,41 @@ function PreviewPanel({ preview, budget, currency }: { preview: LabelingPreview;
           { title: t("labeling.cost"), dataIndex: "cost", render: (c: string) => formatMoney(c, currency, i18n.language) },
         ]}
       />
+      <Space wrap>
+        <Button onClick={onAsk} loading={asking} disabled={!!preview.answers} data-testid="run-ask">
+          {t("labeling.askTeachers")}
+        </Button>
+        <Typography.Text type="secondary" data-testid="ask-cost">
+          {preview.answers
+            ? t("labeling.askedHint")
+            : t("labeling.askCost", { cost: formatMoney(preview.ask_cost, currency, i18n.language), count: preview.prompts.length })}
+        </Typography.Text>
+      </Space>
       <Collapse
         defaultActiveKey={preview.prompts.length ? [String(preview.prompts[0].row_index)] : []}
-        items={preview.prompts.map((p) => ({
-          key: String(p.row_index),
-          label: t("labeling.prompt", { row: p.row_index + 1 }),
-          children: p.messages.map((m, i) => (
-            <div key={i} style={{ marginBottom: 8 }}>
-              <Typography.Text type="secondary">{m.role}</Typography.Text>
-              <pre style={{ whiteSpace: "pre-wrap", margin: 0 }}>{m.content}</pre>
-            </div>
-          )),
-        }))}
+        items={preview.prompts.map((p) => {
+          const answer = answers.get(p.row_index);
+          return {
+            key: String(p.row_index),
+            label: (
+              <Space>
+                {t("labeling.prompt", { row: p.row_index + 1 })}
+                {answer && <Tag color={answer.error ? "red" : "blue"}>{answer.error ? t("labeling.noAnswer") : answerText(answer.output)}</Tag>}
+              </Space>
+            ),
+            children: (
+              <>
+                {p.messages.map((m, i) => (
+                  <div key={i} style={{ marginBottom: 8 }}>
+                    <Typography.Text type="secondary">{m.role}</Typography.Text>
+                    <pre style={{ whiteSpace: "pre-wrap", margin: 0 }}>{m.content}</pre>
+                  </div>
+                ))}
+                {answer && <PromptAnswers answer={answer} />}
+              </>
+            ),
+          };
+        })}
       />
     </Space>
   );
@@ -193,6 +259,12 @@ export function NewLabelingRunPage() {
     onSuccess: setPreview,
     onError: (err) => applyFieldErrors(form, err, message, RUN_FIELD_ALIASES),
   });
+  const ask = useMutation({
+    mutationFn: (values: RunValues) =>
+      unwrap(api.POST("/api/v1/labeling-runs/preview", { params: { query: { ask_teachers: true } }, body: runBody(values) })),
+    onSuccess: setPreview,
+    onError: (err) => applyFieldErrors(form, err, message, RUN_FIELD_ALIASES),
+  });
   const create = useMutation({
     mutationFn: (values: RunValues) => unwrap(api.POST("/api/v1/labeling-runs", { body: runBody(values) })),
     onSuccess: (run) => {
@@ -201,8 +273,9 @@ export function NewLabelingRunPage() {
     },
     onError: (err) => applyFieldErrors(form, err, message, RUN_FIELD_ALIASES),
   });
-  const submit = (action: "preview" | "create") => {
-    void form.validateFields().then((values) => (action === "preview" ? previewCall.mutate(values) : create.mutate(values)));
+  const submit = (action: "preview" | "ask" | "create") => {
+    const call = { preview: previewCall, ask, create }[action];
+    void form.validateFields().then((values) => call.mutate(values));
   };
 
   return (
@@ -280,7 +353,7 @@ export function NewLabelingRunPage() {
       <Col xs={24} xl={12}>
         <Card title={t("labeling.preview")}>
           {preview ? (
-            <PreviewPanel preview={preview} budget={budget} currency={currency} />
+            <PreviewPanel preview={preview} budget={budget} currency={currency} asking={ask.isPending} onAsk={() => submit("ask")} />
           ) : (
             <Typography.Text type="secondary">{t("labeling.previewHint")}</Typography.Text>
           )}

@@ -64,4 +64,74 @@ describe("TeacherProvidersPage", () => {
       prices: [],
     });
   }, 240_000);
+
+  it("corrects a price and deletes one from the price table", async () => {
+    const patches: unknown[] = [];
+    const calls = stubApi({
+      "GET /api/v1/llm-providers": () => json([QWEN]),
+      "PATCH /api/v1/llm-providers/p1/prices/x1": async (_, request) => {
+        patches.push(await request.json());
+        return json({ ...QWEN.prices[0], input_per_m: "0.6" });
+      },
+      "DELETE /api/v1/llm-providers/p1/prices/x1": () => new Response(null, { status: 204 }),
+    });
+    const user = userEvent.setup();
+    renderWithProviders(<TeacherProvidersPage />);
+    expect(await screen.findByText("已设置（…zyxw）")).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: /展开行|Expand row/ }));
+    await user.click(await screen.findByRole("button", { name: "修改价格 qwen-plus 2026-01-01" }));
+    const dialog = await screen.findByRole("dialog");
+    expect(dialog).toHaveTextContent("已完成的调用和标注任务保留当时记录的费用");
+    const input = within(dialog).getByTestId("price-input");
+    expect(input).toHaveValue("0.8");
+    expect(within(dialog).getByTestId("price-cached")).toHaveValue("");
+    fireEvent.change(input, { target: { value: "0.6" } });
+    await user.click(screen.getByTestId("save-price"));
+    await waitFor(() => expect(patches).toHaveLength(1));
+    expect(patches[0]).toEqual({
+      model: "qwen-plus", input_per_m: "0.6", cached_input_per_m: null, output_per_m: "2", currency: "CNY", effective_from: "2026-01-01",
+    });
+
+    await user.click(screen.getByRole("button", { name: "删除价格 qwen-plus 2026-01-01" }));
+    expect(await screen.findByText(/删除 qwen-plus 自 2026-01-01 起的价格/)).toBeInTheDocument();
+    await user.click(await screen.findByRole("button", { name: /^(OK|确\s*定)$/ }));
+    await waitFor(() => expect(calls).toContain("DELETE /api/v1/llm-providers/p1/prices/x1"));
+  }, 240_000);
+
+  it("sets limits back to unlimited: the update sends null for each", async () => {
+    const patches: unknown[] = [];
+    stubApi({
+      "GET /api/v1/llm-providers": () => json([QWEN]),
+      "PATCH /api/v1/llm-providers/p1": async (_, request) => {
+        patches.push(await request.json());
+        return json({ ...QWEN, rpm_limit: null, concurrency: null });
+      },
+    });
+    const user = userEvent.setup();
+    renderWithProviders(<TeacherProvidersPage />);
+    expect(await screen.findByText(/每分钟请求数上限 600 · 每分钟 token 数上限 不限 · 并发数 8/)).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: /^编\s*辑$/ }));
+    const dialog = await screen.findByRole("dialog");
+    expect(within(dialog).getByTestId("provider-tpm-unlimited")).toBeChecked();
+    expect(within(dialog).getByTestId("provider-rpm")).toHaveValue("600");
+    await user.click(within(dialog).getByTestId("provider-rpm-unlimited"));
+    await user.click(within(dialog).getByTestId("provider-concurrency-unlimited"));
+    expect(within(dialog).getByTestId("provider-concurrency")).toBeDisabled();
+    await user.click(screen.getByTestId("save-provider"));
+    await waitFor(() => expect(patches).toHaveLength(1));
+    expect(patches[0]).toMatchObject({ rpm_limit: null, tpm_limit: null, concurrency: null });
+  }, 240_000);
+
+  it("asks for a number when a limit is neither set nor unlimited", async () => {
+    const calls = stubApi({ "GET /api/v1/llm-providers": () => json([{ ...QWEN, rpm_limit: null }]) });
+    const user = userEvent.setup();
+    renderWithProviders(<TeacherProvidersPage />);
+    expect(await screen.findByText("已设置（…zyxw）")).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: /^编\s*辑$/ }));
+    const dialog = await screen.findByRole("dialog");
+    await user.click(within(dialog).getByTestId("provider-rpm-unlimited"));
+    await user.click(screen.getByTestId("save-provider"));
+    expect(await within(dialog).findByText("请输入数值，或勾选「不限」")).toBeInTheDocument();
+    expect(calls).not.toContain("PATCH /api/v1/llm-providers/p1");
+  }, 240_000);
 });

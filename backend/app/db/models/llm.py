@@ -46,9 +46,10 @@ class LLMProvider(IdMixin, TimestampMixin, Base):
     models: Mapped[list[str]] = mapped_column(JSON, default=list)
     api_key_encrypted: Mapped[str | None] = mapped_column(Text)
     api_key_last4: Mapped[str | None] = mapped_column(String(4))
+    # Pacing per key; None means unlimited.
     rpm_limit: Mapped[int | None] = mapped_column(Integer)
     tpm_limit: Mapped[int | None] = mapped_column(Integer)
-    concurrency: Mapped[int] = mapped_column(Integer, default=4)
+    concurrency: Mapped[int | None] = mapped_column(Integer)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )

@@ -73,10 +73,10 @@ export function ChatPlayground({ modelId }: { modelId: string }) {
           {turns.map((turn, i) => (
             <div key={i} style={{ marginBottom: 12 }}>
               <Typography.Text type="secondary">{turn.role === "user" ? t("llm.you") : t("llm.assistant")}</Typography.Text>
-              <div style={{ whiteSpace: "pre-wrap" }}>{turn.content}</div>
+              <div style={{ whiteSpace: "pre-wrap" }} data-testid={`chat-turn-${turn.role}`}>{turn.content}</div>
             </div>
           ))}
-          {status && <Typography.Text type="secondary">{status}</Typography.Text>}
+          {status && <Typography.Text type="secondary" data-testid="chat-usage">{status}</Typography.Text>}
         </Card>
         {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 12 }} />}
         <Space.Compact style={{ width: "100%" }}>

@@ -4,7 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { Alert, Card, Descriptions, Empty, List, Select, Space, Tag, Typography } from "antd";
 import { useTranslation } from "react-i18next";
 import { api, unwrap } from "../../api/client";
-import { errorText } from "../../api/errorText";
+import { errorText, issueText } from "../../api/errorText";
 import type { components } from "../../api/schema";
 import { useNames } from "../../i18n/names";
 import { formatBytes } from "../../lib/format";
@@ -87,8 +87,8 @@ export function ChatPreviewPanel({ datasetId, baseModel, columns, maxSeqLength }
                 + (data.rows_measured < data.rows_usable ? t("llm.measuredNote", { measured: data.rows_measured }) : "")} />
           )}
           {data.problems.length > 0 && (
-            <Alert type="error" showIcon title={t("llm.problems")}
-              description={data.problems.slice(0, 5).map((p) => <div key={String(p.row)}>{String(p.message)}</div>)} />
+            <Alert type="error" showIcon title={t("llm.problems")} data-testid="chat-problems"
+              description={data.problems.slice(0, 5).map((p) => <div key={String(p.row)}>{issueText(p)}</div>)} />
           )}
           {data.rendered.length > 0 && <Typography.Text type="secondary">{t("llm.renderedHint", { model: baseModel })}</Typography.Text>}
           <List size="small" dataSource={data.rendered} renderItem={(row) => (
