@@ -7,8 +7,11 @@ trained offline). Rounds alternate: (a) in-process, the serving worker's own loa
 generation function (`generate` with a TextIteratorStreamer, greedy) called directly, and (b) `POST /v1/chat/completions` with
 `stream: true` through the `openai` client. Reported: tokens per second (generated tokens /
 wall time, median of rounds) and the ratio (b)/(a); time to the first text (median), and the
-overhead (b) − (a); the serving worker's peak RSS (VmHWM). Prints JSON and writes its section
-of docs/benchmarks.md.
+overhead (b) − (a); the serving worker's peak RSS (VmHWM). A third path (c) gives the floor of
+(b) on this machine: `serving_bare.py`, a bare uvicorn SSE endpoint relaying the same
+generation from a child process through a pipe (no key, database or model lookup), timed with
+the same client; (b) − (c) is the platform's own part. Prints JSON and writes its section of
+docs/benchmarks.md.
 
     .venv/bin/python bench/bench_serving.py [--tokens 128] [--rounds 5] [--base PATH]
 """
@@ -16,7 +19,9 @@ of docs/benchmarks.md.
 import argparse
 import json
 import shutil
+import socket
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -29,11 +34,11 @@ import openai
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_training import BACKEND, ROOT, Stack, write_section
+from bench_training import BACKEND, PY, Stack, write_section
 
 sys.path.insert(0, str(BACKEND))
 
-SMOLLM2 = ROOT / "data" / "models" / "base" / "SmolLM2-135M-Instruct"
+BARE = Path(__file__).resolve().parent / "serving_bare.py"
 MESSAGES = [
     {"role": "system", "content": "你是一个乐于助人的助手。"},
     {"role": "user", "content": "请用三句话介绍一下长城的历史。"},
@@ -121,6 +126,20 @@ def through_api(client: openai.OpenAI, model: str, tokens: int) -> tuple[float, 
     return first, time.perf_counter() - started, usage
 
 
+def start_bare(spec: dict[str, Any], port: int) -> subprocess.Popen[bytes]:
+    """The bare relay (`serving_bare.py`) on `port`, once it accepts connections."""
+    process = subprocess.Popen([PY, str(BARE), "server", json.dumps(spec), str(port)])
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("the bare relay did not start")
+
+
 def worker_peak_rss(api_pid: int) -> int:
     """VmHWM (peak resident set) of the API's serving worker process, in bytes."""
     for child in psutil.Process(api_pid).children(recursive=True):
@@ -139,13 +158,15 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8791)
     args = parser.parse_args()
     import torch
+    from app.core.config import get_settings
     from app.serving.worker.__main__ import torch_threads
     from app.serving.worker.models import load_model
 
     torch.set_num_threads(torch_threads(0))  # as many threads as the serving worker uses
 
     with Stack(args.port) as stack:
-        base = args.base or (SMOLLM2 if SMOLLM2.is_dir() else None)
+        smollm2 = Path(get_settings().model_storage_path) / "base" / "SmolLM2-135M-Instruct"
+        base = args.base or (smollm2 if smollm2.is_dir() else None)
         base = base or build_small_base(stack.root / "small-llama")
         model_id, spec = register(stack, base)
         key = httpx.post(
@@ -155,13 +176,23 @@ def main() -> None:
         ).json()["key"]
         client = openai.OpenAI(api_key=key, base_url=f"{stack.base}/v1", max_retries=0)
         loaded = load_model(spec)
-        through_api(client, model_id, 8)
-        in_process(loaded, 8)
-        local, served = [], []
-        for _ in range(args.rounds):
-            local.append(in_process(loaded, args.tokens))
-            served.append(through_api(client, model_id, args.tokens))
-        peak = worker_peak_rss(stack.processes[0].pid)
+        bare_process = start_bare(spec, args.port + 1)
+        try:
+            bare_client = openai.OpenAI(
+                api_key="none", base_url=f"http://127.0.0.1:{args.port + 1}/v1", max_retries=0
+            )
+            through_api(client, model_id, 8)
+            through_api(bare_client, model_id, 8)
+            in_process(loaded, 8)
+            local, served, bare = [], [], []
+            for _ in range(args.rounds):
+                local.append(in_process(loaded, args.tokens))
+                served.append(through_api(client, model_id, args.tokens))
+                bare.append(through_api(bare_client, model_id, args.tokens))
+            peak = worker_peak_rss(stack.processes[0].pid)
+        finally:
+            bare_process.terminate()
+            bare_process.wait(30)
 
     def rate(runs: list[tuple[float, float, int]]) -> float:
         return statistics.median(n / total for _, total, n in runs)
@@ -179,6 +210,10 @@ def main() -> None:
         "in_process_ttft_ms": round(ttft(local), 1),
         "v1_ttft_ms": round(ttft(served), 1),
         "ttft_overhead_ms": round(ttft(served) - ttft(local), 1),
+        "bare_tokens_per_s": round(rate(bare), 1),
+        "bare_ttft_ms": round(ttft(bare), 1),
+        "bare_ttft_overhead_ms": round(ttft(bare) - ttft(local), 1),
+        "platform_ttft_ms": round(ttft(served) - ttft(bare), 1),
         "worker_peak_rss_mib": round(peak / 2**20, 1),
         "generated_tokens": [n for _, _, n in served],
     }
@@ -188,17 +223,19 @@ def main() -> None:
         f"""## LLM serving: /v1 streaming vs in-process `generate` (`bench/bench_serving.py`)
 
 Base model `{result["base_model"]}` + a LoRA adapter (merged at load), CPU, greedy,
-`max_tokens` {args.tokens}, {args.rounds} alternating rounds, the medians. (a) in-process: the
+`max_tokens` {args.tokens}, {args.rounds} alternating rounds (a, b, c), the medians. (a) in-process: the
 serving worker's loader and generation function (`generate` + `TextIteratorStreamer`) called
 directly, so the difference is the platform's path (HTTP, key and model lookups, the pipe to
 the worker process, SSE); (b) `POST
 /v1/chat/completions` with `stream: true` through the `openai` client over loopback (a real
-uvicorn API and its serving worker process).
+uvicorn API and its serving worker process); (c) the floor of (b) on this machine: a bare
+uvicorn SSE endpoint (`bench/serving_bare.py`) relaying the same generation from a child process
+through a pipe, no key, database or model lookup, same client. (b) − (c) is the platform's part.
 
-| | (a) in-process | (b) /v1 stream | (b)/(a) or (b) − (a) | target |
-|---|---:|---:|---:|---|
-| tokens/s | {result["in_process_tokens_per_s"]} | {result["v1_stream_tokens_per_s"]} | {result["ratio"]} | ≥ 0.9 |
-| time to first text | {result["in_process_ttft_ms"]} ms | {result["v1_ttft_ms"]} ms | {result["ttft_overhead_ms"]} ms | ≤ 30 ms |
+| | (a) in-process | (b) /v1 stream | (c) bare relay | (b)/(a) or (b) − (a) | (c) − (a) | (b) − (c) | target |
+|---|---:|---:|---:|---:|---:|---:|---|
+| tokens/s | {result["in_process_tokens_per_s"]} | {result["v1_stream_tokens_per_s"]} | {result["bare_tokens_per_s"]} | {result["ratio"]} | | | ≥ 0.9 |
+| time to first text (ms) | {result["in_process_ttft_ms"]} | {result["v1_ttft_ms"]} | {result["bare_ttft_ms"]} | {result["ttft_overhead_ms"]} | {result["bare_ttft_overhead_ms"]} | {result["platform_ttft_ms"]} | ≤ 30 ms |
 
 Serving worker peak RSS (VmHWM): {result["worker_peak_rss_mib"]} MiB (Python, torch,
 transformers, peft and the one loaded model).

@@ -87,15 +87,22 @@ class SFTRun:
         config = sft_config(ctx, p, self.device, self.precision, self.eval_set is not None)
         callbacks = make_callbacks(ctx, p.checkpoint_every_minutes * 60)
         self.trainer = build_trainer(
-            self.model, self.tokenizer, config, self.train_set, self.eval_set, callbacks
+            self.model,
+            self.tokenizer,
+            config,
+            self.train_set,
+            self.eval_set,
+            callbacks,
+            self.device,
         )
         resume = last_checkpoint(ctx.checkpoint_dir)
         self.resumed_from = resume.name if resume else None
         if resume:
             ctx.log(f"resuming from {resume.name}")
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         output = self.trainer.train(resume_from_checkpoint=str(resume) if resume else None)
         self.train_seconds = time.perf_counter() - started
+        self.train_cpu_seconds = time.process_time() - cpu_started
         losses = [e["loss"] for e in self.trainer.state.log_history if "loss" in e]
         last = losses[-1] if losses else output.training_loss
         final = {"train_loss": float(output.training_loss), "final_step_loss": float(last)}
@@ -133,6 +140,7 @@ class SFTRun:
             "memory_estimate": self.estimate.as_dict(),
             "resumed_from": self.resumed_from,
             "train_seconds": round(self.train_seconds, 2),
+            "train_cpu_seconds": round(self.train_cpu_seconds, 2),
             "steps": self.trainer.state.global_step,
             "losses": losses,
             "generation": generation,
