@@ -194,7 +194,7 @@ def _add_calls(session: Session, calls: list[PaidCall]) -> None:
             "mean_logprob": call.answer[2],
             "usage": call.usage.as_dict(),
         }
-        for call in calls
+        for call in sorted(calls, key=lambda paid: paid.key)
         if call.answer is not None
     ]
     if answers:
@@ -235,7 +235,9 @@ def save_batch(
             .execution_options(preserve_rowcount=True)
         )
         stored = 0
-        for row in rows:
+        # Keys are taken in one order (answers by key above, rows by index): two writers on one
+        # run (a replaced attempt still finishing) then wait on each other instead of deadlocking.
+        for row in sorted(rows, key=lambda row: row["row_index"]):
             # A missing value takes the column's default (SQL NULL, not JSON null).
             values = {key: value for key, value in row.items() if value is not None}
             stored += session.execute(upsert, values).rowcount  # type: ignore[attr-defined]
