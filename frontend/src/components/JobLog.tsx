@@ -40,7 +40,7 @@ export function JobLog({ jobId, lines }: { jobId: string; lines: string[] }) {
           options={LEVELS.map((l) => ({ value: l, label: t(`logLevels.${l}`) }))} data-testid="log-level" />
         <Button onClick={() => void download()} data-testid="log-download">{t("jobs.downloadLog")}</Button>
       </Space>
-      <pre data-testid="job-logs" style={{ height: 280, overflow: "auto", background: "#0b1021", color: "#d6deeb", padding: 12, fontSize: 12, margin: 0, whiteSpace: "pre-wrap", wordBreak: "break-all" }}>
+      <pre data-testid="job-logs" data-user-content={shown.length > 0 ? true : undefined} style={{ height: 280, overflow: "auto", background: "#0b1021", color: "#d6deeb", padding: 12, fontSize: 12, margin: 0, whiteSpace: "pre-wrap", wordBreak: "break-all" }}>
         {shown.slice(-300).join("\n") || t("jobs.noLogs")}
       </pre>
     </Space>

@@ -32,7 +32,7 @@ function Field({ field }: { field: FieldSpec }) {
     case "select":
       return (
         <Form.Item {...common}>
-          <Select allowClear={field.nullable} options={field.options.map((o) => ({ value: o as string, label: String(o) }))} />
+          <Select allowClear={field.nullable} options={field.options.map((o) => ({ value: o as string, label: lookup(lang, "paramValues", String(o)) ?? String(o) }))} />
         </Form.Item>
       );
     case "integer":

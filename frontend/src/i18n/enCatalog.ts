@@ -105,8 +105,11 @@ export const enCatalog: Catalog = {
     "user.create": "Create user", "user.password_change": "Change password", "user.password_reset": "Reset password",
     "user.update": "Edit user", "user.role_change": "Change platform role", "user.enable": "Enable user", "user.disable": "Disable user",
     "labeling_row.accept": "Accept label", "labeling_row.correct": "Correct label", "labeling_row.skip": "Skip label",
+    "api_key.create": "Create API key", "api_key.revoke": "Revoke API key", "base_model.register": "Register base model", "distillation.create": "Create distillation set", "labeling_run.resume": "Resume labeling run",
+    "labeling_run.stop": "Stop labeling run", "llm_provider.create": "Add teacher provider", "llm_provider.update": "Edit teacher provider", "llm_provider.delete": "Delete teacher provider",
+    "llm_provider.price_add": "Add price", "llm_provider.price_update": "Edit price", "llm_provider.price_delete": "Delete price", "project.quotas": "Change project quotas",
   },
-  objectTypes: { user: "User", project: "Project", dataset: "Dataset", job: "Job", model: "Model", model_version: "Model version", auth: "Sign-in", labeling_run: "Labeling run" },
+  objectTypes: { user: "User", project: "Project", dataset: "Dataset", job: "Job", model: "Model", model_version: "Model version", auth: "Sign-in", labeling_run: "Labeling run", api_key: "API key", base_model: "Base model", distillation: "Distillation set", llm_provider: "Teacher provider", token_family: "Sign-in session" },
   dtypes: {
     double: "number", float: "number", float64: "number", float32: "number", int64: "integer", int32: "integer", int16: "integer",
     int8: "integer", uint8: "integer", string: "text", large_string: "text", bool: "boolean", boolean: "boolean",
@@ -122,6 +125,15 @@ export const enCatalog: Catalog = {
   stages: {
     "loading data": "Loading data", fitting: "Fitting", fitted: "Fitted", done: "Done", "exporting to ONNX": "Exporting to ONNX",
     training: "Training", evaluating: "Evaluating", saving: "Saving the model", queued: "Queued",
+  },
+  languages: {
+    zh: "Chinese", en: "English", ja: "Japanese", ko: "Korean", fr: "French", de: "German", es: "Spanish", ru: "Russian", pt: "Portuguese", it: "Italian", ar: "Arabic",
+  },
+  paramValues: {
+    none: "None", null: "None", true: "Yes", false: "No", auto: "Auto", balanced: "Balanced",
+    cosine: "Cosine", linear: "Linear", constant_with_warmup: "Constant after warmup", full: "Full", lora: "LoRA", "4bit": "4-bit",
+    logistic_regression: "Logistic regression", linear_svm: "Linear SVM", head: "Head", tail: "Tail", head_tail: "Head + tail",
+    adapter: "Adapter only", merged: "Merged model", cpu: "CPU", cuda: "GPU", all: "All",
   },
   params: {
     n_estimators: "N estimators",

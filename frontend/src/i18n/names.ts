@@ -43,6 +43,12 @@ export function fieldErrorText(type: string | undefined, message: string, lang =
   return vars ? fill(template, vars) : template;
 }
 
+/** A hyper-parameter value in the UI's language: known words (none, auto, cosine, true…) named, others as sent. */
+export function paramValue(name: ReturnType<typeof useNames>, value: unknown): string {
+  if (value === null || typeof value === "boolean" || typeof value === "string") return name("paramValues", String(value));
+  return typeof value === "object" ? JSON.stringify(value) : String(value);
+}
+
 /** A metric key ("accuracy", "validation/log_loss", "test_rmse", "base_accuracy") in the UI's language. */
 export function metricName(name: ReturnType<typeof useNames>, key: string): string {
   const match = /^(train|validation|test|base)[/_](.+)$/.exec(key);

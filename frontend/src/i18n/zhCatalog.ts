@@ -102,8 +102,11 @@ export const zhCatalog = {
     "user.create": "创建用户", "user.password_change": "修改密码", "user.password_reset": "重置密码",
     "user.update": "修改用户", "user.role_change": "修改系统角色", "user.enable": "启用用户", "user.disable": "停用用户",
     "labeling_row.accept": "采纳标注", "labeling_row.correct": "修改标注", "labeling_row.skip": "跳过标注",
+    "api_key.create": "创建 API 密钥", "api_key.revoke": "吊销 API 密钥", "base_model.register": "登记基础模型", "distillation.create": "创建蒸馏训练集", "labeling_run.resume": "继续标注任务",
+    "labeling_run.stop": "停止标注任务", "llm_provider.create": "添加教师模型", "llm_provider.update": "修改教师模型", "llm_provider.delete": "删除教师模型",
+    "llm_provider.price_add": "添加价格", "llm_provider.price_update": "修改价格", "llm_provider.price_delete": "删除价格", "project.quotas": "修改项目配额",
   },
-  objectTypes: { user: "用户", project: "项目", dataset: "数据集", job: "训练任务", model: "模型", model_version: "模型版本", auth: "登录", labeling_run: "标注任务" },
+  objectTypes: { user: "用户", project: "项目", dataset: "数据集", job: "训练任务", model: "模型", model_version: "模型版本", auth: "登录", labeling_run: "标注任务", api_key: "API 密钥", base_model: "基础模型", distillation: "蒸馏训练集", llm_provider: "教师模型", token_family: "登录凭证" },
   dtypes: {
     double: "数值", float: "数值", float64: "数值", float32: "数值", int64: "整数", int32: "整数", int16: "整数",
     int8: "整数", uint8: "整数", string: "文本", large_string: "文本", bool: "布尔", boolean: "布尔",
@@ -119,6 +122,15 @@ export const zhCatalog = {
   stages: {
     "loading data": "加载数据", fitting: "训练中", fitted: "训练完成", done: "完成", "exporting to ONNX": "导出 ONNX",
     training: "训练中", evaluating: "评估中", saving: "保存模型", queued: "排队中",
+  },
+  languages: {
+    zh: "中文", en: "英文", ja: "日文", ko: "韩文", fr: "法文", de: "德文", es: "西班牙文", ru: "俄文", pt: "葡萄牙文", it: "意大利文", ar: "阿拉伯文",
+  },
+  paramValues: {
+    none: "无", null: "无", true: "是", false: "否", auto: "自动", balanced: "均衡",
+    cosine: "余弦", linear: "线性", constant_with_warmup: "预热后恒定", full: "全参数", lora: "LoRA", "4bit": "4 位量化",
+    logistic_regression: "逻辑回归", linear_svm: "线性 SVM", head: "开头", tail: "结尾", head_tail: "首尾",
+    adapter: "仅适配器", merged: "合并后的模型", cpu: "CPU", cuda: "GPU", all: "全部",
   },
   params: {
     n_estimators: "提升轮数",

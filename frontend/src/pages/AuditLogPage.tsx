@@ -57,7 +57,7 @@ export function AuditLogPage() {
         expandable={{
           rowExpandable: (e) => Object.keys(e.details ?? {}).length > 0,
           expandedRowRender: (e) => (
-            <Descriptions size="small" column={1} bordered data-testid="audit-details">
+            <Descriptions size="small" column={1} bordered data-testid="audit-details" data-user-content>
               {Object.entries(e.details ?? {}).map(([key, value]) => (
                 <Descriptions.Item key={key} label={key}>{typeof value === "object" ? JSON.stringify(value, null, 2) : String(value)}</Descriptions.Item>
               ))}
@@ -66,10 +66,10 @@ export function AuditLogPage() {
         }}
         columns={[
           { title: t("audit.time"), dataIndex: "created_at", render: formatTime, width: 170 },
-          { title: t("audit.actor"), dataIndex: "actor_username" },
+          { title: t("audit.actor"), dataIndex: "actor_username", render: (u: string | null) => <span data-user-content>{u}</span> },
           { title: t("audit.action"), dataIndex: "action", render: (a: string) => name("auditActions", a) },
           { title: t("audit.objectType"), dataIndex: "object_type", render: (o: string) => name("objectTypes", o) },
-          { title: t("audit.object"), dataIndex: "object_id", ellipsis: true },
+          { title: t("audit.object"), dataIndex: "object_id", ellipsis: true, render: (id: string | null) => <span data-user-content>{id}</span> },
           { title: t("audit.ip"), dataIndex: "ip" },
         ]}
       />

@@ -7,12 +7,14 @@ import { api, unwrap } from "../api/client";
 import type { components } from "../api/schema";
 import { QueryError } from "../components/QueryError";
 import { useMe } from "../hooks/useSession";
+import { useNames } from "../i18n/names";
 import { formatBytes } from "../lib/format";
 
 type BaseModel = components["schemas"]["BaseModelRead"];
 
 export function BaseModelsPage() {
   const { t } = useTranslation();
+  const name = useNames();
   const me = useMe();
   const isAdmin = me.data?.role === "admin";
   const models = useQuery({
@@ -31,20 +33,20 @@ export function BaseModelsPage() {
         pagination={false}
         locale={{ emptyText: <Empty description={t("baseModels.empty")} /> }}
         columns={[
-          { title: t("baseModels.name"), dataIndex: "name" },
-          { title: t("baseModels.type"), dataIndex: "model_type", render: (v: string | null) => v ?? "—" },
+          { title: t("baseModels.name"), dataIndex: "name", render: (v: string) => <span data-user-content>{v}</span> },
+          { title: t("baseModels.type"), dataIndex: "model_type", render: (v: string | null) => <span data-user-content>{v ?? "—"}</span> },
           { title: t("baseModels.parameters"), dataIndex: "parameters", render: (v: number | null) => (v ? `${(v / 1e6).toFixed(1)} M` : "—") },
           { title: t("baseModels.size"), dataIndex: "size_bytes", render: formatBytes },
           { title: t("llm.context"), dataIndex: "context_length", render: (v: number | null) => v ?? "—" },
           { title: t("llm.chatTemplate"), dataIndex: "chat_template", render: (v: boolean) => (v ? t("common.yes") : t("common.no")) },
-          { title: t("llm.licence"), dataIndex: "licence", render: (v: string | null) => v ?? "—" },
-          { title: t("llm.languages"), dataIndex: "languages", render: (v: string[] | undefined) => (v ?? []).map((l) => <Tag key={l}>{l}</Tag>) },
+          { title: t("llm.licence"), dataIndex: "licence", render: (v: string | null) => <span data-user-content>{v ?? "—"}</span> },
+          { title: t("llm.languages"), dataIndex: "languages", render: (v: string[] | undefined) => (v ?? []).map((l) => <Tag key={l}>{name("languages", l)}</Tag>) },
           {
             title: t("llm.notes"),
             dataIndex: "notes",
             render: (notes: string | null, m: BaseModel) =>
               notes ? (
-                <Typography.Paragraph ellipsis={{ rows: 2, expandable: true }} style={{ maxWidth: 360, margin: 0 }} data-testid={`base-notes-${m.name}`}>
+                <Typography.Paragraph ellipsis={{ rows: 2, expandable: true }} style={{ maxWidth: 360, margin: 0 }} data-testid={`base-notes-${m.name}`} data-user-content>
                   {m.source ? `${notes}（${m.source}）` : notes}
                 </Typography.Paragraph>
               ) : "—",

@@ -8,7 +8,7 @@ import { api, unwrap } from "../api/client";
 import { CurvesChart } from "../components/CurvesChart";
 import { PageSkeleton } from "../components/PageSkeleton";
 import { QueryError } from "../components/QueryError";
-import { metricName, useNames } from "../i18n/names";
+import { metricName, paramValue, useNames } from "../i18n/names";
 import { bestValue, differingParams, lowerIsBetter } from "../lib/compare";
 import { formatMetric } from "../lib/format";
 import type { Point } from "../lib/jobStream";
@@ -61,7 +61,7 @@ export function ComparePage() {
           locale={{ emptyText: t("common.empty") }}
           columns={[
             { title: t("jobs.param"), dataIndex: "param", render: (p: string) => name("params", p) },
-            ...modelColumns((value) => (value === undefined ? "—" : typeof value === "object" ? JSON.stringify(value) : String(value))),
+            ...modelColumns((value) => (value === undefined ? "—" : paramValue(name, value))),
           ]} />
       </Card>
       <Row gutter={[16, 16]}>

@@ -7,12 +7,14 @@ import { api, unwrap } from "../api/client";
 import { StatusTag } from "../components/StatusTag";
 import { useProject } from "../hooks/useProject";
 import { useMe } from "../hooks/useSession";
+import { useNames } from "../i18n/names";
 import { isReady, pollWhileProcessing } from "../lib/datasets";
 import { formatTime } from "../lib/format";
 import { liveInterval } from "./JobsPage";
 
 export function DashboardPage() {
   const { t } = useTranslation();
+  const name = useNames();
   const { project } = useProject();
   const me = useMe();
   const projectId = project?.id ?? "";
@@ -93,7 +95,11 @@ export function DashboardPage() {
           {me.data?.role === "admin" && (
             <Card title={t("dashboard.recentActivity")} style={{ marginTop: 16 }}>
               <List size="small" loading={activity.isLoading} dataSource={activity.data?.items}
-                renderItem={(a) => <List.Item>{`${formatTime(a.created_at)} · ${a.actor_username ?? "—"} · ${a.action}`}</List.Item>} />
+                renderItem={(a) => (
+                  <List.Item>
+                    {`${formatTime(a.created_at)} · `}<span data-user-content>{a.actor_username ?? "—"}</span>{` · ${name("auditActions", a.action)}`}
+                  </List.Item>
+                )} />
             </Card>
           )}
         </Col>

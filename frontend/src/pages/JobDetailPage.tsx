@@ -15,7 +15,7 @@ import { PageSkeleton } from "../components/PageSkeleton";
 import { QueryError } from "../components/QueryError";
 import { StatusTag } from "../components/StatusTag";
 import { useJobStream } from "../hooks/useJobStream";
-import { useNames } from "../i18n/names";
+import { paramValue, useNames } from "../i18n/names";
 import { formatDuration, formatTime } from "../lib/format";
 import { isFinished } from "../lib/jobStream";
 import { liveEta, queuePlace, stageOf } from "../lib/jobView";
@@ -51,7 +51,7 @@ function HyperParams({ params }: { params: Record<string, unknown> }) {
       locale={{ emptyText: t("common.empty") }}
       columns={[
         { title: t("jobs.param"), dataIndex: "key", render: (key: string) => name("params", key) },
-        { title: t("jobs.value"), dataIndex: "value", render: (v: unknown) => (typeof v === "object" ? JSON.stringify(v) : String(v)) },
+        { title: t("jobs.value"), dataIndex: "value", render: (v: unknown) => paramValue(name, v) },
       ]} />
   );
 }

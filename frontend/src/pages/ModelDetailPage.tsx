@@ -13,7 +13,7 @@ import { PredictPanel } from "../components/PredictPanel";
 import { ChatPlayground } from "../components/llm/ChatPlayground";
 import { LlmEvaluation } from "../components/llm/LlmEvaluation";
 import { QueryError } from "../components/QueryError";
-import { metricName, useNames } from "../i18n/names";
+import { metricName, paramValue, useNames } from "../i18n/names";
 import { downloadFile } from "../lib/download";
 import { formatBytes, formatMetric, formatTime } from "../lib/format";
 import { inputColumns, readReport, scalarMetrics, seriesFromMetrics, type Importance, type Mistake, type PerClass } from "../lib/models";
@@ -112,15 +112,15 @@ export function ModelDetailPage() {
       children: (
         <Descriptions bordered size="small" column={1} data-testid="model-card">
           <Descriptions.Item label={t("jobs.taskType")}>{t(`tasks.${m.task_type}`, { defaultValue: m.task_type })}</Descriptions.Item>
-          <Descriptions.Item label={t("jobs.targetColumn")}>{String(m.columns.target ?? m.columns.label ?? "—")}</Descriptions.Item>
-          <Descriptions.Item label={t("models.input")}>{inputColumns(m).join(", ")}</Descriptions.Item>
-          {report.labels.length > 0 && <Descriptions.Item label={t("models.class")}>{report.labels.map((l) => <Tag key={l}>{l}</Tag>)}</Descriptions.Item>}
+          <Descriptions.Item label={t("jobs.targetColumn")}><span data-user-content>{String(m.columns.target ?? m.columns.label ?? "—")}</span></Descriptions.Item>
+          <Descriptions.Item label={t("models.input")}><span data-user-content>{inputColumns(m).join(", ")}</span></Descriptions.Item>
+          {report.labels.length > 0 && <Descriptions.Item label={t("models.class")}><span data-user-content>{report.labels.map((l) => <Tag key={l}>{l}</Tag>)}</span></Descriptions.Item>}
           <Descriptions.Item label={t("models.trainer")}>{name("trainers", m.trainer)}</Descriptions.Item>
           <Descriptions.Item label={t("jobs.params")}>
-            {Object.entries(m.params).map(([k, v]) => <Tag key={k}>{`${name("params", k)}: ${typeof v === "object" ? JSON.stringify(v) : String(v)}`}</Tag>)}
+            {Object.entries(m.params).map(([k, v]) => <Tag key={k}>{`${name("params", k)}: ${paramValue(name, v)}`}</Tag>)}
           </Descriptions.Item>
-          <Descriptions.Item label={t("jobs.dataset")}>{m.dataset_id ? <Link to={`/datasets/${m.dataset_id}`}>{m.dataset_id}</Link> : "—"}</Descriptions.Item>
-          <Descriptions.Item label={m.description ? t("common.details") : "—"}>{m.description || "—"}</Descriptions.Item>
+          <Descriptions.Item label={t("jobs.dataset")}>{m.dataset_id ? <Link to={`/datasets/${m.dataset_id}`} data-user-content>{m.dataset_id}</Link> : "—"}</Descriptions.Item>
+          <Descriptions.Item label={m.description ? t("common.details") : "—"}><span data-user-content>{m.description || "—"}</span></Descriptions.Item>
         </Descriptions>
       ),
     },

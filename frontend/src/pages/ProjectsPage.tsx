@@ -14,6 +14,9 @@ interface NewProject {
   description?: string;
 }
 
+// The description the server gives every personal project; shown in the UI's language.
+const PERSONAL_DESCRIPTION = "Personal project";
+
 export function ProjectsPage() {
   const { t } = useTranslation();
   const { message } = App.useApp();
@@ -42,8 +45,13 @@ export function ProjectsPage() {
         pagination={false}
         data-testid="projects-table"
         columns={[
-          { title: t("projects.name"), dataIndex: "name", render: (name: string, p) => <>{name}{p.is_personal && <Tag style={{ marginLeft: 8 }}>{t("projects.personal")}</Tag>}</> },
-          { title: t("projects.description"), dataIndex: "description" },
+          { title: t("projects.name"), dataIndex: "name", render: (name: string, p) => <><span data-user-content>{name}</span>{p.is_personal && <Tag style={{ marginLeft: 8 }}>{t("projects.personal")}</Tag>}</> },
+          {
+            title: t("projects.description"),
+            dataIndex: "description",
+            render: (description: string, p) =>
+              p.is_personal && description === PERSONAL_DESCRIPTION ? t("projects.personal") : <span data-user-content>{description}</span>,
+          },
           { title: t("projects.role"), dataIndex: "my_role", render: (role: string | null) => (role ? t(`roles.${role}`) : "—") },
           { title: t("common.createdAt"), dataIndex: "created_at", render: formatTime },
           {

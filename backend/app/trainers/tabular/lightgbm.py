@@ -37,7 +37,7 @@ class LightGBMParams(TrainerParams):
             "早停轮数", "Early stopping rounds", "验证集连续这么多轮无提升则停止（0：关闭）。"
         ),
         "class_weight": ParamLabel(
-            "类别权重", "Class weight", "分类任务：balanced 提高少数类的权重。"
+            "类别权重", "Class weight", "分类任务：选「均衡」时提高少数类的权重。"
         ),
         "num_threads": ParamLabel("线程数", "Threads", "训练线程数（0：LightGBM 默认）。"),
         "checkpoint_every": ParamLabel(

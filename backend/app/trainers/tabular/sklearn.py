@@ -58,7 +58,7 @@ class HistGBParams(TrainerParams):
             "早停轮数", "Early stopping rounds", "验证集连续这么多次迭代无提升则停止（0：关闭）。"
         ),
         "class_weight": ParamLabel(
-            "类别权重", "Class weight", "分类任务：balanced 提高少数类的权重。"
+            "类别权重", "Class weight", "分类任务：选「均衡」时提高少数类的权重。"
         ),
     }
 
@@ -85,7 +85,7 @@ class LinearParams(TrainerParams):
         ),
         "max_iter": ParamLabel("迭代次数", "Iterations", "求解器的迭代次数上限。"),
         "class_weight": ParamLabel(
-            "类别权重", "Class weight", "分类任务：balanced 提高少数类的权重。"
+            "类别权重", "Class weight", "分类任务：选「均衡」时提高少数类的权重。"
         ),
     }
 

@@ -84,7 +84,7 @@ class TfidfLinearParams(TrainerParams):
             "正则参数 C", "Regularisation C", "线性模型的逆正则强度 C（越大正则越弱）。"
         ),
         "max_iter": ParamLabel("迭代次数", "Iterations", "求解器的迭代次数上限。"),
-        "class_weight": ParamLabel("类别权重", "Class weight", "balanced 提高少数类的权重。"),
+        "class_weight": ParamLabel("类别权重", "Class weight", "选「均衡」时提高少数类的权重。"),
         "multi_label": ParamLabel(
             "多标签", "Multi-label", "每条文本可有多个标签（每个标签一个二分类模型）。"
         ),

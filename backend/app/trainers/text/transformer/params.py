@@ -30,7 +30,7 @@ class TransformerParams(TrainerParams):
         "batch_size": ParamLabel("批大小", "Batch size", "每次前向传播的文本数。"),
         "max_length": ParamLabel("最大长度", "Max length", "每条文本的 token 数（含特殊 token）。"),
         "truncation": ParamLabel(
-            "截断方式", "Truncation", "长文本保留开头、结尾，或 ¼ 开头 + ¾ 结尾（head_tail）。"
+            "截断方式", "Truncation", "长文本保留开头、结尾，或 ¼ 开头 + ¾ 结尾（首尾）。"
         ),
         "warmup_ratio": ParamLabel("预热比例", "Warmup ratio", "学习率预热步数占总步数的比例。"),
         "weight_decay": ParamLabel(
@@ -43,7 +43,9 @@ class TransformerParams(TrainerParams):
         "early_stopping_patience": ParamLabel(
             "早停耐心", "Early stopping patience", "验证集连续这么多轮无提升则停止（0：关闭）。"
         ),
-        "class_weight": ParamLabel("类别权重", "Class weight", "balanced 提高少数类损失的权重。"),
+        "class_weight": ParamLabel(
+            "类别权重", "Class weight", "选「均衡」时提高少数类损失的权重。"
+        ),
         "mixed_precision": ParamLabel(
             "混合精度",
             "Mixed precision",
