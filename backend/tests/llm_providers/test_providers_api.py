@@ -371,9 +371,14 @@ def test_prices_edited_and_deleted_by_admins_validated_and_audited(
     left = client.get(f"{URL}/{pid}", headers=admin_headers).json()["prices"]
     assert [p["id"] for p in left] == [first]
     with db.session_scope() as session:
+        # In the order recorded: the last edit of each action is the one kept.
         trail = {
             a.action: a.details
-            for a in session.scalars(select(AuditLog).where(AuditLog.object_id == pid))
+            for a in session.scalars(
+                select(AuditLog)
+                .where(AuditLog.object_id == pid)
+                .order_by(AuditLog.created_at, AuditLog.id)
+            )
         }
     assert trail["llm_provider.price_delete"]["model"] == "qwen-max"
     assert trail["llm_provider.price_delete"]["input_per_m"].startswith("0.7")
