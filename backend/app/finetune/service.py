@@ -1,5 +1,7 @@
 """Chat previews and memory estimates of a fine-tuning run, before it is submitted."""
 
+import threading
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -18,16 +20,28 @@ from app.finetune.schemas import (
     RenderedRow,
 )
 from app.trainers.base import TrainerError
-from app.trainers.llm.chat_data import MAX_PROBLEMS, ChatFormatError, read_chat_rows
+from app.trainers.llm.chat_data import MAX_PROBLEMS, ChatFormatError, ChatRows, read_chat_rows
 from app.trainers.llm.encode import length_stats, render_with_spans
 from app.trainers.llm.memory import advice, available_memory
 from app.trainers.llm.params import SFTParams
 from app.trainers.llm.trainer import memory_estimate
-from app.trainers.llm.validate import load_tokenizer
+from app.trainers.llm.validate import NO_USABLE_ROWS, load_tokenizer
 from app.trainers.text.transformer.base_model import list_base_models, resolve_base_model
 
 # Token counts of the preview stop here: tokenizing stays bounded however large the dataset.
 MEASURED_ROWS = 2000
+
+
+@lru_cache(maxsize=4)
+def _cached_tokenizer(folder: Path, stamp: int) -> tuple[Any, threading.Lock]:
+    """A base model's tokenizer and the lock its users hold (loading one takes up to ~1.5 s)."""
+    return load_tokenizer(folder), threading.Lock()
+
+
+def _tokenizer(folder: Path) -> tuple[Any, threading.Lock]:
+    """The tokenizer of this folder as it is now: a re-registered model is loaded again."""
+    config = folder / "tokenizer_config.json"
+    return _cached_tokenizer(folder, config.stat().st_mtime_ns if config.exists() else 0)
 
 
 def _is_llm(model: BaseModelRead) -> bool:
@@ -52,6 +66,24 @@ def _base_folder(settings: Settings, name: str) -> Path:
         ) from exc
 
 
+def _measure(
+    tokenizer: Any, rows: ChatRows, request: ChatPreviewRequest
+) -> tuple[list[int], list[RenderedRow]]:
+    """Token counts of the first rows after the chat template, and the first few rendered."""
+    lengths: list[int] = []
+    rendered: list[RenderedRow] = []
+    for number, conversation in zip(
+        rows.row_numbers[:MEASURED_ROWS], rows.conversations[:MEASURED_ROWS], strict=True
+    ):
+        text, _spans = render_with_spans(tokenizer, conversation)
+        count = len(tokenizer(text, add_special_tokens=False)["input_ids"])
+        lengths.append(count)
+        if len(rendered) < request.rows:
+            truncated = count > request.max_seq_length
+            rendered.append(RenderedRow(row=number, text=text, tokens=count, truncated=truncated))
+    return lengths, rendered
+
+
 def chat_preview(settings: Settings, dataset: Dataset, request: ChatPreviewRequest) -> ChatPreview:
     """Detect the chat format, render the first rows through the base model's chat template."""
     base = _base_folder(settings, request.base_model)
@@ -68,32 +100,21 @@ def chat_preview(settings: Settings, dataset: Dataset, request: ChatPreviewReque
             rendered=[],
             rows_measured=0,
         )
-    tokenizer = load_tokenizer(base)
-    limit = request.max_seq_length
-    lengths: list[int] = []
-    rendered: list[RenderedRow] = []
+    tokenizer, lock = _tokenizer(base)
     try:
-        for number, conversation in zip(
-            rows.row_numbers[:MEASURED_ROWS], rows.conversations[:MEASURED_ROWS], strict=True
-        ):
-            text, _spans = render_with_spans(tokenizer, conversation)
-            count = len(tokenizer(text, add_special_tokens=False)["input_ids"])
-            lengths.append(count)
-            if len(rendered) < request.rows:
-                rendered.append(
-                    RenderedRow(row=number, text=text, tokens=count, truncated=count > limit)
-                )
+        with lock:  # a fast tokenizer is not safe to share between threads mid-call
+            lengths, rendered = _measure(tokenizer, rows, request)
     except TrainerError as exc:
         raise UnprocessableInput(exc.message, code=exc.code) from exc
     return ChatPreview(
         format=rows.format,
         rows_total=rows.rows_total,
         rows_usable=len(rows.conversations),
-        errors=[] if rows.conversations else [{"code": "no_rows", "message": "No usable rows."}],
+        errors=[] if rows.conversations else [NO_USABLE_ROWS],
         problems=[p.as_dict() for p in rows.problems[:MAX_PROBLEMS]],
         rendered=rendered,
         rows_measured=len(lengths),
-        tokens=length_stats(lengths, limit) if lengths else None,
+        tokens=length_stats(lengths, request.max_seq_length) if lengths else None,
     )
 
 

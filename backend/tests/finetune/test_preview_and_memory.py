@@ -61,6 +61,42 @@ def test_chat_preview_renders_rows_and_counts_truncation(
     assert preview["rows_measured"] == 3 and preview["tokens"]["truncated_rows"] == 1
 
 
+def test_chat_preview_of_a_wide_gbk_table_with_chosen_columns(
+    client: TestClient, team: Team, chat_templates: dict[str, Path]
+) -> None:
+    """A 60-column CSV saved as GBK, Chinese only: the chosen pair renders, bad rows are named."""
+    header = [f"字段{i}" for i in range(60)]
+    header[37], header[52] = "顾客问题", "客服回答"
+    pairs = [("快递几天能到", "一般三天内送达"), ("可以开发票吗", ""), ("怎么退货", "七天内可无理由退货")]
+    lines = [",".join(header)]
+    for question, answer in pairs:
+        cells = ["无"] * 60
+        cells[37], cells[52] = question, answer
+        lines.append(",".join(cells))
+    content = ("\r\n".join(lines) + "\r\n").encode("gbk")
+    dataset = upload(client, team.editor, team.project_id, "客服.csv", content)
+    assert dataset.status_code == 201, dataset.text
+    body = {
+        "dataset_id": dataset.json()["id"],
+        "base_model": BASE_NAME,
+        "columns": {"prompt": "顾客问题", "response": "客服回答"},
+        "rows": 5,
+    }
+    response = client.post("/api/v1/finetune/chat-preview", json=body, headers=team.viewer)
+    assert response.status_code == 200, response.text
+    preview = response.json()
+    assert preview["format"] == "prompt_response" and preview["rows_usable"] == 2
+    assert [p["row"] for p in preview["problems"]] == [2]
+    assert "客服回答" in preview["problems"][0]["message"]
+    texts = [r["text"] for r in preview["rendered"]]
+    assert "快递几天能到" in texts[0] and "一般三天内送达" in texts[0]
+    assert "七天内可无理由退货" in texts[1] and "无" not in texts[1].replace("无理由", "")
+    bad = {**body, "columns": {"prompt": "顾客问题", "response": "字段60"}}
+    missing = client.post("/api/v1/finetune/chat-preview", json=bad, headers=team.viewer)
+    assert missing.json()["errors"][0]["code"] == "bad_columns"
+    assert "字段60" in missing.json()["errors"][0]["message"]
+
+
 def test_chat_preview_refuses_other_projects_unknown_models_and_says_when_not_chat(
     client: TestClient, team: Team, chat_templates: dict[str, Path]
 ) -> None:

@@ -68,6 +68,23 @@ def test_prompt_response_columns_chosen_in_mapping() -> None:
     assert rows.conversations[1][1] == {"role": "assistant", "content": "4"}
 
 
+def test_an_integer_response_column_with_a_gap_stays_integer_text() -> None:
+    frame = pd.DataFrame({"评论": ["很好", "很差", "一般"], "星级": [5, None, 3]})
+    rows = read_chat_rows(frame, {"prompt": "评论", "response": "星级"})
+    assert [c[1]["content"] for c in rows.conversations] == ["5", "3"]
+    assert rows.problems[0].row == 2 and rows.problems[0].code == "empty_content"
+
+
+def test_no_usable_row_is_its_own_error_beside_the_row_problems() -> None:
+    frame = pd.DataFrame({"messages": [_messages(("user", USER))] * 2})
+    report = validate_chat(frame)
+    assert report["errors"][0]["code"] == "no_usable_rows"
+    assert [p["row"] for p in report["problems"]] == [1, 2]
+    with pytest.raises(ChatDataInvalid) as info:
+        require_valid(report)
+    assert info.value.code == "no_usable_rows"
+
+
 @pytest.mark.parametrize(
     ("cell", "code", "text"),
     [

@@ -5,7 +5,7 @@ type Catalog = { [K in keyof typeof zhCatalog]: Record<keyof (typeof zhCatalog)[
 
 export const enCatalog: Catalog = {
   errorCodes: {
-    chat_format_unknown: "No chat data found: expected messages, conversations, instruction + output, or chosen prompt and response columns", model_not_chat: "This model is not a chat model", server_busy: "The model server is busy; retry shortly", insufficient_memory: "Not enough memory to start fine-tuning", chat_template_unsupported: "The base model's chat template cannot be rendered turn by turn", serving_worker_died: "The model server process ended; retry",
+    chat_format_unknown: "No chat data found: expected messages, conversations, instruction + output, or chosen prompt and response columns", model_not_chat: "This model is not a chat model", no_usable_rows: "No usable conversation: every row has a problem, listed below", server_busy: "The model server is busy; retry shortly", insufficient_memory: "Not enough memory to start fine-tuning", chat_template_unsupported: "The base model's chat template cannot be rendered turn by turn", serving_worker_died: "The model server process ended; retry",
     bad_request: "The request cannot be handled", not_found: "Not found or not visible to you", forbidden: "You are not allowed to do this",
     conflict: "The object's state does not allow this", invalid_input: "Some input is invalid: see the marked fields",
     payload_too_large: "The file is larger than allowed (limit {{limit}})",

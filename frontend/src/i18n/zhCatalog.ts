@@ -2,7 +2,7 @@
  * error types, audit actions, storage types, profile statistics and training stages. */
 export const zhCatalog = {
   errorCodes: {
-    chat_format_unknown: "没有识别出对话数据：需要 messages、conversations、instruction+output 列，或选择提示列和回答列", model_not_chat: "该模型不是对话模型", server_busy: "模型服务繁忙，请稍后重试", insufficient_memory: "内存不足，无法开始微调", chat_template_unsupported: "基础模型的对话模板不支持按轮次渲染", serving_worker_died: "模型服务进程已退出，请重试",
+    chat_format_unknown: "没有识别出对话数据：需要 messages、conversations、instruction+output 列，或选择提示列和回答列", model_not_chat: "该模型不是对话模型", no_usable_rows: "没有可用的对话：每一行都有问题，见下方列表", server_busy: "模型服务繁忙，请稍后重试", insufficient_memory: "内存不足，无法开始微调", chat_template_unsupported: "基础模型的对话模板不支持按轮次渲染", serving_worker_died: "模型服务进程已退出，请重试",
     bad_request: "请求无法处理", not_found: "对象不存在或无权访问", forbidden: "没有权限执行此操作",
     conflict: "对象当前的状态不允许此操作", invalid_input: "输入有误，请检查标出的字段",
     payload_too_large: "文件超过允许的大小（上限 {{limit}}）",

@@ -123,6 +123,8 @@ def _text(value: Any, what: str, *, required: bool) -> str:
         if required:
             raise _RowError("empty_content", f"'{what}' is empty.")
         return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # an integer column with a gap is read as floats: 5, not 5.0
     if isinstance(value, bool | int | float):
         return str(value)
     if not isinstance(value, str):

@@ -16,6 +16,11 @@ import pandas as pd
 from app.trainers.llm.chat_data import MAX_PROBLEMS, ChatFormatError, ChatRows, read_chat_rows
 from app.trainers.llm.encode import encode_conversation, length_stats
 
+NO_USABLE_ROWS = {
+    "code": "no_usable_rows",
+    "message": "No usable conversation: every row has a problem (listed by row number).",
+}
+
 
 class ChatDataInvalid(ValueError):
     """The dataset cannot train a chat model; `message` names the first bad rows."""
@@ -64,7 +69,7 @@ def validate_chat(
         "format": rows.format,
         "rows_total": rows.rows_total,
         "rows_usable": len(rows.conversations),
-        "errors": [] if rows.conversations else [{"code": "no_rows", "message": "No usable rows."}],
+        "errors": [] if rows.conversations else [NO_USABLE_ROWS],
         "problems": [p.as_dict() for p in rows.problems[:MAX_PROBLEMS]],
         "problem_counts": dict(Counter(p.code for p in rows.problems)),
         "turns": _turn_stats(rows),
