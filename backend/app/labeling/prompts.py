@@ -69,5 +69,7 @@ def message_tokens(messages: list[dict[str, str]]) -> int:
 
 
 def message_tokens_bound(messages: list[dict[str, str]]) -> int:
-    """An upper bound of prompt tokens (no tokenizer makes more tokens than characters)."""
-    return sum(4 + len(m["content"]) for m in messages)
+    """An upper bound of prompt tokens: a byte-level tokenizer makes at most one token per UTF-8
+    byte (a rare Chinese character can take three), plus a few framing tokens per message and
+    for the reply."""
+    return 8 + sum(8 + len(m["content"].encode()) for m in messages)

@@ -104,7 +104,8 @@ class TeacherEstimate(BaseModel):
 
 
 class Estimate(BaseModel):
-    """Tokens and cost before the run (an upper bound: no cache discount)."""
+    """Tokens and cost before the run, estimated (one token per CJK character, one per four
+    other characters; no cache discount). Not a bound: the run keeps to its budget per call."""
 
     rows: int
     input_tokens: int

@@ -149,7 +149,7 @@ const en: Messages = {
     temperature: "Temperature", maxTokens: "Max output tokens", budget: "Budget", currency: "Currency",
     preview: "Preview and estimate", previewHint: "Preview the first 5 prompts and the cost before starting", rows: "Rows",
     inputTokens: "Input tokens", outputTokens: "Output tokens", tokens: "Tokens", estimate: "Estimated cost",
-    estimateNote: "An upper bound (no cache discount)", overBudget: "The estimate exceeds the budget", start: "Start labeling",
+    estimateNote: "An estimate (about one token per Chinese character and one per four other characters; no cache discount). Actual counts differ; the run reserves each call against the budget and never spends past it", overBudget: "The estimate exceeds the budget", start: "Start labeling",
     started: "Labeling run created", progress: "Progress", cost: "Cost", costOfBudget: "{{cost}} of {{budget}} budget",
     rowsPerSecond: "Speed", rowsPerSecondValue: "{{value}} rows/s", errors: "Errors", output: "Output dataset",
     openOutput: "Open output dataset", noRuns: "No labeling runs yet", emptyHint: "Let teacher LLMs label, extract from or answer a dataset",

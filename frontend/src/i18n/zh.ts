@@ -139,7 +139,7 @@ const zh = {
     temperature: "温度", maxTokens: "最大输出 token 数", budget: "预算", currency: "币种",
     preview: "预览与估算", previewHint: "开始前先预览前 5 条提示词和费用估算", rows: "行数",
     inputTokens: "输入 token", outputTokens: "输出 token", tokens: "Token", estimate: "估算费用",
-    estimateNote: "估算为上限（未计缓存折扣）", overBudget: "估算费用超过预算", start: "开始标注",
+    estimateNote: "估算值（每个汉字约 1 个 token，其他字符约每 4 个计 1 个 token；未计缓存折扣）。实际 token 数可能不同，运行时每次调用前按预算预留，花费不会超过预算", overBudget: "估算费用超过预算", start: "开始标注",
     started: "标注任务已创建", progress: "进度", cost: "费用", costOfBudget: "{{cost}} / 预算 {{budget}}",
     rowsPerSecond: "速度", rowsPerSecondValue: "{{value}} 行/秒", errors: "错误", output: "输出数据集",
     openOutput: "查看输出数据集", noRuns: "还没有标注任务", emptyHint: "用教师大模型为数据集打标签、抽取字段或生成回答",
