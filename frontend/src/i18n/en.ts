@@ -153,7 +153,7 @@ const en: Messages = {
     started: "Labeling run created", progress: "Progress", cost: "Cost", costOfBudget: "{{cost}} of {{budget}} budget",
     rowsPerSecond: "Speed", rowsPerSecondValue: "{{value}} rows/s", errors: "Errors", output: "Output dataset",
     openOutput: "Open output dataset", noRuns: "No labeling runs yet", emptyHint: "Let teacher LLMs label, extract from or answer a dataset",
-    noTeachers: "No teacher providers available; ask an administrator to add one", prompt: "Row {{row}}", role: "Role",
+    noTeachers: "No teacher providers available; ask an administrator to add one", prompt: "Row {{row}}", role: "Role", roles: { system: "System", user: "User", assistant: "Assistant" },
     stop: "Stop", stopConfirm: "Stop this run? Rows in flight finish first; paid answers are kept.", resume: "Resume",
     resumeHint: "Paid answers are reused; only unfinished rows are paid for.", newBudget: "New budget (blank: unchanged)", job: "Open its job",
     labeledRows: "Labeled rows", row: "Row", answer: "Answer", agreement: "Agreement", confidence: "Confidence",
@@ -187,6 +187,7 @@ const en: Messages = {
     },
     cpuPrice: "CPU price: {{price}} {{currency}} per CPU-hour",
   },
+  currencies: { CNY: "CNY", USD: "USD" },
   logLevels: { debug: "Debug", info: "Info", warning: "Warning", error: "Error" },
   tasks: { tabular_classification: "Tabular classification", tabular_regression: "Tabular regression", text_classification: "Text classification", llm_sft: "LLM fine-tuning (SFT)" },
   review: {

@@ -143,7 +143,7 @@ const zh = {
     started: "标注任务已创建", progress: "进度", cost: "费用", costOfBudget: "{{cost}} / 预算 {{budget}}",
     rowsPerSecond: "速度", rowsPerSecondValue: "{{value}} 行/秒", errors: "错误", output: "输出数据集",
     openOutput: "查看输出数据集", noRuns: "还没有标注任务", emptyHint: "用教师大模型为数据集打标签、抽取字段或生成回答",
-    noTeachers: "还没有可用的教师模型，请联系管理员添加", prompt: "第 {{row}} 行", role: "角色",
+    noTeachers: "还没有可用的教师模型，请联系管理员添加", prompt: "第 {{row}} 行", role: "角色", roles: { system: "系统", user: "用户", assistant: "助手" },
     stop: "停止", stopConfirm: "停止该标注任务？正在进行的行完成后停止，已付费的回答会保留。", resume: "继续运行",
     resumeHint: "已付费的回答会复用，只为未完成的行付费。", newBudget: "新预算（留空则不变）", job: "查看执行任务",
     labeledRows: "已标注的行", row: "行号", answer: "结果", agreement: "一致率", confidence: "置信度",
@@ -177,6 +177,7 @@ const zh = {
     },
     cpuPrice: "CPU 单价：{{price}} {{currency}}/CPU 小时",
   },
+  currencies: { CNY: "人民币", USD: "美元" },
   logLevels: { debug: "调试", info: "信息", warning: "警告", error: "错误" },
   tasks: { tabular_classification: "表格分类", tabular_regression: "表格回归", text_classification: "文本分类", llm_sft: "大模型微调（SFT）" },
   review: {
