@@ -49,7 +49,7 @@ describe("DistillationPage", () => {
     renderWithProviders(<DistillationPage />, { path: "/distillations/:id", route: "/distillations/x1" });
     expect(await screen.findByText("情感蒸馏")).toBeInTheDocument();
     expect(screen.getByText("已完成")).toBeInTheDocument();
-    expect(screen.getByText("文本分类器 · tfidf_linear")).toBeInTheDocument();
+    expect(screen.getByText("文本分类器 · TF-IDF + 线性模型")).toBeInTheDocument();
     for (const chart of ["quality-chart", "latency-chart", "cost-chart"]) expect(screen.getByTestId(chart)).toBeInTheDocument();
     expect(screen.getByText("盈亏平衡预测量")).toBeInTheDocument();
     expect(screen.getByText("40 行，其中 0 行也在训练数据中")).toBeInTheDocument();
@@ -87,7 +87,7 @@ describe("DistillationPage", () => {
     };
     stubApi({ "GET /api/v1/distillations/x1": () => json(llm) });
     renderWithProviders(<DistillationPage />, { path: "/distillations/:id", route: "/distillations/x1" });
-    expect(await screen.findByText("大模型微调（LoRA） · lora_sft · tiny-chat")).toBeInTheDocument();
+    expect(await screen.findByText("大模型微调（LoRA） · LoRA 监督微调（TRL） · tiny-chat")).toBeInTheDocument();
     expect(screen.getByText(instruction)).toBeInTheDocument();
     expect(screen.getByTestId("llm-unparsed")).toHaveTextContent("3 / 40 条回答不是任何类别（记为错误）");
     for (const chart of ["quality-chart", "latency-chart", "cost-chart"]) expect(screen.getByTestId(chart)).toBeInTheDocument();
