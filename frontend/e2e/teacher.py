@@ -1,6 +1,7 @@
 """The end-to-end test's stand-in for an outside teacher provider: the backend tests' local
 OpenAI-compatible server on a fixed port, until killed. Its second model is a careless teacher
-that reads only 好 as praise (it misses 喜欢), so the two disagree on rows with 喜欢 alone.
+that reads 好 and 推荐 as praise (it misses 喜欢, and a friend's recommendation sways it), so the two
+disagree on rows with 喜欢 alone and on complaints about something a friend recommended.
 Usage: teacher.py PORT (with PYTHONPATH=backend)."""
 
 import json
@@ -14,11 +15,12 @@ CARELESS_MODEL = "deepseek-chat"
 
 
 def answer(model: str, prompt: str, body: dict[str, Any]) -> str:
-    """The keyword label; the careless model calls a text positive only when it has 好."""
+    """The keyword label; the careless model calls a text positive when it has 好 or 推荐."""
     if model != CARELESS_MODEL:
         return label_by_keyword(model, prompt, body)
     text = prompt.rsplit("文本：", 1)[-1]
-    return json.dumps({"label": "正面" if "好" in text else "负面"}, ensure_ascii=False)
+    label = "正面" if ("好" in text or "推荐" in text) else "负面"
+    return json.dumps({"label": label}, ensure_ascii=False)
 
 
 if __name__ == "__main__":
