@@ -1,7 +1,7 @@
 """The end-to-end test's stand-in for an outside teacher provider: the backend tests' local
 OpenAI-compatible server on a fixed port, until killed. Its second model is a careless teacher
-that reads 好 and 推荐 as praise (it misses 喜欢, and a friend's recommendation sways it), so the two
-disagree on rows with 喜欢 alone and on complaints about something a friend recommended.
+that reads 好 and 推荐 as praise (it misses 喜欢, and a friend's recommendation sways it), so
+the two disagree on rows with 喜欢 alone and on complaints about what a friend recommended.
 Usage: teacher.py PORT (with PYTHONPATH=backend)."""
 
 import json
