@@ -193,7 +193,7 @@ test("a TF-IDF student is distilled from the run and judged on the gold set", as
   await page.getByTestId("create-distillation").click();
   const dialog = page.getByRole("dialog");
   await dialog.getByTestId("distill-name").fill("评论情感学生");
-  await dialog.getByTestId("distill-run").fill(ids.run);
+  await choose("distill-run", RUN);
   await choose("distill-gold", `${RUN} · gold`);
   await choose("distill-gold-text", "评论");
   await choose("distill-gold-label", "label");

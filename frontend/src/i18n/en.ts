@@ -168,7 +168,7 @@ const en: Messages = {
     llmHelp: "Fine-tune a local base model with LoRA: the prompt is an instruction listing the labels plus the text, the answer the teacher's label; in evaluation an answer must equal a label exactly.",
     baseModel: "Base model", baseModelHelp: "A language model registered under MODEL_STORAGE_PATH/base/.",
     unparsed: "{{n}} of {{total}} answers named no label (counted as wrong)", instruction: "Instruction",
-    title: "Distillation", create: "New distillation", name: "Name", run: "Labeling run ID", runHelp: "A succeeded classify labeling run (the teacher's labels)",
+    title: "Distillation", create: "New distillation", name: "Name", run: "Labeling run", runHelp: "A succeeded classify labeling run (the teacher's labels)",
     gold: "Gold dataset", goldText: "Text column", goldLabel: "True label column", trainer: "Student trainer",
     status: { training: "Training student", evaluating: "Evaluating", succeeded: "Done", failed: "Failed" },
     empty: "No distillation yet: train a small model on a teacher's labels and compare the two on a gold set",

@@ -158,7 +158,7 @@ const zh = {
     llmHelp: "在本地基础模型上用 LoRA 微调：提示为列出类别的指令加文本，回答为教师的标签；评估时回答须与某个类别完全一致。",
     baseModel: "基础模型", baseModelHelp: "MODEL_STORAGE_PATH/base/ 下已登记的大语言模型。",
     unparsed: "{{n}} / {{total}} 条回答不是任何类别（记为错误）", instruction: "指令",
-    title: "蒸馏", create: "新建蒸馏", name: "名称", run: "标注任务 ID", runHelp: "已成功的分类标注任务（教师的标注）",
+    title: "蒸馏", create: "新建蒸馏", name: "名称", run: "标注任务", runHelp: "已成功的分类标注任务（教师的标注）",
     gold: "金标准数据集", goldText: "文本列", goldLabel: "真实标签列", trainer: "学生训练器",
     status: { training: "学生训练中", evaluating: "评估中", succeeded: "已完成", failed: "失败" },
     empty: "还没有蒸馏：用教师标注好的数据训练一个小模型，并在金标准集上与教师对比",
