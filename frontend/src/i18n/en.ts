@@ -184,6 +184,7 @@ const en: Messages = {
       one_gold_class: "The gold set has one class ({{label}}): macro-F1 is not defined and left empty; accuracy, that class's recall, is the quality figure, its interval resampling the rows",
       gold_rows_in_training: "Some gold texts are in the student's training data: its scores on those rows are not on unseen data",
       training_cpu_not_recorded: "The student's training CPU time was not recorded: the training cost counts 0",
+      teacher_gold_rows_missing: "The labeling run has the teacher's answer for {{labeled}} of the {{gold}} gold texts: the teacher's quality is measured on those rows only (not at all with none). A gold set drawn from the labeled rows, such as the review's gold dataset, compares teacher and student on the same rows",
     },
     cpuPrice: "CPU price: {{price}} {{currency}} per CPU-hour",
   },

@@ -174,6 +174,7 @@ const zh = {
       one_gold_class: "金标准集只有一个类别（{{label}}）：宏平均 F1 无意义，不予计算；准确率即该类别的召回率，其置信区间按行重采样",
       gold_rows_in_training: "部分金标准文本也在学生的训练数据中：这些行上的得分不是在未见过的数据上测得的",
       training_cpu_not_recorded: "未记录学生训练的 CPU 时间：训练成本按 0 计",
+      teacher_gold_rows_missing: "标注任务只有 {{gold}} 行金标准文本中 {{labeled}} 行的教师答案：教师的质量只在这些行上计算（为 0 行时不计算）。从标注过的数据中抽取金标准集（例如审核页生成的金标数据集），教师和学生才在同样的行上比较",
     },
     cpuPrice: "CPU 单价：{{price}} {{currency}}/CPU 小时",
   },

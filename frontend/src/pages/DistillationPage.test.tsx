@@ -93,6 +93,17 @@ describe("DistillationPage", () => {
     for (const chart of ["quality-chart", "latency-chart", "cost-chart"]) expect(screen.getByTestId(chart)).toBeInTheDocument();
   });
 
+  it("says how many gold texts the teacher's quality stands on when its run labeled only some", async () => {
+    const note = { code: "teacher_gold_rows_missing", message: "The labeling run holds the teacher's answer for 0 of the 40 gold texts", labeled: 0, gold: 40 };
+    const report = { ...REPORT, quality: { ...REPORT.quality, teacher: { n: 0, classes: 0, accuracy: null, macro_f1: null } }, notes: [note] };
+    stubApi({ "GET /api/v1/distillations/x1": () => json({ ...DISTILLATION, report }) });
+    renderWithProviders(<DistillationPage />, { path: "/distillations/:id", route: "/distillations/x1" });
+    expect(await screen.findByTestId("note-teacher_gold_rows_missing")).toHaveTextContent(
+      "标注任务只有 40 行金标准文本中 0 行的教师答案：教师的质量只在这些行上计算（为 0 行时不计算）",
+    );
+    expect(screen.getByText("学生: 40 行 · 教师: 0 行")).toBeInTheDocument();
+  });
+
   it("says the report is on its way while the student trains", async () => {
     stubApi({ "GET /api/v1/distillations/x1": () => json({ ...DISTILLATION, status: "training", report: null, model_version_id: null }) });
     renderWithProviders(<DistillationPage />, { path: "/distillations/:id", route: "/distillations/x1" });

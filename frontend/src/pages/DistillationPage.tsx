@@ -102,7 +102,7 @@ function Report({ id, report }: { id: string; report: DistillationReport }) {
                 showIcon
                 style={{ marginBottom: 8 }}
                 data-testid={`note-${note.code}`}
-                message={t(`distill.notes.${note.code}`, { defaultValue: note.message, label: note.label })}
+                message={t(`distill.notes.${note.code}`, { defaultValue: note.message, label: note.label, labeled: note.labeled, gold: note.gold })}
               />
             ))}
             <Typography.Paragraph type="secondary">
