@@ -39,6 +39,7 @@ def test_new_user_gets_personal_project(client: TestClient, make_user: Callable[
     projects = client.get("/api/v1/projects", headers=headers).json()
     assert projects["total"] == 1
     assert projects["items"][0]["is_personal"] and projects["items"][0]["my_role"] == "owner"
+    assert projects["items"][0]["description"] == ""  # the console names it in its language
 
 
 def test_password_policy_and_duplicates(client: TestClient, admin_headers: dict[str, str]) -> None:

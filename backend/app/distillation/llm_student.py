@@ -26,20 +26,29 @@ from app.db.models import Dataset, LabelingRun
 from app.labeling.output import stage_dataset
 from app.trainers.base import TrainerError
 from app.trainers.registry import UnknownTrainerError, get_trainer
+from app.trainers.text.tokens import HAN_RUN
 
 PROMPT_COLUMN = "prompt"
 RESPONSE_COLUMN = "response"
 BASE_MODEL_FIELD = "student.params.base_model"
 
 
-def instruction(labels: list[str]) -> str:
-    """The instruction above each text: answer with exactly one of the labels."""
+def instruction(labels: list[str], texts: list[str]) -> str:
+    """The instruction above each text: answer with exactly one of the labels; in Chinese unless
+    neither the labels nor the texts hold a Chinese character."""
+    if not any(HAN_RUN.search(t) for t in [*labels, *texts]):
+        return (
+            "Classify the text below. Answer with the category name only, no explanation. "
+            f"Categories: {', '.join(labels)}."
+        )
     return f"请判断下面的文本属于哪一个类别，只回答类别名称，不要解释。类别：{'、'.join(labels)}。"
 
 
 def render_prompt(instruction_text: str, text: str) -> str:
-    """One row's prompt: the instruction, then the text."""
-    return f"{instruction_text}\n\n文本：{text}"
+    """One row's prompt: the instruction, then the text under a lead in the instruction's
+    language."""
+    lead = "文本：" if HAN_RUN.search(instruction_text) else "Text: "
+    return f"{instruction_text}\n\n{lead}{text}"
 
 
 def parse_answer(answer: str, labels: Collection[str]) -> str | None:
@@ -93,7 +102,6 @@ def training_data(
 ) -> StudentData:
     """The rows the teacher answered, as prompt → label pairs in a new dataset."""
     labels = [label["name"] for label in run.task["labels"]]
-    instruction_text = instruction(labels)
     text_column, label_column = teacher_columns["text"], teacher_columns["label"]
     frame = load_frame(settings, labeled, [text_column, label_column])
     answered = frame[frame[label_column].notna() & frame[text_column].notna()]
@@ -103,6 +111,7 @@ def training_data(
             "labeling_run_id: the teacher labeled no row, so the student has nothing to learn.",
             code="no_labeled_rows",
         )
+    instruction_text = instruction(labels, [str(t) for t in answered[text_column]])
     pairs = pd.DataFrame(
         {
             PROMPT_COLUMN: [render_prompt(instruction_text, str(t)) for t in answered[text_column]],

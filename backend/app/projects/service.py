@@ -17,7 +17,6 @@ def create_personal_project(session: Session, *, owner: User) -> Project:
     """The personal workspace every new user gets."""
     project = Project(
         name=f"{owner.username} 的个人项目",
-        description="Personal project",
         is_personal=True,
         created_by_id=owner.id,
     )

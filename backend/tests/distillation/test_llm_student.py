@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from app.datasets.service import load_frame
 from app.db.models import Dataset, Distillation, TrainingJob
 from app.db.session import Database
-from app.distillation.llm_student import render_prompt
+from app.distillation.llm_student import instruction, parse_answer, render_prompt
 from app.distillation.texts import normalised
 from tests.distillation.test_distillation import (
     TASK,
@@ -143,6 +143,18 @@ def _run(
     assert run.status_code == 201, run.text
     assert _labeled(client, headers, run.json()["id"])["status"] == "succeeded"
     return str(run.json()["id"])
+
+
+def test_the_instruction_speaks_the_language_of_the_data() -> None:
+    chinese = instruction(["正面", "负面"], ["物流很快", "质量太差"])
+    assert chinese.startswith("请判断") and render_prompt(chinese, "好").endswith("文本：好")
+    mixed = instruction(["positive", "negative"], ["great value", "包装破损"])
+    assert mixed.startswith("请判断") and "positive、negative" in mixed
+    english = instruction(["sport", "tech"], ["The match ended 2-1", "A new phone"])
+    assert english.startswith("Classify") and "Categories: sport, tech." in english
+    assert render_prompt(english, "A new phone").endswith("\n\nText: A new phone")
+    assert parse_answer(" sport\n", ["sport", "tech"]) == "sport"
+    assert parse_answer("Sport", ["sport", "tech"]) is None
 
 
 def test_an_llm_student_is_distilled_and_reported(

@@ -14,12 +14,13 @@ describe("metricName", () => {
 describe("paramValue", () => {
   it("names the common hyper-parameter words and leaves numbers and free text as sent", () => {
     const { result } = renderHook(() => useNames());
-    expect(paramValue(result.current, "none")).toBe("无");
-    expect(paramValue(result.current, null)).toBe("无");
-    expect(paramValue(result.current, true)).toBe("是");
-    expect(paramValue(result.current, "cosine")).toBe("余弦");
-    expect(paramValue(result.current, 0.05)).toBe("0.05");
-    expect(paramValue(result.current, "q_proj")).toBe("q_proj");
-    expect(paramValue(result.current, ["q_proj", "v_proj"])).toBe('["q_proj","v_proj"]');
+    expect(paramValue(result.current, "p", "none")).toBe("无");
+    expect(paramValue(result.current, "p", null)).toBe("无");
+    expect(paramValue(result.current, "p", true)).toBe("是");
+    expect(paramValue(result.current, "p", "cosine")).toBe("余弦");
+    expect(paramValue(result.current, "p", 0.05)).toBe("0.05");
+    expect(paramValue(result.current, "p", "q_proj")).toBe("q_proj");
+    expect(paramValue(result.current, "p", ["q_proj", "v_proj"])).toBe('["q_proj","v_proj"]');
+    expect(paramValue(result.current, "base_model", "linear")).toBe("linear");
   });
 });

@@ -43,8 +43,12 @@ export function fieldErrorText(type: string | undefined, message: string, lang =
   return vars ? fill(template, vars) : template;
 }
 
-/** A hyper-parameter value in the UI's language: known words (none, auto, cosine, true…) named, others as sent. */
-export function paramValue(name: ReturnType<typeof useNames>, value: unknown): string {
+// Parameters whose value is a name someone chose (a base model folder), never a word to translate.
+const FREE_TEXT_PARAMS = new Set(["base_model"]);
+
+/** Parameter `key`'s value in the UI's language: known words (none, auto, cosine, true…) named, names and numbers as sent. */
+export function paramValue(name: ReturnType<typeof useNames>, key: string, value: unknown): string {
+  if (typeof value === "string" && FREE_TEXT_PARAMS.has(key)) return value;
   if (value === null || typeof value === "boolean" || typeof value === "string") return name("paramValues", String(value));
   return typeof value === "object" ? JSON.stringify(value) : String(value);
 }

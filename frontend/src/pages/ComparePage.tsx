@@ -61,7 +61,7 @@ export function ComparePage() {
           locale={{ emptyText: t("common.empty") }}
           columns={[
             { title: t("jobs.param"), dataIndex: "param", render: (p: string) => name("params", p) },
-            ...modelColumns((value) => (value === undefined ? "—" : paramValue(name, value))),
+            ...modelColumns((value, row) => (value === undefined ? "—" : paramValue(name, String(row.param), value))),
           ]} />
       </Card>
       <Row gutter={[16, 16]}>

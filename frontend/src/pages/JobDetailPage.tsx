@@ -51,7 +51,7 @@ function HyperParams({ params }: { params: Record<string, unknown> }) {
       locale={{ emptyText: t("common.empty") }}
       columns={[
         { title: t("jobs.param"), dataIndex: "key", render: (key: string) => name("params", key) },
-        { title: t("jobs.value"), dataIndex: "value", render: (v: unknown) => paramValue(name, v) },
+        { title: t("jobs.value"), dataIndex: "value", render: (v: unknown, row) => paramValue(name, row.key, v) },
       ]} />
   );
 }

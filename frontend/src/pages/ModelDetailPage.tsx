@@ -117,7 +117,7 @@ export function ModelDetailPage() {
           {report.labels.length > 0 && <Descriptions.Item label={t("models.class")}><span data-user-content>{report.labels.map((l) => <Tag key={l}>{l}</Tag>)}</span></Descriptions.Item>}
           <Descriptions.Item label={t("models.trainer")}>{name("trainers", m.trainer)}</Descriptions.Item>
           <Descriptions.Item label={t("jobs.params")}>
-            {Object.entries(m.params).map(([k, v]) => <Tag key={k}>{`${name("params", k)}: ${paramValue(name, v)}`}</Tag>)}
+            {Object.entries(m.params).map(([k, v]) => <Tag key={k}>{`${name("params", k)}: ${paramValue(name, k, v)}`}</Tag>)}
           </Descriptions.Item>
           <Descriptions.Item label={t("jobs.dataset")}>{m.dataset_id ? <Link to={`/datasets/${m.dataset_id}`} data-user-content>{m.dataset_id}</Link> : "—"}</Descriptions.Item>
           <Descriptions.Item label={m.description ? t("common.details") : "—"}><span data-user-content>{m.description || "—"}</span></Descriptions.Item>

@@ -14,9 +14,6 @@ interface NewProject {
   description?: string;
 }
 
-// The description the server gives every personal project; shown in the UI's language.
-const PERSONAL_DESCRIPTION = "Personal project";
-
 export function ProjectsPage() {
   const { t } = useTranslation();
   const { message } = App.useApp();
@@ -50,7 +47,7 @@ export function ProjectsPage() {
             title: t("projects.description"),
             dataIndex: "description",
             render: (description: string, p) =>
-              p.is_personal && description === PERSONAL_DESCRIPTION ? t("projects.personal") : <span data-user-content>{description}</span>,
+              p.is_personal && !description ? t("projects.personal") : <span data-user-content>{description}</span>,
           },
           { title: t("projects.role"), dataIndex: "my_role", render: (role: string | null) => (role ? t(`roles.${role}`) : "—") },
           { title: t("common.createdAt"), dataIndex: "created_at", render: formatTime },
