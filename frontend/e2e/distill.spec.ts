@@ -19,9 +19,10 @@ test.describe.configure({ mode: "serial" });
 const PROVIDER = "评论教师";
 const RUN = "评论情感标注";
 const MODELS = ["qwen-plus", "deepseek-chat"];
-// Latin words that are data here: the teachers' model names, the admin's user and display names, the
-// base URL's scheme, the uploaded file's extension and the gold set's name and label column.
-const DATA_WORDS = [...MODELS, "admin", "Administrator", "http", "csv", "gold", "label"];
+// Latin words that are data here: the teachers' model names (and the console test's, when it ran first on
+// this backend), the admin's user and display names, the base URL's scheme, the uploaded file's extension
+// and the gold set's name and label column.
+const DATA_WORDS = [...MODELS, "local-model", "admin", "Administrator", "http", "csv", "gold", "label"];
 let context: BrowserContext;
 let page: Page;
 let work: string;
