@@ -2241,7 +2241,8 @@ export interface components {
         };
         /**
          * Estimate
-         * @description Tokens and cost before the run (an upper bound: no cache discount).
+         * @description Tokens and cost before the run, estimated (one token per CJK character, one per four
+         *     other characters; no cache discount). Not a bound: the run keeps to its budget per call.
          */
         Estimate: {
             /** Cost */
