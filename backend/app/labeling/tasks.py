@@ -1,4 +1,8 @@
-"""The task kinds: default prompt, request parameters and answer parsing for each."""
+"""The task kinds: default prompt, request parameters and answer parsing for each.
+
+The default prompts are Chinese, like the data they are mostly written for; the JSON keys stay
+English.
+"""
 
 import json
 from dataclasses import dataclass
@@ -54,10 +58,10 @@ class Classify(TaskKind):
 
     def system(self, task: ClassifyTask) -> str:
         """Ask for JSON with one label."""
-        names = ", ".join(json.dumps(label.name, ensure_ascii=False) for label in task.labels)
+        names = "、".join(json.dumps(label.name, ensure_ascii=False) for label in task.labels)
         return (
-            "You are a careful data labeler. Answer with one JSON object "
-            f'{{"label": <one of {names}>}} and nothing else.'
+            "你是一名严谨的数据标注员。"
+            f'只回答一个 JSON 对象 {{"label": <{names} 之一>}}，不要写其他内容。'
         )
 
     def parse(self, task: ClassifyTask, content: str) -> Any:
@@ -79,7 +83,7 @@ class Extract(TaskKind):
     def system(self, task: ExtractTask) -> str:
         """Ask for JSON following the schema."""
         schema = json.dumps(task.json_schema, ensure_ascii=False)
-        return f"Extract the fields as one JSON object following this JSON schema: {schema}"
+        return f"按下面的 JSON Schema 抽取字段，只回答一个符合它的 JSON 对象：{schema}"
 
     def parse(self, task: ExtractTask, content: str) -> Any:
         """The object, validated against the schema."""

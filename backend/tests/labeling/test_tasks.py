@@ -51,6 +51,7 @@ def test_preview_renders_five_prompts_with_json_and_the_text(
     assert [p.row_index for p in previews] == [0, 1, 2, 3, 4]
     system, user = previews[1].messages
     assert "JSON" in system["content"] and "JSON" in user["content"]
+    assert system["content"].startswith("你是一名严谨的数据标注员")  # Chinese, like the template
     assert user["content"].endswith("文本：" + REVIEWS[1])
     assert "满意、称赞" in user["content"] and "很棒" in user["content"]
     assert estimate.rows == len(REVIEWS) and estimate.cost > 0
