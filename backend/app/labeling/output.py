@@ -1,7 +1,6 @@
 """A finished run's output: a new dataset (parent = the labeled one) with answers and votes."""
 
 import json
-import shutil
 import uuid
 from typing import Any
 
@@ -13,7 +12,8 @@ from app.audit import service as audit
 from app.core.config import Settings
 from app.datasets.ingest import ingest
 from app.datasets.service import load_frame
-from app.datasets.storage import ORIGINAL_STEM, dataset_dir, tmp_root
+from app.datasets.staging import owned_staging
+from app.datasets.storage import ORIGINAL_STEM, dataset_dir
 from app.db.models import Dataset, LabelingRow, LabelingRun
 from app.db.session import Database
 from app.model_registry.storage import sha256_file
@@ -54,12 +54,11 @@ def stage_dataset(
 ) -> Dataset:
     """Add `frame` as a new dataset derived from `parent` (flushed) with its files in place.
 
-    The files are staged under `.tmp` and moved once the row is flushed; a failure removes them.
+    The files are staged under `.tmp` (owned by this process, so a sweep leaves them alone while it
+    lives) and moved once the row is flushed; a failure removes them.
     """
     new_id = uuid.uuid4()
-    work = tmp_root(settings) / str(new_id)
-    work.mkdir()
-    try:
+    with owned_staging(settings, str(new_id)) as work:
         source = work / f"{ORIGINAL_STEM}.parquet"
         frame.to_parquet(source, index=False)
         ingested = ingest(source, source.name, work)
@@ -84,9 +83,6 @@ def stage_dataset(
         final = dataset_dir(settings, parent.project_id, new_id)
         final.parent.mkdir(parents=True, exist_ok=True)
         work.rename(final)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
     return dataset
 
 
