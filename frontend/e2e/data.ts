@@ -80,3 +80,25 @@ export function chatWithoutAnswerJsonl(): string {
   }));
   return rows.map((row) => JSON.stringify(row)).join("\n") + "\n";
 }
+
+const PRAISE = ["质量很好", "做工很好", "物流好快", "味道很好", "颜色好看", "穿着舒服好看", "价格实惠好用", "客服态度好"];
+const LIKED = ["很喜欢这个颜色", "孩子特别喜欢", "家里人都喜欢", "喜欢这种设计"];
+const COMPLAINTS = ["质量太差", "物流太慢", "包装破损", "做工粗糙", "味道难闻", "尺码偏小", "客服冷淡", "颜色发暗", "用了两天就坏", "退货麻烦"];
+const BUYERS = ["这次买的", "朋友推荐的", "第一次买"];
+
+/** Customer reviews for a teacher to label, with no Latin letter or digit anywhere, praise and
+ * complaints taking turns: 24 praise with 好, 30 complaints (10 of them about what a friend
+ * recommended, 推荐), then 4 that say only 喜欢 and 1 that says 不喜欢 (a keyword teacher gets it
+ * wrong). Column 评论. */
+export function teacherReviewsCsv(): string {
+  const praise = BUYERS.flatMap((buyer) => PRAISE.map((text) => `${buyer}${text}`));
+  const complaints = BUYERS.flatMap((buyer) => COMPLAINTS.map((text) => `${buyer}${text}`));
+  const texts = [
+    ...complaints.flatMap((complaint, i) => (i < praise.length ? [praise[i], complaint] : [complaint])),
+    ...LIKED,
+    "收到以后发现不喜欢这个颜色",
+  ];
+  const csv = ["评论", ...texts].join("\n") + "\n";
+  if (/[A-Za-z0-9]/.test(csv)) throw new Error("the review CSV must hold no Latin letters or digits");
+  return csv;
+}

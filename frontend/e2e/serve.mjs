@@ -1,13 +1,13 @@
 // The backend the end-to-end test talks to: embedded mode (temporary SQLite, the local job runner,
 // the built console served at /), a fresh database and admin each run, a tiny LLM base model built
-// here (nothing downloaded); removed again on SIGTERM.
-// Env: PYTHON, E2E_PORT.
+// here (nothing downloaded), and a local OpenAI-compatible teacher on the next port; removed again on
+// SIGTERM. Env: PYTHON, E2E_PORT.
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ADMIN_PASSWORD, INLINE_MAX_BYTES, TINY_BASE_MODEL } from "./settings.mjs";
+import { ADMIN_PASSWORD, INLINE_MAX_BYTES, TINY_BASE_MODEL, teacherPort } from "./settings.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, "../..");
@@ -33,7 +33,7 @@ const env = {
   REDIS_URL: "",
   ADMIN_USERNAME: "admin",
   ADMIN_PASSWORD,
-  // The provider test points a teacher at a closed local port: allowed, and unreachable.
+  // Teachers on this host are allowed: the local teacher, and a closed port the provider test points at.
   LLM_PROVIDER_ALLOWED_HOSTS: "127.0.0.1",
   HF_HUB_OFFLINE: "1",
   HF_HUB_DISABLE_PROGRESS_BARS: "1",
@@ -48,15 +48,20 @@ const baseModelBuilt = new Promise((done, fail) => baseModel.on("exit", (code) =
 execFileSync(python, ["-m", "app.db.init_db"], { cwd: backend, env, stdio: "inherit" });
 execFileSync(python, ["-m", "app.scripts.create_admin"], { cwd: backend, env, stdio: "inherit" });
 await baseModelBuilt;
+const teacher = spawn(python, [join(here, "teacher.py"), String(teacherPort(port))], {
+  cwd: backend, env: { ...env, PYTHONPATH: backend }, stdio: ["ignore", "ignore", "inherit"],
+});
 const server = spawn(python, ["-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", port], {
   cwd: backend, env, stdio: ["ignore", "inherit", "inherit"],
 });
 
 function stop() {
+  teacher.kill("SIGTERM");
   server.kill("SIGTERM");
   setTimeout(() => server.kill("SIGKILL"), 5000).unref();
 }
 server.on("exit", (code) => {
+  teacher.kill("SIGKILL");
   rmSync(work, { recursive: true, force: true });
   process.exit(code ?? 0);
 });

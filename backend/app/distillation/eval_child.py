@@ -106,10 +106,27 @@ def _training_texts(spec: dict[str, Any]) -> set[str | None]:
 
 
 def _notes(
-    gold_classes: list[str], seen: int, training_cpu_seconds: float | None
+    gold_classes: list[str],
+    seen: int,
+    training_cpu_seconds: float | None,
+    *,
+    gold_rows: int,
+    teacher_rows: int,
 ) -> list[dict[str, Any]]:
     """What a reader must know to read the figures right (code, English message, details)."""
     notes: list[dict[str, Any]] = []
+    if teacher_rows < gold_rows:
+        notes.append(
+            {
+                "code": "teacher_gold_rows_missing",
+                "message": f"The labeling run holds the teacher's answer for {teacher_rows} of "
+                f"the {gold_rows} gold texts: the teacher's quality is measured on those rows "
+                "only (not at all with none). A gold set drawn from the labeled rows, such as "
+                "the review's gold dataset, measures teacher and student on the same rows.",
+                "labeled": teacher_rows,
+                "gold": gold_rows,
+            }
+        )
     if len(gold_classes) == 1:
         notes.append(
             {
@@ -202,7 +219,13 @@ def build(spec: dict[str, Any]) -> dict[str, Any]:
             training_cpu_seconds=float(training_cpu_seconds or 0.0),
             cpu_hour_price=price,
         ),
-        "notes": _notes(sorted(set(truth)), seen, training_cpu_seconds),
+        "notes": _notes(
+            sorted(set(truth)),
+            seen,
+            training_cpu_seconds,
+            gold_rows=len(texts),
+            teacher_rows=len(teacher_rows),
+        ),
     }
 
 

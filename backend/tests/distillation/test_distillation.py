@@ -445,3 +445,41 @@ def test_a_gold_set_of_one_class_gives_accuracy_and_a_note_instead_of_macro_f1(
     )
     f1_rows = [r for r in table if r["metric"] == "macro_f1"]
     assert len(f1_rows) == 2 and all(r["value"] == "" for r in f1_rows)
+
+
+def test_gold_texts_the_teacher_never_labeled_are_named_in_a_note(
+    jobs_client: TestClient,  # noqa: F811
+    jobs_app: FastAPI,  # noqa: F811
+    jobs_db: Database,  # noqa: F811
+    owner: dict[str, str],
+    teacher: TeacherServer,
+) -> None:
+    client, headers = jobs_client, owner
+    project = personal_project(client, headers)
+    reviews = _reviews().iloc[:100]
+    teacher.answer = _teacher_answer(dict(zip(reviews["评论"], reviews["真实标签"], strict=True)))
+    labeled = reviews.iloc[:80]
+    unlabeled = upload_csv(client, headers, project, labeled[["评论"]], "评论.csv")
+    # half the gold set was labeled by the teacher, half is held out apart from the run
+    gold_frame = reviews.iloc[70:90]
+    gold = upload_csv(client, headers, project, gold_frame, "金标准.csv")
+    run_id = _labeling_run(client, headers, project, unlabeled["id"], teacher.base_url)
+    assert _labeled(client, headers, run_id)["status"] == "succeeded"
+    body = {
+        "name": "部分金标准",
+        "labeling_run_id": run_id,
+        "gold_dataset_id": gold["id"],
+        "gold_text_column": "评论",
+        "gold_label_column": "真实标签",
+    }
+    created = client.post("/api/v1/distillations", headers=headers, json=body)
+    assert created.status_code == 201, created.text
+    done = _wait(client, headers, created.json()["id"])
+    assert done["status"] == "succeeded", done
+    report = done["report"]
+    assert report["quality"]["student"]["n"] == 20
+    assert report["quality"]["teacher"]["n"] == 10
+    (note,) = report["notes"]
+    assert note["code"] == "teacher_gold_rows_missing"
+    assert (note["labeled"], note["gold"]) == (10, 20)
+    assert "for 10 of the 20 gold texts" in note["message"]

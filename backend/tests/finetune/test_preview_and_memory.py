@@ -67,7 +67,11 @@ def test_chat_preview_of_a_wide_gbk_table_with_chosen_columns(
     """A 60-column CSV saved as GBK, Chinese only: the chosen pair renders, bad rows are named."""
     header = [f"字段{i}" for i in range(60)]
     header[37], header[52] = "顾客问题", "客服回答"
-    pairs = [("快递几天能到", "一般三天内送达"), ("可以开发票吗", ""), ("怎么退货", "七天内可无理由退货")]
+    pairs = [
+        ("快递几天能到", "一般三天内送达"),
+        ("可以开发票吗", ""),
+        ("怎么退货", "七天内可无理由退货"),
+    ]
     lines = [",".join(header)]
     for question, answer in pairs:
         cells = ["无"] * 60

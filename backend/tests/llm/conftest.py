@@ -74,9 +74,14 @@ class LlmRun:
 
 
 def write_llm_spec(
-    work: Path, dataset: Path, params: dict[str, Any], storage: Path, columns: dict[str, Any]
+    work: Path,
+    dataset: Path,
+    params: dict[str, Any],
+    storage: Path,
+    columns: dict[str, Any],
+    **split: Any,
 ) -> Path:
-    """The job.json the runner would write for an llm_sft job."""
+    """The job.json the runner would write for an llm_sft job (`split`: split_ratios, seed)."""
     work.mkdir(parents=True, exist_ok=True)
     spec = JobSpec.in_work_dir(
         work,
@@ -86,8 +91,8 @@ def write_llm_spec(
         dataset_path=dataset,
         columns=columns,
         params=params,
-        seed=11,
         model_storage_path=storage,
+        **{"seed": 11, **split},
     )
     path = work / "job.json"
     path.write_text(spec.model_dump_json(), encoding="utf-8")
@@ -111,10 +116,11 @@ def run_llm(tmp_path: Path, llm_storage: Path, chat_data: Path) -> Callable[...,
         columns: dict[str, Any] | None = None,
         storage: Path | None = None,
         timeout: float = 1100,
+        **split: Any,
     ) -> LlmRun:
         work = work or tmp_path / "run"
         spec = write_llm_spec(
-            work, dataset or chat_data, params, storage or llm_storage, columns or {}
+            work, dataset or chat_data, params, storage or llm_storage, columns or {}, **split
         )
         done = subprocess.run(
             trainer_command(spec),

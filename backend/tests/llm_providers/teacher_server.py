@@ -70,13 +70,13 @@ class TeacherServer:
         return Counter((p.model, p.prompt) for p in self.paid if not p.blank)
 
     def start(self) -> "TeacherServer":
-        """Serve on 127.0.0.1 at a free port, in a daemon thread."""
+        """Serve on 127.0.0.1 at `port` (a free one when 0), in a daemon thread."""
         ready = threading.Event()
 
         def run() -> None:
             self._loop = asyncio.new_event_loop()
             self._server = self._loop.run_until_complete(
-                asyncio.start_server(self._serve, "127.0.0.1", 0)
+                asyncio.start_server(self._serve, "127.0.0.1", self.port)
             )
             self.port = self._server.sockets[0].getsockname()[1]
             ready.set()

@@ -117,4 +117,7 @@ export interface ReportNote {
   code: string;
   message: string;
   label?: string;
+  /** teacher_gold_rows_missing: gold texts the teacher labeled, of `gold`. */
+  labeled?: number;
+  gold?: number;
 }

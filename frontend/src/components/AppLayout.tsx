@@ -20,7 +20,7 @@ const { Header, Sider, Content } = Layout;
 
 function selectedKey(pathname: string): string {
   if (pathname.startsWith("/jobs/new")) return "/jobs/new";
-  const match = ["/datasets", "/jobs", "/models", "/members", "/projects", "/base-models", "/api-keys", "/profile", "/admin/users", "/admin/audit", "/admin/teachers", "/labeling"].find(
+  const match = ["/datasets", "/jobs", "/models", "/members", "/projects", "/base-models", "/api-keys", "/profile", "/admin/users", "/admin/audit", "/admin/teachers", "/labeling", "/distillations"].find(
     (p) => pathname.startsWith(p),
   );
   return match ?? "/";

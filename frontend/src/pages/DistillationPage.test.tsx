@@ -49,7 +49,7 @@ describe("DistillationPage", () => {
     renderWithProviders(<DistillationPage />, { path: "/distillations/:id", route: "/distillations/x1" });
     expect(await screen.findByText("情感蒸馏")).toBeInTheDocument();
     expect(screen.getByText("已完成")).toBeInTheDocument();
-    expect(screen.getByText("文本分类器 · tfidf_linear")).toBeInTheDocument();
+    expect(screen.getByText("文本分类器 · TF-IDF + 线性模型")).toBeInTheDocument();
     for (const chart of ["quality-chart", "latency-chart", "cost-chart"]) expect(screen.getByTestId(chart)).toBeInTheDocument();
     expect(screen.getByText("盈亏平衡预测量")).toBeInTheDocument();
     expect(screen.getByText("40 行，其中 0 行也在训练数据中")).toBeInTheDocument();
@@ -87,10 +87,21 @@ describe("DistillationPage", () => {
     };
     stubApi({ "GET /api/v1/distillations/x1": () => json(llm) });
     renderWithProviders(<DistillationPage />, { path: "/distillations/:id", route: "/distillations/x1" });
-    expect(await screen.findByText("大模型微调（LoRA） · lora_sft · tiny-chat")).toBeInTheDocument();
+    expect(await screen.findByText("大模型微调（LoRA） · LoRA 监督微调（TRL） · tiny-chat")).toBeInTheDocument();
     expect(screen.getByText(instruction)).toBeInTheDocument();
     expect(screen.getByTestId("llm-unparsed")).toHaveTextContent("3 / 40 条回答不是任何类别（记为错误）");
     for (const chart of ["quality-chart", "latency-chart", "cost-chart"]) expect(screen.getByTestId(chart)).toBeInTheDocument();
+  });
+
+  it("says how many gold texts the teacher's quality stands on when its run labeled only some", async () => {
+    const note = { code: "teacher_gold_rows_missing", message: "The labeling run holds the teacher's answer for 0 of the 40 gold texts", labeled: 0, gold: 40 };
+    const report = { ...REPORT, quality: { ...REPORT.quality, teacher: { n: 0, classes: 0, accuracy: null, macro_f1: null } }, notes: [note] };
+    stubApi({ "GET /api/v1/distillations/x1": () => json({ ...DISTILLATION, report }) });
+    renderWithProviders(<DistillationPage />, { path: "/distillations/:id", route: "/distillations/x1" });
+    expect(await screen.findByTestId("note-teacher_gold_rows_missing")).toHaveTextContent(
+      "标注任务只有 40 行金标准文本中 0 行的教师答案：教师的质量只在这些行上计算（为 0 行时不计算）",
+    );
+    expect(screen.getByText("学生: 40 行 · 教师: 0 行")).toBeInTheDocument();
   });
 
   it("says the report is on its way while the student trains", async () => {

@@ -12,6 +12,7 @@ import { BarChart } from "../components/BarChart";
 import { registerChartParts } from "../components/Chart";
 import { PageSkeleton } from "../components/PageSkeleton";
 import { QueryError } from "../components/QueryError";
+import { useNames } from "../i18n/names";
 import { MODELS, groupedOption, qualityBars, qualityOption } from "../lib/distillation";
 import { downloadFile } from "../lib/download";
 import { formatTime } from "../lib/format";
@@ -28,7 +29,9 @@ function Report({ id, report }: { id: string; report: DistillationReport }) {
   const metricName = { accuracy: t("distill.accuracy"), macro_f1: t("distill.macroF1") };
   const bars = qualityBars(report);
   const { cost, currency } = report;
-  const money = (value: number) => `${value.toFixed(6)} ${currency}`;
+  const currencyName = t(`currencies.${currency}`, { defaultValue: currency });
+  const money = (value: number) =>
+    new Intl.NumberFormat(i18n.language === "en" ? "en-US" : "zh-CN", { style: "currency", currency, minimumFractionDigits: 6 }).format(value);
   const download = (kind: "md" | "csv") =>
     downloadFile(`/distillations/${id}/report.${kind}`, `distillation-${id}.${kind}`).catch((e: unknown) => void message.error(errorText(e)));
   const usage = report.teacher_usage;
@@ -63,8 +66,8 @@ function Report({ id, report }: { id: string; report: DistillationReport }) {
       </Row>
       <Row gutter={16}>
         <Col xs={24} lg={12}>
-          <Card size="small" title={t("distill.cost", { currency })}>
-            <BarChart testId="cost-chart" option={groupedOption([t("distill.per1k")], { student: [cost.student_per_1k], teacher: [cost.teacher_per_1k] }, modelName, currency)} />
+          <Card size="small" title={t("distill.cost", { currency: currencyName })}>
+            <BarChart testId="cost-chart" option={groupedOption([t("distill.per1k")], { student: [cost.student_per_1k], teacher: [cost.teacher_per_1k] }, modelName, currencyName)} />
           </Card>
         </Col>
         <Col xs={24} lg={12}>
@@ -99,13 +102,13 @@ function Report({ id, report }: { id: string; report: DistillationReport }) {
                 showIcon
                 style={{ marginBottom: 8 }}
                 data-testid={`note-${note.code}`}
-                message={t(`distill.notes.${note.code}`, { defaultValue: note.message, label: note.label })}
+                message={t(`distill.notes.${note.code}`, { defaultValue: note.message, label: note.label, labeled: note.labeled, gold: note.gold })}
               />
             ))}
             <Typography.Paragraph type="secondary">
               {t("distill.teacherCalls", { calls: usage.calls, input: usage.input_tokens, cached: usage.cached_input_tokens, output: usage.output_tokens })}
               <br />
-              {t("distill.cpuPrice", { price: report.cpu_hour_price, currency })}
+              {t("distill.cpuPrice", { price: report.cpu_hour_price, currency: currencyName })}
             </Typography.Paragraph>
           </Card>
         </Col>
@@ -115,15 +118,16 @@ function Report({ id, report }: { id: string; report: DistillationReport }) {
 }
 
 /** The student's kind, trainer and (for an LLM) base model. */
-function studentText(t: (key: string) => string, student: Record<string, unknown>): string {
+function studentText(t: (key: string) => string, name: ReturnType<typeof useNames>, student: Record<string, unknown>): string {
   const task = typeof student.task_type === "string" ? student.task_type : "text_classification";
   const params = (student.params ?? {}) as Record<string, unknown>;
   const base = task === "llm_sft" && typeof params.base_model === "string" ? ` · ${params.base_model}` : "";
-  return `${t(`distill.kinds.${task}`)} · ${String(student.trainer ?? "")}${base}`;
+  return `${t(`distill.kinds.${task}`)} · ${name("trainers", String(student.trainer ?? ""))}${base}`;
 }
 
 export function DistillationPage() {
   const { t } = useTranslation();
+  const name = useNames();
   const { id = "" } = useParams();
   const query = useQuery({
     queryKey: ["distillation", id],
@@ -136,10 +140,10 @@ export function DistillationPage() {
   return (
     <Card title={<Space>{d.name}<Tag color={DISTILL_STATUS_COLORS[d.status]}>{t(`distill.status.${d.status}`)}</Tag></Space>}>
       <Descriptions size="small" column={{ xs: 1, md: 3 }}>
-        <Descriptions.Item label={t("distill.trainJob")}>{d.train_job_id ? <Link to={`/jobs/${d.train_job_id}`}>{d.train_job_id.slice(0, 8)}</Link> : "—"}</Descriptions.Item>
-        <Descriptions.Item label={t("distill.model")}>{d.model_version_id ? <Link to={`/models/${d.model_version_id}`}>{d.model_version_id.slice(0, 8)}</Link> : "—"}</Descriptions.Item>
+        <Descriptions.Item label={t("distill.trainJob")}>{d.train_job_id ? <Link to={`/jobs/${d.train_job_id}`} data-user-content>{d.train_job_id.slice(0, 8)}</Link> : "—"}</Descriptions.Item>
+        <Descriptions.Item label={t("distill.model")}>{d.model_version_id ? <Link to={`/models/${d.model_version_id}`} data-user-content>{d.model_version_id.slice(0, 8)}</Link> : "—"}</Descriptions.Item>
         <Descriptions.Item label={t("common.createdAt")}>{formatTime(d.created_at)}</Descriptions.Item>
-        <Descriptions.Item label={t("distill.studentKind")}>{studentText(t, d.student)}</Descriptions.Item>
+        <Descriptions.Item label={t("distill.studentKind")}>{studentText(t, name, d.student)}</Descriptions.Item>
         {typeof d.student.instruction === "string" && (
           <Descriptions.Item label={t("distill.instruction")} span={2}>
             <Typography.Text type="secondary">{d.student.instruction}</Typography.Text>

@@ -2,6 +2,7 @@ import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { tokenStore } from "../api/tokens";
+import { formatTime } from "../lib/format";
 import { ProjectProvider } from "../hooks/useProject";
 import { PROJECT, dataset, page, stubApi } from "../test/api";
 import { json, renderWithProviders } from "../test/render";
@@ -45,6 +46,13 @@ const BASE = {
 };
 const GOLD = dataset({ id: "g1", name: "金标准.csv", columns: [{ name: "text", dtype: "object", inferred_type: "text" }, { name: "gold", dtype: "object", inferred_type: "categorical" }] });
 
+const CREATED = "2026-05-01T08:00:00Z";
+const RUNS = [
+  { id: "r1", name: "情感标注", status: "succeeded", task: { kind: "classify" }, created_at: CREATED },
+  { id: "r2", name: "抽取任务", status: "succeeded", task: { kind: "extract" }, created_at: CREATED },
+  { id: "r3", name: "进行中", status: "running", task: { kind: "classify" }, created_at: CREATED },
+];
+
 async function choose(user: ReturnType<typeof userEvent.setup>, testId: string, title: string) {
   await user.click(within(await screen.findByTestId(testId)).getByRole("combobox"));
   await user.click((await screen.findAllByTitle(title)).at(-1)!);
@@ -56,6 +64,7 @@ function routes(bodies: Record<string, unknown>[], answer: () => Response) {
     "GET /api/v1/task-types": () => json(TASK_TYPES),
     "GET /api/v1/distillations": () => json({ ...page([]), next_cursor: null }),
     "GET /api/v1/datasets": () => json(page([GOLD])),
+    "GET /api/v1/labeling-runs": (url: URL) => json(page(RUNS.filter((run) => run.status === url.searchParams.get("status")))),
     "GET /api/v1/finetune/base-models": () => json([BASE]),
     "POST /api/v1/distillations": async (_url: URL, request: Request) => {
       bodies.push((await request.json()) as Record<string, unknown>);
@@ -67,7 +76,11 @@ function routes(bodies: Record<string, unknown>[], answer: () => Response) {
 async function fillCommon(user: ReturnType<typeof userEvent.setup>) {
   await user.click(await screen.findByTestId("create-distillation"));
   fireEvent.change(await screen.findByTestId("distill-name"), { target: { value: "情感蒸馏" } });
-  fireEvent.change(screen.getByTestId("distill-run"), { target: { value: "r1" } });
+  await user.click(within(screen.getByTestId("distill-run")).getByRole("combobox"));
+  // Only the succeeded classify run is offered.
+  expect(screen.queryByTitle(`抽取任务 · ${formatTime(CREATED)}`)).not.toBeInTheDocument();
+  expect(screen.queryByTitle(`进行中 · ${formatTime(CREATED)}`)).not.toBeInTheDocument();
+  await user.click((await screen.findAllByTitle(`情感标注 · ${formatTime(CREATED)}`)).at(-1)!);
   await choose(user, "distill-gold", "金标准.csv");
   await choose(user, "distill-gold-text", "text");
   await choose(user, "distill-gold-label", "gold");

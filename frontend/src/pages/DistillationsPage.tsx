@@ -60,6 +60,15 @@ export function DistillationsPage() {
     enabled: creating && !!projectId,
     queryFn: () => unwrap(api.GET("/api/v1/datasets", { params: { query: { project_id: projectId, limit: 500 } } })),
   });
+  // Only a succeeded classify run can be distilled.
+  const runs = useQuery({
+    queryKey: ["labeling-runs", projectId, "succeeded"],
+    enabled: creating && !!projectId,
+    queryFn: () => unwrap(api.GET("/api/v1/labeling-runs", { params: { query: { project_id: projectId, status: "succeeded", limit: 500 } } })),
+  });
+  const runOptions = (runs.data?.items ?? [])
+    .filter((run) => run.task.kind === "classify")
+    .map((run) => ({ value: run.id, label: `${run.name} · ${formatTime(run.created_at)}` }));
   const gold = datasets.data?.items.find((d) => d.id === goldId);
   const columnOptions = (gold?.columns ?? []).map((c) => ({ value: c.name, label: c.name }));
   const create = useMutation({
@@ -102,7 +111,9 @@ export function DistillationsPage() {
           initialValues={{ kind: "classifier", trainer: "tfidf_linear", ...initialValues(llmFields, sft?.defaults ?? {}), base_model: undefined }}
         >
           <Form.Item name="name" label={t("distill.name")} rules={[{ required: true, message: t("common.required") }]}><Input data-testid="distill-name" /></Form.Item>
-          <Form.Item name="labeling_run_id" label={t("distill.run")} extra={t("distill.runHelp")} rules={[{ required: true, message: t("common.required") }]}><Input data-testid="distill-run" /></Form.Item>
+          <Form.Item name="labeling_run_id" label={t("distill.run")} extra={t("distill.runHelp")} rules={[{ required: true, message: t("common.required") }]}>
+            <Select data-testid="distill-run" showSearch={{ optionFilterProp: "label" }} loading={runs.isLoading} options={runOptions} />
+          </Form.Item>
           <Form.Item name="kind" label={t("distill.studentKind")} extra={t(kind === "llm" ? "distill.llmHelp" : "distill.classifierHelp")}>
             <Radio.Group
               optionType="button"

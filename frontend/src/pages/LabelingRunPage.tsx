@@ -253,7 +253,7 @@ export function LabelingRunPage() {
       <Card title={t("labeling.params")}>
         <Descriptions column={1} size="small" bordered>
           <Descriptions.Item label={t("labeling.dataset")}>
-            {r.dataset_id ? <Link to={`/datasets/${r.dataset_id}`}>{r.dataset_id}</Link> : "—"}
+            {r.dataset_id ? <Link to={`/datasets/${r.dataset_id}`} data-user-content>{r.dataset_id}</Link> : "—"}
           </Descriptions.Item>
           <Descriptions.Item label={t("labeling.textColumns")}>{r.text_columns.join(", ")}</Descriptions.Item>
           <Descriptions.Item label={t("labeling.task")}>
@@ -265,7 +265,7 @@ export function LabelingRunPage() {
           <Descriptions.Item label={t("labeling.budget")}>{money(r.budget)}</Descriptions.Item>
           <Descriptions.Item label={t("labeling.createdAt")}>{formatTime(r.created_at)}</Descriptions.Item>
           <Descriptions.Item label={t("labeling.template")}>
-            <pre style={{ whiteSpace: "pre-wrap", margin: 0 }}>{r.template}</pre>
+            <pre style={{ whiteSpace: "pre-wrap", margin: 0 }} data-user-content>{r.template}</pre>
           </Descriptions.Item>
         </Descriptions>
       </Card>

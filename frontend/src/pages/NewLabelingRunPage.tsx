@@ -215,8 +215,9 @@ function PreviewPanel({
               <>
                 {p.messages.map((m, i) => (
                   <div key={i} style={{ marginBottom: 8 }}>
-                    <Typography.Text type="secondary">{m.role}</Typography.Text>
-                    <pre style={{ whiteSpace: "pre-wrap", margin: 0 }}>{m.content}</pre>
+                    <Typography.Text type="secondary">{t(`labeling.roles.${m.role}`, { defaultValue: m.role })}</Typography.Text>
+                    {/* What the teacher is sent: the template filled with the row's text. */}
+                    <pre style={{ whiteSpace: "pre-wrap", margin: 0 }} data-user-content>{m.content}</pre>
                   </div>
                 ))}
                 {answer && <PromptAnswers answer={answer} />}
@@ -330,7 +331,7 @@ export function NewLabelingRunPage() {
                 <InputNumber<string> stringMode min="0" style={{ width: 140 }} data-testid="run-budget" />
               </Form.Item>
               <Form.Item name="currency" label={t("labeling.currency")}>
-                <Select style={{ width: 100 }} options={CURRENCIES.map((c) => ({ value: c, label: c }))} />
+                <Select style={{ width: 100 }} options={CURRENCIES.map((c) => ({ value: c, label: t(`currencies.${c}`) }))} />
               </Form.Item>
             </Space>
             <Space>

@@ -81,12 +81,12 @@ function SummaryCard({ summary, onGold, goldPending }: { summary: ReviewSummary;
       <Button onClick={onGold} loading={goldPending} disabled={summary.reviewed === 0} data-testid="gold-dataset">{t("review.goldDataset")}</Button>
     }>
       <Row gutter={16}>
-        <Col span={4}><Statistic title={t("review.rows")} value={summary.rows} /></Col>
-        <Col span={4}><Statistic title={t("review.toReview")} value={summary.to_review} /></Col>
-        <Col span={4}><Statistic title={t("review.accepted")} value={summary.accepted} /></Col>
-        <Col span={4}><Statistic title={t("review.corrected")} value={summary.corrected} /></Col>
-        <Col span={4}><Statistic title={t("review.skipped")} value={summary.skipped} /></Col>
-        <Col span={4}><Statistic title={t("review.threshold")} value={summary.threshold} /></Col>
+        <Col span={4} data-testid="review-stat-rows"><Statistic title={t("review.rows")} value={summary.rows} /></Col>
+        <Col span={4} data-testid="review-stat-to-review"><Statistic title={t("review.toReview")} value={summary.to_review} /></Col>
+        <Col span={4} data-testid="review-stat-accepted"><Statistic title={t("review.accepted")} value={summary.accepted} /></Col>
+        <Col span={4} data-testid="review-stat-corrected"><Statistic title={t("review.corrected")} value={summary.corrected} /></Col>
+        <Col span={4} data-testid="review-stat-skipped"><Statistic title={t("review.skipped")} value={summary.skipped} /></Col>
+        <Col span={4} data-testid="review-stat-threshold"><Statistic title={t("review.threshold")} value={summary.threshold} /></Col>
       </Row>
       <Progress percent={queued ? Math.round((summary.reviewed / queued) * 1000) / 10 : 0} style={{ marginTop: 12 }} />
       <Typography.Title level={5}>{t("review.agreementTitle")}</Typography.Title>
@@ -110,10 +110,10 @@ function RowCard({ item, run, onAction }: { item: ReviewItem; run: LabelingRun; 
       </Space>}>
         {Object.entries(item.source ?? {}).map(([column, text]) => (
           <Descriptions.Item key={column} label={`${t("review.source")} · ${column}`}>
-            <Typography.Paragraph style={{ whiteSpace: "pre-wrap", marginBottom: 0 }}>{shown(text)}</Typography.Paragraph>
+            <Typography.Paragraph style={{ whiteSpace: "pre-wrap", marginBottom: 0 }} data-testid="review-source">{shown(text)}</Typography.Paragraph>
           </Descriptions.Item>
         ))}
-        <Descriptions.Item label={t("review.verdict")}><Typography.Text strong>{shown(item.reviewed_output ?? item.output)}</Typography.Text></Descriptions.Item>
+        <Descriptions.Item label={t("review.verdict")}><Typography.Text strong data-testid="review-verdict">{shown(item.reviewed_output ?? item.output)}</Typography.Text></Descriptions.Item>
         <Descriptions.Item label={t("review.agreement")}>{percent(item.agreement)}</Descriptions.Item>
         <Descriptions.Item label={t("review.confidence")}>{percent(item.confidence)}</Descriptions.Item>
         {item.error && <Descriptions.Item label={t("review.rowError")}>{shown(item.error.message ?? item.error)}</Descriptions.Item>}

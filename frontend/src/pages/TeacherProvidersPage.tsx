@@ -60,7 +60,7 @@ function PriceFields({ models, name = [] }: { models: string[]; name?: (string |
         <InputNumber<string> stringMode min="0" style={{ width: 110 }} data-testid="price-output" />
       </Form.Item>
       <Form.Item name={[...name, "currency"]} label={t("teachers.currency")} rules={[{ required: true }]}>
-        <Select style={{ width: 90 }} options={CURRENCIES.map((c) => ({ value: c, label: c }))} />
+        <Select style={{ width: 90 }} options={CURRENCIES.map((c) => ({ value: c, label: t(`currencies.${c}`) }))} />
       </Form.Item>
       <Form.Item name={[...name, "effective_from"]} label={t("teachers.effectiveFrom")} rules={[{ required: true }]}>
         <DatePicker />
