@@ -218,6 +218,7 @@ def production(root: Path, users: int) -> Iterator[Shape]:
         "REDIS_URL": REDIS_URL,
         "JOB_TRAINING_QUEUE": f"load-training-{uid}",
         "JOB_DEFAULT_QUEUE": f"load-default-{uid}",
+        "JOB_LABELING_QUEUE": f"load-labeling-{uid}",
         "JOB_EVENTS_PREFIX": f"load-{uid}",
         "FORWARDED_ALLOW_IPS": "127.0.0.1",
     }
@@ -229,7 +230,7 @@ def production(root: Path, users: int) -> Iterator[Shape]:
         http2 = nginx_version(binary) >= HTTP2_DIRECTIVE_SINCE
         variant, _ = production_variant(PROD_CONF.read_text(), ports, root, http2)
         (root / "nginx.conf").write_text(variant)
-        queues = f"{env['JOB_TRAINING_QUEUE']},{env['JOB_DEFAULT_QUEUE']}"
+        queues = ",".join(env[f"JOB_{name}_QUEUE"] for name in ("TRAINING", "DEFAULT", "LABELING"))
         with ExitStack() as stack:
             api = []
             for port in ports.backends:

@@ -138,6 +138,7 @@ class Stack:
             "JOB_HEARTBEAT_SECONDS": "2",
             "JOB_TRAINING_QUEUE": f"bench-training-{uid}",
             "JOB_DEFAULT_QUEUE": f"bench-default-{uid}",
+            "JOB_LABELING_QUEUE": f"bench-labeling-{uid}",
             "JOB_EVENTS_PREFIX": f"bench-{uid}",
         }
         if celery:
@@ -175,7 +176,9 @@ class Stack:
             ]
         )
         if self.celery:
-            queues = f"{self.env['JOB_TRAINING_QUEUE']},{self.env['JOB_DEFAULT_QUEUE']}"
+            queues = ",".join(
+                self.env[f"JOB_{name}_QUEUE"] for name in ("TRAINING", "DEFAULT", "LABELING")
+            )
             self._start(
                 [
                     PY,

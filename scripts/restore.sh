@@ -40,7 +40,7 @@ DATASETS_DIR=${DATASETS_DIR:-$DATA_ROOT/datasets}
 MODELS_DIR=${MODELS_DIR:-$DATA_ROOT/models}
 read -r -a COMPOSE_CMD <<< "${COMPOSE:-docker compose}"
 COMPOSE_CMD+=(--project-directory "$REPO" -f "$REPO/docker-compose.yml" -f "$REPO/docker-compose.prod.yml")
-APP_SERVICES=(backend celery-worker celery-beat)
+APP_SERVICES=(backend celery-worker celery-worker-labeling celery-beat)
 
 libpq_url() { printf '%s' "${1/postgresql+psycopg:/postgresql:}"; }
 

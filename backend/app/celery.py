@@ -1,5 +1,6 @@
-"""The Celery app: `celery -A app.celery worker` (both queues; `-Q training` for a training-only
-worker) and `celery -A app.celery beat` (the reaper, in a thread of the beat process).
+"""The Celery app: `celery -A app.celery worker` (every queue; `-Q training` for a training-only
+worker, `-Q labeling` for a labeling-only one) and `celery -A app.celery beat` (the reaper, in a
+thread of the beat process).
 """
 
 import app.engine.celery_worker  # noqa: F401  (connects the worker and beat start signals)

@@ -84,7 +84,7 @@ def read_queue_depth(redis_url: str, jobs: JobSettings) -> dict[str, int]:
     client = redis.Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=2)
     try:
         depth = {}
-        for queue in (jobs.training_queue, jobs.default_queue):
+        for queue in jobs.queue_names().values():
             names = [
                 queue if step == 0 else f"{queue}{_PRIORITY_SEP}{step}" for step in _PRIORITY_STEPS
             ]

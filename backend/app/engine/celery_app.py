@@ -1,4 +1,4 @@
-"""The engine's Celery app: Redis broker, the two queues, late acks, prefetch 1.
+"""The engine's Celery app: Redis broker, the queues (`kinds.QUEUES`), late acks, prefetch 1.
 
 Job messages carry ids only and go to their kind's queue. Redis redelivers unacked messages
 after `visibility_timeout`; the runner's atomic claim makes a redelivered or duplicated
@@ -35,7 +35,7 @@ def make_celery(
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         task_default_queue=jobs.default_queue,
-        task_queues=(Queue(jobs.default_queue), Queue(jobs.training_queue)),
+        task_queues=tuple(Queue(name) for name in jobs.queue_names().values()),
         broker_transport_options={
             "visibility_timeout": jobs.visibility_timeout,
             "unacked_restore_interval": jobs.restore_interval,

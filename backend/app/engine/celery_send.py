@@ -27,11 +27,7 @@ class CelerySender:
 
     def send(self, job_id: uuid.UUID, queue: Queue) -> None:
         """Queue the job id (string); raises when the broker cannot be reached."""
-        name = (
-            self.job_settings.training_queue
-            if queue == "training"
-            else (self.job_settings.default_queue)
-        )
+        name = self.job_settings.queue_names()[queue]
         self.celery.send_task(
             RUN_JOB_TASK, args=[str(job_id)], queue=name, retry_policy=SEND_RETRY_POLICY
         )

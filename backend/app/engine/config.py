@@ -6,6 +6,8 @@ from typing import Self
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.engine.kinds import Queue
+
 
 class JobSettings(BaseSettings):
     """Timings and names of the job engine; defaults suit production."""
@@ -19,6 +21,10 @@ class JobSettings(BaseSettings):
     reaper_interval_seconds: float = Field(15.0, gt=0, description="Reaper period.")
     training_queue: str = Field("training", description="Celery queue of training tasks.")
     default_queue: str = Field("default", description="Celery queue of short tasks.")
+    labeling_queue: str = Field("labeling", description="Celery queue of labeling runs.")
+    labeling_runners: int = Field(
+        2, ge=1, description="Embedded mode: labeling runs at once (threads of its queue)."
+    )
     visibility_timeout: int = Field(3600, ge=1, description="Redis broker visibility timeout.")
     restore_interval: int = Field(10, ge=1, description="Redis unacked-restore period.")
     events_prefix: str = Field("tp:jobs", description="Redis pub/sub channel prefix.")
@@ -29,6 +35,14 @@ class JobSettings(BaseSettings):
     estimate_default_seconds: float = Field(
         300.0, gt=0, description="Run time assumed for a trainer with no success yet."
     )
+
+    def queue_names(self) -> dict[Queue, str]:
+        """The broker's name of each queue."""
+        return {
+            "training": self.training_queue,
+            "default": self.default_queue,
+            "labeling": self.labeling_queue,
+        }
 
     @model_validator(mode="after")
     def _reaper_sees_stale_jobs_in_time(self) -> Self:

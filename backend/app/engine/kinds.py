@@ -8,13 +8,17 @@ domain (`on_outcome`: register a model version, mark a dataset ready or failed, 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, get_args
 
 from sqlalchemy.orm import Session
 
 from app.db.models.job import JobStatus, TrainingJob
 
-Queue = Literal["training", "default"]
+# training: trainers and merges (long, may need a GPU); default: short jobs (dataset conversions,
+# evaluations); labeling: labeling runs (minutes to hours of waiting on teacher APIs), apart so
+# that they never hold up a conversion or each other's queue of short jobs.
+Queue = Literal["training", "default", "labeling"]
+QUEUES: tuple[Queue, ...] = get_args(Queue)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Embedded mode: runner threads in the API process (one per queue) and a reaper timer."""
+"""Embedded mode: runner threads in the API process (per queue) and a reaper timer."""
 
 import logging
 import queue
@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from app.db.models.job import JobStatus, TrainingJob
-from app.engine.kinds import Queue
+from app.engine.config import JobSettings
+from app.engine.kinds import QUEUES, Queue
 from app.engine.reaper import reap
 from app.engine.runner import run_job
 
@@ -17,31 +18,40 @@ if TYPE_CHECKING:
     from app.engine.context import JobEngine
 
 STOP_TIMEOUT_SECONDS = 30
-QUEUES: tuple[Queue, ...] = ("training", "default")
 logger = logging.getLogger("app.engine.local")
 
 
-class RunnerThread:
-    """One thread runs the jobs sent to its queue, one at a time."""
+def runner_count(job_settings: JobSettings, queue_name: Queue) -> int:
+    """Jobs of the queue run at once: one, except labeling runs (waiting on teacher APIs)."""
+    return job_settings.labeling_runners if queue_name == "labeling" else 1
 
-    def __init__(self, engine: "JobEngine", queue_name: Queue) -> None:
+
+class QueueRunner:
+    """The runner threads of one queue: each takes the next id sent to it and runs that turn."""
+
+    def __init__(self, engine: "JobEngine", queue_name: Queue, threads: int) -> None:
         self.engine = engine
         self.queue_name = queue_name
+        self.thread_count = threads
         self.queue: queue.Queue[uuid.UUID | None] = queue.Queue()
         self.shutdown = threading.Event()
-        self.thread: threading.Thread | None = None
+        self.threads: list[threading.Thread] = []
 
     def put(self, job_id: uuid.UUID) -> None:
         """Queue a committed job id."""
         self.queue.put(job_id)
 
     def start(self) -> None:
-        """Start the thread and queue the jobs a previous run left queued, oldest first."""
+        """Start the threads and queue the jobs a previous run left queued, oldest first."""
         self.shutdown.clear()
-        self.thread = threading.Thread(
-            target=self._loop, name=f"job-runner-{self.queue_name}", daemon=True
-        )
-        self.thread.start()
+        self.threads = [
+            threading.Thread(
+                target=self._loop, name=f"job-runner-{self.queue_name}-{index}", daemon=True
+            )
+            for index in range(self.thread_count)
+        ]
+        for thread in self.threads:
+            thread.start()
         kinds = self.engine.kinds.kinds_on(self.queue_name)
         with self.engine.db.session_scope() as session:
             pending = session.scalars(
@@ -53,15 +63,16 @@ class RunnerThread:
             self.put(job_id)
 
     def stop(self) -> None:
-        """Stop the job in progress (queued again) and end the thread."""
+        """Stop the jobs in progress (queued again) and end the threads."""
         self.shutdown.set()
-        self.queue.put(None)
-        if self.thread is not None:
-            self.thread.join(STOP_TIMEOUT_SECONDS)
+        for _ in self.threads:
+            self.queue.put(None)
+        for thread in self.threads:
+            thread.join(STOP_TIMEOUT_SECONDS)
 
-    def alive(self) -> bool:
-        """Whether the thread is running."""
-        return self.thread is not None and self.thread.is_alive()
+    def alive(self) -> int:
+        """How many of its threads are running."""
+        return sum(thread.is_alive() for thread in self.threads)
 
     def _loop(self) -> None:
         while not self.shutdown.is_set():
@@ -75,23 +86,26 @@ class RunnerThread:
 
 
 class LocalSender:
-    """Sends job ids to the runner thread of their queue."""
+    """Sends job ids to the runner threads of their queue."""
 
     def __init__(self) -> None:
-        self.threads: dict[Queue, RunnerThread] = {}
+        self.runners_by_queue: dict[Queue, QueueRunner] = {}
 
-    def runners(self, engine: "JobEngine") -> list[RunnerThread]:
-        """Create the runner threads (the engine starts and stops them)."""
-        self.threads = {name: RunnerThread(engine, name) for name in QUEUES}
-        return list(self.threads.values())
+    def runners(self, engine: "JobEngine") -> list[QueueRunner]:
+        """Create each queue's runner threads (the engine starts and stops them)."""
+        self.runners_by_queue = {
+            name: QueueRunner(engine, name, runner_count(engine.job_settings, name))
+            for name in QUEUES
+        }
+        return list(self.runners_by_queue.values())
 
     def send(self, job_id: uuid.UUID, queue_name: Queue) -> None:
-        """Hand the id to the queue's thread."""
-        self.threads[queue_name].put(job_id)
+        """Hand the id to the queue's threads."""
+        self.runners_by_queue[queue_name].put(job_id)
 
     def liveness(self) -> dict[str, str | int]:
         """The in-process queues are always reachable; the runner threads that are running."""
-        alive = sum(thread.alive() for thread in self.threads.values())
+        alive = sum(runner.alive() for runner in self.runners_by_queue.values())
         return {"backend": "local", "broker": "ok", "workers_alive": alive}
 
 

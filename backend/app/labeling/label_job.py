@@ -68,7 +68,7 @@ class LabelHandler:
     """Labeling runs: `python -m app.labeling.label_child spec.json` (the spec: the run id)."""
 
     kind = LABEL
-    queue: Queue = "default"
+    queue: Queue = "labeling"
     process_name = "labeling"
     crash_code = "labeling_crashed"
 

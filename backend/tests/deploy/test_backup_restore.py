@@ -257,8 +257,8 @@ def test_compose_mode_backup_and_restore(tmp_path: Path, throwaway_db: tuple[str
     calls = (tmp_path / "calls").read_text().splitlines()
     assert calls[0].startswith("exec -T postgres sh -c exec pg_dump")
     assert calls[1:] == [
-        "stop backend celery-worker celery-beat",
+        "stop backend celery-worker celery-worker-labeling celery-beat",
         calls[2],
         "run --rm migrate",
-        "start backend celery-worker celery-beat",
+        "start backend celery-worker celery-worker-labeling celery-beat",
     ] and calls[2].startswith("exec -T postgres sh -c exec pg_restore")

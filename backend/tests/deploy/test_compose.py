@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
+from app.engine.kinds import QUEUES
+
 REPO = Path(__file__).resolve().parents[3]
 TEST_ENV = {
     "POSTGRES_PASSWORD": "pg-" + "a" * 40,
@@ -57,6 +59,7 @@ def test_main_stack(tmp_path: Path) -> None:
         "migrate",
         "backend",
         "celery-worker",
+        "celery-worker-labeling",
         "celery-beat",
         "frontend",
         "nginx",
@@ -69,7 +72,7 @@ def test_main_stack(tmp_path: Path) -> None:
     assert "--maxmemory-policy noeviction" in " ".join(redis["command"])
     probe = " ".join(redis["healthcheck"]["test"])
     assert "REDISCLI_AUTH" in probe and "grep -q PONG" in probe
-    for name in ("backend", "celery-worker", "celery-beat"):
+    for name in ("backend", "celery-worker", "celery-worker-labeling", "celery-beat"):
         depends = services[name]["depends_on"]
         assert depends["migrate"]["condition"] == "service_completed_successfully"
         assert (
@@ -80,11 +83,33 @@ def test_main_stack(tmp_path: Path) -> None:
         assert env["DATABASE_URL"].startswith("postgresql+psycopg://")
         assert env["JOB_BACKEND"] == "celery" and env["ENVIRONMENT"] == "production"
     assert services["migrate"]["command"] == ["python", "-m", "app.db.init_db"]
-    assert "-Q" in services["celery-worker"]["command"]
+    assert _queues(services["celery-worker"]) == {"training", "default"}
+    assert _queues(services["celery-worker-labeling"]) == {"labeling"}
     nginx = services["nginx"]
     assert any(v.endswith(":/etc/nginx/certs:ro") for v in _volume_strings(nginx))
     assert nginx["depends_on"]["backend"]["condition"] == "service_healthy"
     assert "REACT_APP_API_URL" not in str(services["frontend"])
+
+
+def _queues(service: dict[str, Any]) -> set[str]:
+    """The queues a worker service consumes (its `-Q` list)."""
+    command = service["command"]
+    return set(command[command.index("-Q") + 1].split(","))
+
+
+def test_every_queue_has_a_worker_and_labeling_runs_have_their_own() -> None:
+    """Read from the file itself, so that it runs without docker-compose too."""
+    services = yaml.safe_load((REPO / "docker-compose.yml").read_text())["services"]
+    workers = {
+        name: _queues(service)
+        for name, service in services.items()
+        if "worker" in service.get("command", []) and "gpu" not in service.get("profiles", [])
+    }
+    assert set().union(*workers.values()) == set(QUEUES)
+    assert [name for name, queues in workers.items() if "labeling" in queues] == [
+        "celery-worker-labeling"
+    ]
+    assert workers["celery-worker-labeling"] == {"labeling"}
 
 
 def _volume_strings(service: dict[str, Any]) -> list[str]:
@@ -109,6 +134,9 @@ def test_production_overrides(tmp_path: Path) -> None:
     assert "noeviction" in redis and "allkeys-lru" not in redis and "--maxmemory 512mb" in redis
     assert services["backend"]["deploy"]["replicas"] == 2
     assert "limits" in services["backend"]["deploy"]["resources"]
+    labeling = services["celery-worker-labeling"]
+    assert labeling["deploy"]["resources"]["limits"]["memory"] == "4G"
+    assert _queues(labeling) == {"labeling"}
 
 
 @needs_compose

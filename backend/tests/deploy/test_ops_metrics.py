@@ -123,18 +123,30 @@ def test_no_running_job_means_no_heartbeat_sample(client: TestClient) -> None:
 
 
 def test_queue_depth_counts_every_priority_list(redis_url: str) -> None:
+    uid = uuid.uuid4().hex[:8]
     jobs = JobSettings(
-        training_queue=f"tp_test_training_{uuid.uuid4().hex[:8]}",
-        default_queue=f"tp_test_default_{uuid.uuid4().hex[:8]}",
+        training_queue=f"tp_test_training_{uid}",
+        default_queue=f"tp_test_default_{uid}",
+        labeling_queue=f"tp_test_labeling_{uid}",
     )
     client = redis_lib.Redis.from_url(redis_url)
     try:
         client.rpush(jobs.training_queue, "a", "b", "c")
         client.rpush(f"{jobs.training_queue}\x06\x169", "urgent")
         client.rpush(jobs.default_queue, "x")
-        assert read_queue_depth(redis_url, jobs) == {jobs.training_queue: 4, jobs.default_queue: 1}
+        client.rpush(jobs.labeling_queue, "y", "z")
+        assert read_queue_depth(redis_url, jobs) == {
+            jobs.training_queue: 4,
+            jobs.default_queue: 1,
+            jobs.labeling_queue: 2,
+        }
     finally:
-        client.delete(jobs.training_queue, f"{jobs.training_queue}\x06\x169", jobs.default_queue)
+        client.delete(
+            jobs.training_queue,
+            f"{jobs.training_queue}\x06\x169",
+            jobs.default_queue,
+            jobs.labeling_queue,
+        )
         client.close()
 
 

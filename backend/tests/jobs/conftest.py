@@ -50,6 +50,7 @@ def job_settings() -> JobSettings:
         restore_interval=1,
         training_queue=f"training-{uid}",
         default_queue=f"default-{uid}",
+        labeling_queue=f"labeling-{uid}",
         events_prefix=f"tp-test-{uid}",
     )
 
@@ -158,13 +159,13 @@ def celery_worker(
         "LOG_DIR": str(storage_root / "worker-logs"),
         "PYTHONPATH": str(BACKEND_DIR),
     }
-    queues = f"{job_settings.training_queue},{job_settings.default_queue}"
+    queues = ",".join(job_settings.queue_names().values())
     worker = Worker(env, queues, tmp_path_factory.mktemp("celery") / "worker.log")
     worker.start()
     yield worker
     worker.stop()
     client = redis_lib.Redis.from_url(JOBS_REDIS_URL)
-    client.delete(job_settings.training_queue, job_settings.default_queue)
+    client.delete(*job_settings.queue_names().values())
     client.close()
 
 

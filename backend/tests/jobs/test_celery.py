@@ -1,6 +1,7 @@
 """Celery + Redis only (PostgreSQL pass): redelivery after the visibility timeout, a worker
 killed mid-queue, and the WebSocket on a second API replica while the worker publishes."""
 
+import base64
 import json
 import os
 import socket
@@ -9,20 +10,27 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pandas as pd
 import pytest
+import redis as redis_lib
 from fastapi.testclient import TestClient
 from sklearn.datasets import load_breast_cancer
 from websockets.sync.client import connect
 
+from app.datasets.conversion_job import CONVERT_DATASET
 from app.db.models import User
 from app.db.session import Database
+from app.engine.celery_send import CelerySender
 from app.engine.config import JobSettings
 from app.engine.context import JobEngine
 from app.engine.reaper import reap
 from app.engine.runner import job_dir
-from tests.conftest import TEST_SECRET, login
+from app.job_kinds import job_kinds
+from app.labeling.label_job import LABEL
+from app.training.train_job import TRAIN
+from tests.conftest import TEST_SECRET, login, make_settings
 from tests.jobs.conftest import (
     BACKEND_DIR,
     JOBS_REDIS_URL,
@@ -210,3 +218,43 @@ def test_websocket_on_another_replica_follows_a_celery_job(
         "items"
     ]
     assert [e["id"] for e in seen if "id" in e] == [e["id"] for e in stored]
+
+
+def _sent_ids(broker: redis_lib.Redis, queue: str) -> list[str]:
+    """The job ids of the `run_job` messages waiting in a Celery queue of the broker."""
+    ids = []
+    for raw in broker.lrange(queue, 0, -1):
+        message = json.loads(raw)
+        args, _kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+        ids.append(args[0])
+    return ids
+
+
+def test_each_kind_is_sent_to_its_queue_and_a_label_job_to_the_labeling_queue(
+    database_url: str, storage_root: Path, job_settings: JobSettings
+) -> None:
+    uid = uuid.uuid4().hex[:8]
+    unconsumed = job_settings.model_copy(
+        update={
+            "training_queue": f"t-{uid}",
+            "default_queue": f"d-{uid}",
+            "labeling_queue": f"l-{uid}",
+        }
+    )
+    settings = make_settings(
+        database_url, storage_root, job_backend="celery", redis_url=JOBS_REDIS_URL
+    )
+    kinds = job_kinds(settings)
+    sender = CelerySender(settings, unconsumed)
+    sent = {kind: str(uuid.uuid4()) for kind in (TRAIN, CONVERT_DATASET, LABEL)}
+    broker = redis_lib.Redis.from_url(JOBS_REDIS_URL)
+    try:
+        for kind, job_id in sent.items():
+            sender.send(uuid.UUID(job_id), kinds.get(kind).queue)
+        assert _sent_ids(broker, unconsumed.labeling_queue) == [sent[LABEL]]
+        assert _sent_ids(broker, unconsumed.default_queue) == [sent[CONVERT_DATASET]]
+        assert _sent_ids(broker, unconsumed.training_queue) == [sent[TRAIN]]
+    finally:
+        broker.delete(*unconsumed.queue_names().values())
+        broker.close()
+        sender.celery.close()

@@ -8,11 +8,16 @@ from app.engine.config import JobSettings
 def test_queues_late_acks_prefetch_one_and_no_reaper_task() -> None:
     settings = Settings(_env_file=None, redis_url="redis://127.0.0.1:6379/13")  # type: ignore[call-arg]
     jobs = JobSettings(
-        training_queue="t", default_queue="d", visibility_timeout=7, reaper_interval_seconds=9
+        training_queue="t",
+        default_queue="d",
+        labeling_queue="l",
+        visibility_timeout=7,
+        reaper_interval_seconds=9,
     )
     conf = make_celery(settings, jobs).conf
     assert conf.broker_url == "redis://127.0.0.1:6379/13"
-    assert [q.name for q in conf.task_queues] == ["d", "t"]
+    assert [q.name for q in conf.task_queues] == ["t", "d", "l"]
+    assert conf.task_default_queue == "d"
     assert conf.task_acks_late and conf.task_reject_on_worker_lost
     assert conf.worker_prefetch_multiplier == 1
     assert conf.broker_transport_options["visibility_timeout"] == 7

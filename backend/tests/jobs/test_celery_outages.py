@@ -201,7 +201,11 @@ def test_api_started_with_redis_down_runs_the_job_once_redis_is_back(
     port = _free_port()
     url = f"redis://127.0.0.1:{port}/0"
     own = job_settings.model_copy(
-        update={"training_queue": f"t-{port}", "default_queue": f"d-{port}"}
+        update={
+            "training_queue": f"t-{port}",
+            "default_queue": f"d-{port}",
+            "labeling_queue": f"l-{port}",
+        }
     )
     app = create_app(make_settings(database_url, storage_root, job_backend="celery", redis_url=url))
     app.state.job_settings = own

@@ -1,4 +1,5 @@
-"""Labeling runs as `label` jobs on the embedded engine: output, progress, stop, kill, resume."""
+"""Labeling runs as `label` jobs on the embedded engine: output, progress, stop, kill, resume,
+and their own queue (an upload converts while a run waits on its teachers)."""
 
 import os
 import signal
@@ -20,6 +21,7 @@ from app.engine.config import JobSettings
 from app.engine.runner import job_dir
 from app.trainers.base import STOP_FILE_NAME
 from tests.conftest import login
+from tests.datasets.conftest import upload
 from tests.jobs.test_end_to_end import follow
 from tests.labeling.conftest import REVIEWS, Setup
 from tests.labeling.test_api import URL, _body
@@ -235,6 +237,80 @@ def test_killed_child_is_retried_and_pays_no_prompt_twice(
     assert job["status"] == "succeeded" and job["attempts"] == 2
     _never_paid_twice(teacher)
     assert _recorded(db) == len(teacher.paid)
+
+
+def _wait_until_held(teacher: TeacherServer, held: int = 1) -> None:
+    deadline = time.monotonic() + 120
+    while teacher.held < held and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert teacher.held >= held, f"{teacher.held} requests held, expected {held}"
+
+
+def _dataset_state(client: TestClient, headers: dict[str, str], dataset_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 120
+    body: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        body = client.get(f"/api/v1/datasets/{dataset_id}", headers=headers).json()
+        if body["status"] != "processing":
+            return body
+        time.sleep(0.1)
+    raise AssertionError(f"the upload is still converting: {body}")
+
+
+def test_an_upload_converts_while_a_labeling_run_waits_on_its_teacher(
+    app: FastAPI,
+    client: TestClient,
+    admin_headers: dict[str, str],
+    jobs: Setup,
+    teacher: TeacherServer,
+) -> None:
+    teacher.hold_after = 3
+    run = client.post(URL, json=_body(jobs), headers=admin_headers).json()
+    _wait_until_held(teacher)
+
+    inline = app.state.settings
+    app.state.settings = inline.model_copy(update={"dataset_inline_max_bytes": 0})
+    try:
+        project = client.get("/api/v1/projects", headers=admin_headers).json()["items"][0]["id"]
+        content = ("城市,金额\n" + "".join(f"北京,{i}\n" for i in range(20))).encode()
+        uploaded = upload(client, admin_headers, project, "订单.csv", content)
+    finally:
+        app.state.settings = inline
+    assert uploaded.status_code == 201, uploaded.text
+    assert uploaded.json()["status"] == "processing"  # converted by a `convert_dataset` job
+    converted = _dataset_state(client, admin_headers, uploaded.json()["id"])
+    assert converted["status"] == "ready" and converted["row_count"] == 20
+    assert teacher.held, "the labeling run was no longer waiting on its teacher"
+    mid_run = client.get(f"{URL}/{run['id']}", headers=admin_headers).json()
+    assert mid_run["status"] == "running" and mid_run["rows_done"] < len(REVIEWS)
+
+    teacher.hold_after = None
+    done = _wait(client, admin_headers, run["id"], lambda r: r["output_dataset_id"] is not None)
+    assert done["status"] == "succeeded" and done["rows_done"] == len(REVIEWS)
+    _never_paid_twice(teacher)
+
+
+def test_two_labeling_runs_run_at_once_on_the_embedded_engine(
+    client: TestClient,
+    admin_headers: dict[str, str],
+    jobs: Setup,
+    fast_jobs: JobSettings,
+    teacher: TeacherServer,
+) -> None:
+    assert fast_jobs.labeling_runners == 2  # the default
+    teacher.hold_after = 0
+    deepseek = [{"provider_id": str(jobs.deepseek_id), "model": "deepseek-chat"}]
+    first = client.post(URL, json=_body(jobs), headers=admin_headers).json()
+    second = client.post(URL, json=_body(jobs, teachers=deepseek), headers=admin_headers).json()
+    for run in (first, second):
+        running = _wait(client, admin_headers, run["id"], lambda r: r["status"] != "pending")
+        assert running["status"] == "running" and running["rows_done"] == 0
+    _wait_until_held(teacher, 2)
+
+    teacher.hold_after = None
+    for run in (first, second):
+        done = _wait(client, admin_headers, run["id"], lambda r: r["status"] in FINISHED)
+        assert done["status"] == "succeeded" and done["rows_done"] == len(REVIEWS)
 
 
 def test_another_projects_run_is_not_found(
