@@ -160,6 +160,25 @@ def _wait(client: TestClient, headers: dict[str, str], distillation_id: str) -> 
     raise AssertionError(f"distillation did not finish: {body}")
 
 
+def _distilled(
+    client: TestClient, headers: dict[str, str], name: str, run_id: str, gold_id: str
+) -> dict[str, Any]:
+    """Wait for the labeling run, distil it against the gold set (评论 → 真实标签), to success."""
+    assert _labeled(client, headers, run_id)["status"] == "succeeded"
+    body = {
+        "name": name,
+        "labeling_run_id": run_id,
+        "gold_dataset_id": gold_id,
+        "gold_text_column": "评论",
+        "gold_label_column": "真实标签",
+    }
+    created = client.post("/api/v1/distillations", headers=headers, json=body)
+    assert created.status_code == 201, created.text
+    done = _wait(client, headers, created.json()["id"])
+    assert done["status"] == "succeeded", done
+    return done
+
+
 def _paid_cost(teacher: TeacherServer) -> Decimal:
     """What the teacher server charged, call by call, at the provider's prices."""
     total = Decimal(0)
@@ -402,18 +421,7 @@ def test_a_gold_set_of_one_class_gives_accuracy_and_a_note_instead_of_macro_f1(
     positive = reviews[reviews["真实标签"] == "正面"].iloc[:12]
     gold = upload_csv(client, headers, project, positive, "正面金标准.csv")
     run_id = _labeling_run(client, headers, project, unlabeled["id"], teacher.base_url)
-    assert _labeled(client, headers, run_id)["status"] == "succeeded"
-    body = {
-        "name": "单类金标准",
-        "labeling_run_id": run_id,
-        "gold_dataset_id": gold["id"],
-        "gold_text_column": "评论",
-        "gold_label_column": "真实标签",
-    }
-    created = client.post("/api/v1/distillations", headers=headers, json=body)
-    assert created.status_code == 201, created.text
-    done = _wait(client, headers, created.json()["id"])
-    assert done["status"] == "succeeded", done
+    done = _distilled(client, headers, "单类金标准", run_id, gold["id"])
     report = done["report"]
     assert report["gold_classes"] == ["正面"]
     assert report["gold_overlap_removed"] == len(positive)
@@ -464,19 +472,7 @@ def test_gold_texts_the_teacher_never_labeled_are_named_in_a_note(
     gold_frame = reviews.iloc[70:90]
     gold = upload_csv(client, headers, project, gold_frame, "金标准.csv")
     run_id = _labeling_run(client, headers, project, unlabeled["id"], teacher.base_url)
-    assert _labeled(client, headers, run_id)["status"] == "succeeded"
-    body = {
-        "name": "部分金标准",
-        "labeling_run_id": run_id,
-        "gold_dataset_id": gold["id"],
-        "gold_text_column": "评论",
-        "gold_label_column": "真实标签",
-    }
-    created = client.post("/api/v1/distillations", headers=headers, json=body)
-    assert created.status_code == 201, created.text
-    done = _wait(client, headers, created.json()["id"])
-    assert done["status"] == "succeeded", done
-    report = done["report"]
+    report = _distilled(client, headers, "部分金标准", run_id, gold["id"])["report"]
     assert report["quality"]["student"]["n"] == 20
     assert report["quality"]["teacher"]["n"] == 10
     (note,) = report["notes"]
