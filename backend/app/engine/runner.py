@@ -200,9 +200,13 @@ def finish_job(engine: "JobEngine", claim: Claim, worker: str, outcome: Outcome)
         with engine.db.session_scope() as session:
             roots = server_roots(engine.settings)
             result = record_outcome(session, engine.job_settings, claim, worker, outcome, roots)
+            # Once this commits, the job can start again (any free slot's fair claim takes a
+            # requeued job; a retry) and write the same output folder: this attempt's goes first.
+            shutil.rmtree(claim.child.output_dir, ignore_errors=True)
             if result == "requeued":
                 engine.send_after_commit(session, claim.job_id, claim.handler.kind)
             _wake_held_back(engine, session, claim)
-    finally:
+    except BaseException:
         shutil.rmtree(claim.child.output_dir, ignore_errors=True)
+        raise
     return result

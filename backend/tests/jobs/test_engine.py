@@ -200,7 +200,7 @@ def test_kill_nine_of_the_trainer_retries_from_the_checkpoint(
     assert pid is not None
     os.kill(pid, signal.SIGKILL)
     done = wait_for_job(jobs_client, owner, job["id"])
-    assert done["status"] == "succeeded" and done["attempts"] == 2, done
+    assert done["status"] == "succeeded" and done["attempts"] == 2, done["error"]
     with jobs_db.session_scope() as session:
         reasons = [
             e.data.get("reason", "")
