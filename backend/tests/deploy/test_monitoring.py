@@ -8,6 +8,8 @@ import yaml
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from app.engine.config import JobSettings
+
 REPO = Path(__file__).resolve().parents[3]
 OUR_PREFIXES = ("http_", "training_", "job_", "uploaded_", "prediction_")
 _SUFFIXES = ("_bucket", "_count", "_sum", "_total")
@@ -44,6 +46,15 @@ def test_dashboard_and_alerts_use_exposed_metrics(client: TestClient) -> None:
     used = set().union(*(_our_metric_names(e) for e in _dashboard_exprs() + _alert_exprs()))
     assert {"training_jobs", "job_queue_depth", "training_job_duration_seconds"} <= used
     assert used - exposed == set()
+
+
+def test_every_job_queue_has_a_backlog_alert() -> None:
+    alerted = {
+        match
+        for expr in _alert_exprs()
+        for match in re.findall(r'job_queue_depth\{queue="([^"]+)"\}', expr)
+    }
+    assert alerted == set(JobSettings.model_construct().queue_names().values())  # the defaults
 
 
 def test_prometheus_loads_the_alert_rules() -> None:
